@@ -1,0 +1,1 @@
+"""Channel adapters (Telegram, terminal), the conversation service, settings and the CLI."""

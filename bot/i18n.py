@@ -1,0 +1,77 @@
+"""Renders flow messages (ids + arguments) into text with the Fluent files in locales/."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from fluent.runtime import FluentBundle, FluentResource
+
+from flows.catalogue import LANGS, Lang
+from flows.session import Msg, Option, Reply
+from locales import LOCALES
+
+log = logging.getLogger(__name__)
+
+Escape = Callable[[str], str]
+
+
+def escape_html(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+_TAGS = re.compile(r"</?(b|i)>")
+
+
+def html_to_plain(text: str, bold: str = "") -> str:
+    """Turn our small HTML subset into plain text (or WhatsApp *bold* with bold="*")."""
+    return html.unescape(_TAGS.sub(lambda m: bold if m.group(1) == "b" else "", text))
+
+
+class Texts:
+    """Fluent bundles for every language, loaded once."""
+
+    def __init__(self, root: Path = LOCALES) -> None:
+        self.bundles: dict[str, FluentBundle] = {}
+        for lang in LANGS:
+            # No Unicode isolation marks: Telegram and phones show them as stray boxes.
+            bundle = FluentBundle([lang], use_isolating=False)
+            for path in sorted((root / lang).glob("*.ftl")):
+                bundle.add_resource(FluentResource(path.read_text(encoding="utf-8")))
+            self.bundles[lang] = bundle
+
+    def has(self, lang: Lang, msg_id: str) -> bool:
+        return self.bundles[lang].has_message(msg_id)
+
+    def format(self, lang: Lang, msg: Msg, escape: Escape = escape_html) -> str:
+        """One message as HTML: string arguments escaped, nested messages rendered first."""
+        bundle = self.bundles[lang]
+        if not bundle.has_message(msg.id):
+            log.error("missing message %r in %s", msg.id, lang)
+            return msg.id
+        args: dict[str, str | int] = {}
+        for key, value in msg.args.items():
+            if isinstance(value, Msg):
+                args[key] = self.format(lang, value, escape)
+            elif isinstance(value, str):
+                args[key] = escape(value)
+            else:
+                args[key] = value
+        pattern = bundle.get_message(msg.id).value
+        text, errors = bundle.format_pattern(pattern, args)
+        for error in errors:
+            log.error("message %r in %s: %s", msg.id, lang, error)
+        return text
+
+    def label(self, lang: Lang, label: Msg | str, escape: Escape = escape_html) -> str:
+        return self.format(lang, label, escape) if isinstance(label, Msg) else escape(label)
+
+    def reply_html(self, lang: Lang, reply: Reply) -> str:
+        return "\n".join(self.format(lang, part) for part in reply.parts)
+
+    def option_label(self, lang: Lang, option: Option) -> str:
+        """Button text is not parsed as HTML: render, then drop the markup."""
+        return html_to_plain(self.label(lang, option.label))

@@ -1,0 +1,69 @@
+"""The survey in a terminal: numbered options, typed answers, the same flows and database."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+
+from bot.i18n import Texts, html_to_plain
+from bot.service import Conversations
+from flows.session import Inbound, Turn
+from storage.base import ResidentRef
+
+CHANNEL = "local"
+
+
+def render_numbered(texts: Texts, turn: Turn, bold: str = "") -> list[str]:
+    """Text for channels without buttons: the last reply's options are numbered; options of
+    earlier replies (a language switch) are shown by name, which can be typed too."""
+    out = []
+    last_with_options = max((i for i, r in enumerate(turn.replies) if r.options), default=-1)
+    for i, reply in enumerate(turn.replies):
+        lines = [html_to_plain(texts.reply_html(turn.lang, reply), bold)]
+        for n, option in enumerate(reply.options, 1):
+            label = texts.option_label(turn.lang, option)
+            lines.append(f"{n}. {label}" if i == last_with_options else f"— {label}")
+        out.append("\n".join(lines))
+    return out
+
+
+def parse_line(line: str) -> Inbound:
+    line = line.strip()
+    if line.startswith("/") and len(line) > 1:
+        head, _, rest = line[1:].partition(" ")
+        return Inbound("command", command=head.casefold(), text=rest)
+    return Inbound("text", text=line)
+
+
+async def chat(
+    conversations: Conversations,
+    texts: Texts,
+    resident: str = "terminal",
+    lang: str | None = None,
+    read: Callable[[], str] | None = None,
+    write: Callable[[str], None] | None = None,
+) -> None:
+    """Talk to the survey until end of input or /quit."""
+    who = ResidentRef(CHANNEL, resident)
+    read = read or (lambda: input("> "))
+    write = write or (lambda text: print(text, flush=True))
+
+    async def deliver(turn: Turn) -> None:
+        for block in render_numbered(texts, turn):
+            write(block + "\n")
+
+    write("citybot local chat. Type a number or an answer; /help for commands; /quit to leave.\n")
+    await conversations.handle(who, Inbound("command", command="start", lang_hint=lang), deliver)
+    while True:
+        try:
+            line = await asyncio.to_thread(read)
+        except (EOFError, KeyboardInterrupt):
+            break
+        if line.strip() in ("/quit", "/exit"):
+            break
+        if not line.strip():
+            continue
+        await conversations.handle(who, parse_line(line), deliver)
+    if sys.stdout.isatty():
+        write("Bye.")

@@ -1,0 +1,207 @@
+"""Telegram channel (PTB 22): updates in, rendered replies out; no conversation logic here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import BaseRequest
+
+from bot.i18n import Texts
+from bot.service import Conversations
+from flows.catalogue import LANGS
+from flows.session import Inbound, Msg, Reply, Turn
+from flows.survey import COMMANDS
+from storage.base import ResidentRef
+
+log = logging.getLogger(__name__)
+
+# Telegram remembers allowed_updates between calls: always say exactly what we want.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+CHANNEL = "tg"
+SEND_ATTEMPTS = 3
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+# Message attributes checked in order to name what a resident sent instead of text.
+_MEDIA = (
+    ("sticker", "sticker"),
+    ("photo", "photo"),
+    ("voice", "voice"),
+    ("audio", "voice"),
+    ("video_note", "video"),
+    ("video", "video"),
+    ("animation", "video"),
+    ("location", "location"),
+    ("venue", "location"),
+    ("contact", "contact"),
+    ("document", "document"),
+)
+
+
+def media_kind(message: Message) -> str:
+    for attr, kind in _MEDIA:
+        if getattr(message, attr, None):
+            return kind
+    return "other"
+
+
+def to_inbound(update: Update) -> tuple[ResidentRef, Inbound] | None:
+    """Translate an update into a resident event; None for what residents' flows ignore."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or chat.type != ChatType.PRIVATE or user.is_bot:
+        return None  # groups belong to working groups (later), channels to nobody
+    who = ResidentRef(CHANNEL, str(user.id))
+    hint = (user.language_code or "").split("-")[0].lower() or None
+    if update.callback_query is not None:
+        return who, Inbound("choice", choice=update.callback_query.data or "", lang_hint=hint)
+    message = update.message  # edited messages are deliberately ignored
+    if message is None:
+        return None
+    if message.text is not None:
+        text = message.text
+        if text.startswith("/") and len(text) > 1:
+            head, _, rest = text[1:].partition(" ")
+            command = head.split("@", 1)[0].casefold()
+            return who, Inbound("command", command=command, text=rest, lang_hint=hint)
+        return who, Inbound("text", text=text, lang_hint=hint)
+    return who, Inbound("media", media=media_kind(message), lang_hint=hint)
+
+
+def keyboard(texts: Texts, lang: str, reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.options:
+        return None
+    buttons = [
+        InlineKeyboardButton(texts.option_label(lang, o), callback_data=o.code)  # type: ignore[arg-type]
+        for o in reply.options
+    ]
+    cols = max(1, reply.columns)
+    return InlineKeyboardMarkup([buttons[i : i + cols] for i in range(0, len(buttons), cols)])
+
+
+class TelegramChannel:
+    """Owns the PTB Application; every update goes through Conversations."""
+
+    def __init__(self, conversations: Conversations, texts: Texts) -> None:
+        self.conversations = conversations
+        self.texts = texts
+
+    def build(
+        self,
+        token: str,
+        base_url: str = "https://api.telegram.org/bot",
+        request: BaseRequest | None = None,
+        concurrency: int = 256,
+        on_start: Callable[[], Awaitable[None]] | None = None,
+        on_stop: Callable[[], Awaitable[None]] | None = None,
+    ) -> Application:
+        """The PTB Application; on_start/on_stop run inside its event loop (open the store)."""
+        self._on_start, self._on_stop = on_start, on_stop
+        builder = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(base_url)
+            # Different residents run concurrently; one resident's updates are serialised by
+            # Conversations' per-resident lock, not by PTB.
+            .concurrent_updates(concurrency)
+            .post_init(self._post_init)
+            .post_shutdown(self._post_shutdown)
+        )
+        if request is not None:
+            builder = builder.request(request).get_updates_request(request)
+        app = builder.build()
+        app.add_handler(TypeHandler(Update, self.on_update))
+        app.add_error_handler(self._on_error)
+        return app
+
+    async def _post_init(self, app: Application) -> None:
+        if self._on_start:
+            await self._on_start()
+        await self.set_commands(app)
+
+    async def _post_shutdown(self, app: Application) -> None:
+        if self._on_stop:
+            await self._on_stop()
+
+    async def set_commands(self, app: Application) -> None:
+        """The command menu in each language (Russian also for everyone else)."""
+        for lang in LANGS:
+            commands = self._commands(lang)
+            await app.bot.set_my_commands(commands, language_code=lang)
+        await app.bot.set_my_commands(self._commands("ru"))
+
+    def _commands(self, lang: str) -> Sequence[BotCommand]:
+        return [
+            BotCommand(c, self.texts.format(lang, Msg(f"cmd-{c}")))  # type: ignore[arg-type]
+            for c in COMMANDS
+        ]
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        translated = to_inbound(update)
+        if translated is None:
+            return
+        who, event = translated
+        query = update.callback_query
+        try:
+            await self.conversations.handle(
+                who,
+                event,
+                lambda turn: self.deliver(context.bot, int(who.external_id), turn),
+                dedup_key=f"tg:{update.update_id}",
+            )
+        finally:
+            if query is not None:
+                # Always stop the button's spinner, also for stale, forged or repeated taps.
+                try:
+                    await query.answer()
+                except TelegramError as exc:
+                    log.info("answerCallbackQuery failed: %s", exc)
+
+    async def deliver(self, bot: Bot, chat_id: int, turn: Turn) -> None:
+        for reply in turn.replies:
+            text = self.texts.reply_html(turn.lang, reply)
+            markup = keyboard(self.texts, turn.lang, reply)
+            await self._send(bot, chat_id, text, markup)
+
+    async def _send(
+        self, bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                await bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=NO_PREVIEW,
+                )
+                return
+            except RetryAfter as exc:
+                # The only correct reaction to 429: wait as long as Telegram says.
+                delay = exc.retry_after
+                seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else delay
+                log.warning("Telegram 429, retrying in %.1fs (attempt %d)", seconds, attempt)
+                await asyncio.sleep(float(seconds))
+            except Forbidden:
+                log.info("a resident blocked the bot; reply dropped")
+                return
+            except TelegramError as exc:
+                # The answer is already committed; the next message shows the current step.
+                log.warning("sendMessage failed: %s", exc)
+                return
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling an update", exc_info=context.error)

@@ -1,0 +1,1 @@
+"""Pure conversation logic: state + one inbound event -> new state, replies, effects."""

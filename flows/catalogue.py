@@ -1,0 +1,170 @@
+"""The problem catalogue and city configuration models (validated data, no I/O)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Lang = Literal["ru", "ky"]
+LANGS: tuple[Lang, ...] = ("ky", "ru")
+OTHER = "other"
+
+_ID = r"^[a-z][a-z0-9_]{0,31}$"
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Named(_Strict):
+    """Something with a Russian and a Kyrgyz name."""
+
+    ru: str = Field(min_length=1, max_length=64)
+    ky: str = Field(min_length=1, max_length=64)
+
+    def name(self, lang: Lang) -> str:
+        return self.ky if lang == "ky" else self.ru
+
+
+class Group(Named):
+    id: str = Field(pattern=_ID)
+
+
+class Category(Named):
+    id: str = Field(pattern=_ID)
+    group: str = ""
+
+
+class Catalogue(_Strict):
+    groups: tuple[Group, ...]
+    categories: tuple[Category, ...]
+
+    @model_validator(mode="after")
+    def _check(self) -> Catalogue:
+        ids = [c.id for c in self.categories]
+        if len(set(ids)) != len(ids):
+            raise ValueError("duplicate category id")
+        if OTHER not in ids:
+            raise ValueError("the catalogue must define 'other'")
+        groups = {g.id for g in self.groups}
+        for c in self.categories:
+            if c.id != OTHER and c.group not in groups:
+                raise ValueError(f"category {c.id!r} is in unknown group {c.group!r}")
+        return self
+
+    def category(self, cid: str) -> Category | None:
+        return next((c for c in self.categories if c.id == cid), None)
+
+
+class District(Named):
+    id: str = Field(pattern=_ID)
+    aliases: tuple[str, ...] = ()
+    population: int | None = Field(default=None, ge=0)
+
+
+class ExtraCategory(Category):
+    """A city's own category, shown only in that city, with its own matcher keywords."""
+
+    keywords_ru: tuple[str, ...] = ()
+    keywords_ky: tuple[str, ...] = ()
+
+
+class Admins(_Strict):
+    """City-hall admins (used by announcements): Telegram user ids and WhatsApp numbers."""
+
+    telegram_user_ids: tuple[int, ...] = ()
+    whatsapp_numbers: tuple[str, ...] = ()
+
+
+class WorkingGroupChat(_Strict):
+    """A Telegram group that receives the daily ranking (used by summaries)."""
+
+    telegram_chat_id: int
+    language: Lang = "ru"
+    title: str = ""
+
+
+class City(Named):
+    id: str = Field(pattern=_ID)
+    aliases: tuple[str, ...] = ()
+    timezone: str = "Asia/Bishkek"
+    population: int | None = Field(default=None, ge=0)
+    districts: tuple[District, ...] = Field(min_length=1)
+    # When no district fits (a resident who does not know their МТУ), "don't know" is offered.
+    allow_unknown_district: bool = True
+    # Categories shown in this city: explicit ids, or every common one minus `hide_categories`.
+    categories: tuple[str, ...] | None = None
+    hide_categories: tuple[str, ...] = ()
+    extra_categories: tuple[ExtraCategory, ...] = ()
+    admins: Admins = Admins()
+    working_groups: tuple[WorkingGroupChat, ...] = ()
+    summary_time: str = "20:00"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("summary_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if not _TIME.match(value):
+            raise ValueError("expected HH:MM (24-hour clock)")
+        return value
+
+    @model_validator(mode="after")
+    def _unique(self) -> City:
+        ids = [d.id for d in self.districts]
+        if len(set(ids)) != len(ids):
+            raise ValueError("duplicate district id")
+        return self
+
+    def district(self, did: str | None) -> District | None:
+        return next((d for d in self.districts if d.id == did), None)
+
+
+class CityCategories:
+    """The categories one city shows, in catalogue order, with its groups."""
+
+    def __init__(self, catalogue: Catalogue, city: City) -> None:
+        common = {c.id for c in catalogue.categories}
+        for cid in (*(city.categories or ()), *city.hide_categories):
+            if cid not in common:
+                raise ValueError(f"city {city.id!r}: unknown category id {cid!r}")
+        groups = {g.id for g in catalogue.groups}
+        for extra in city.extra_categories:
+            if extra.id in common:
+                raise ValueError(f"city {city.id!r}: extra category {extra.id!r} is common")
+            if extra.group not in groups:
+                raise ValueError(f"city {city.id!r}: unknown group {extra.group!r}")
+        shown = set(city.categories) if city.categories is not None else common
+        shown -= set(city.hide_categories)
+        self.groups: tuple[Group, ...] = catalogue.groups
+        self.categories: tuple[Category, ...] = tuple(
+            c
+            for c in (*catalogue.categories, *city.extra_categories)
+            if c.id in shown or c in city.extra_categories
+        )
+        self._by_id = {c.id: c for c in (*catalogue.categories, *city.extra_categories)}
+
+    def in_group(self, gid: str) -> list[Category]:
+        return [c for c in self.categories if c.group == gid and c.id != OTHER]
+
+    def get(self, cid: str) -> Category | None:
+        return self._by_id.get(cid)
+
+    def label(self, cid: str, lang: Lang) -> str:
+        cat = self._by_id.get(cid)
+        return cat.name(lang) if cat else cid
+
+    @property
+    def ids(self) -> list[str]:
+        return [c.id for c in self.categories if c.id != OTHER]

@@ -1,0 +1,163 @@
+# Resident survey, Kyrgyz. HTML allowed: <b>, <i>. Arguments are escaped by the channel.
+# Terms from ../shared/domain/glossary-ru-ky.md where attested; lines marked "review" are our
+# own wording and await a native speaker. Names stand alone ("Шаар: Каракол") so no case
+# ending is glued onto an interpolated name.
+
+language-prompt = Саламатсызбы! Здравствуйте!
+    Тилди тандаңыз / Выберите язык:
+# review
+language-changed = Тил: кыргызча.
+# review
+intro = Саламатсызбы! Бул мэриянын сурамжылоосу: <b>шаардын эң маанилүү беш көйгөйүн</b> атаңыз — жумушчу топ (мэрия, депутаттар, ӨЭУ) жалпы рейтингди күн сайын көрөт.
+    Жооптор жашыруун, сурамжылоо эки-үч мүнөт алат. Баскычтар менен жооп бериңиз же текст жазыңыз.
+# review
+city-prompt = Шаарыңызды тандаңыз:
+# review ("кичи район" attested, МАБ attested)
+district-prompt = Шаар: { $city }. Районуңузду (МАБ) тандаңыз:
+btn-district-unknown = Билбейм
+# review
+btn-change-city = Башка шаар
+
+# review
+problems-prompt = { $count ->
+        [0] Шаардын эң маанилүү беш көйгөйүн атаңыз, эң маанилүүсүнөн баштаңыз. { $max } көйгөйдүн { $next }-си:
+        [5] Сиздин тизме:
+       *[other] Сиздин тизме ({ $max } көйгөйдүн { $count }):
+    }
+# review
+problems-hint = Теманы баскыч менен тандаңыз же көйгөйдү өз сөзүңүз менен жазыңыз.
+# review
+problems-hint-more = { $next }-көйгөйдү кошуңуз — баскыч менен же өз сөзүңүз менен. Канчалык көп көйгөй атасаңыз (бешке чейин), рейтинг ошончолук так болот.
+problem-line = { $n }. { $label }
+problem-line-typed = { $n }. { $label } — «{ $text }»
+# review
+problem-line-own = { $n }. «{ $text }» (өз сөзүңүз менен)
+# review
+group-prompt = <b>{ $group }</b>: { $next }-көйгөйдү тандаңыз:
+# review
+problem-added = Кошулду: <b>{ $label }</b>.
+# review
+problem-duplicate = «{ $label }» тизмеңизде бар.
+# review
+problem-removed = Өчүрүлдү: { $label }.
+# review
+problems-cleared = Тизме тазаланды, кайра баштайлы.
+# review
+problems-full = Тизмеде { $max } көйгөй бар — бул эң көбү.
+
+# review
+suggest-one = Сиз жаздыңыз: «{ $text }».
+    Бул <b>{ $label }</b> темасына окшойт. Туурабы?
+# review
+suggest-many = Сиз жаздыңыз: «{ $text }».
+    Бул кайсы темага тиешелүү?
+# review
+suggest-none = Сиз жаздыңыз: «{ $text }».
+    Ылайыктуу тема табылган жок. Өз сөзүңүз менен сактайлыбы?
+
+# review
+review-title = <b>Жоопторуңузду текшериңиз:</b>
+answer-city = Шаар: { $city }
+answer-district = Район: { $district }
+# review
+answer-district-unknown = Район: көрсөтүлгөн жок
+# Kyrgyz nouns stay singular after a numeral: one form for every count.
+# review
+review-can-add = Сиз { $max } көйгөйдүн { $count } атадыңыз. Дагы кошсоңуз болот.
+# near-attested
+saved = Рахмат, жоопторуңуз сакталды.
+# review ("Коомдук угуу" proposal in the glossary)
+subscribe-prompt = Шаардын өнүгүү программасы жана бюджети боюнча коомдук угууларга чакырууларды сизге жөнөтөлүбү? Жылына бир нече жолудан көп эмес.
+# review
+thanks = { $subscribed ->
+        [yes] Коомдук угууларга чакырууларга жазылдыңыз.
+       *[no] Коомдук угууларга чакыруулар жөнөтүлбөйт.
+    }
+    /my — жоопторду көрүү, /edit — жоопторду өзгөртүү. Шаарга жардам бергениңиз үчүн рахмат!
+# review
+already-answered = Сиз жооп бердиңиз — рахмат! Жоопторду көрүп же өзгөртө аласыз.
+# review
+welcome-back = Кайра кош келиңиз!
+# review
+continue = Токтогон жерден улантабыз.
+
+# review
+my-title = <b>Сиздин жоопторуңуз:</b>
+# review
+my-none = Сиз сурамжылоого али жооп бере элексиз.
+# review
+my-subscribed = Коомдук угууларга чакыруулар: ооба.
+# review
+my-not-subscribed = Коомдук угууларга чакыруулар: жок.
+# review
+subscribed = Даяр: коомдук угууларга чакырууларды жөнөтөбүз. Баш тартуу — /stop.
+# review
+stopped = Даяр: коомдук угууларга чакыруулар мындан ары жөнөтүлбөйт. Жоопторуңуз сакталып турат.
+
+# review
+forget-prompt = Бардык маалыматыңызды — жоопторду жана жөндөөлөрдү — өчүрөбүзбү? Муну кайтарууга болбойт.
+# review
+forgotten = Маалыматыңыз өчүрүлдү. Сурамжылоодон кайра өтүү үчүн /start жөнөтүңүз.
+# review
+forget-cancelled = Макул, эч нерсе өчүрүлгөн жок.
+
+# review
+help = Бул бот тургундардан шаардын эң маанилүү беш көйгөйүн чогултат.
+    /start — баштоо же улантуу
+    /my — менин жоопторум
+    /edit — жоопторду өзгөртүү
+    /language — тил (Кыргызча / Русский)
+    /stop — чакырууларды жөнөтпөө
+    /forget — маалыматымды өчүрүү
+    /help — ушул маалымат
+# review
+unknown-command = /{ $command } буйругу белгисиз.
+# review
+not-understood = Жоопту түшүнгөн жокмун. Баскычты басыңыз же варианттын номерин жазыңыз.
+# review
+stale-button = Бул баскыч эми иштебейт. Учурдагы суроо:
+# review
+too-long = Билдирүү өтө узун ({ $length } белги). Сураныч, { $limit } белгиге чейин кыскартыңыз.
+# review
+media-unsupported = { $kind ->
+        [sticker] Стикер үчүн рахмат!
+        [photo] Бот азырынча сүрөттү окубайт.
+        [voice] Бот азырынча үн билдирүүлөрүн укпайт.
+        [video] Бот азырынча видеону көрбөйт.
+        [location] Бот жайгашкан жерди колдонбойт.
+        [contact] Ботко байланыштар керек эмес.
+       *[other] Бот текстти жана баскычтарды гана түшүнөт.
+    } Сураныч, баскыч же текст менен жооп бериңиз.
+
+# Buttons ("Даяр", "Башка", "Ооба/Жок" standard; others review)
+btn-done = ✅ Даяр
+btn-remove-last = ↩️ Акыркысын өчүрүү
+btn-restart = 🔄 Тизмени кайра баштоо
+btn-back = ⬅️ Артка
+btn-more = ➡️ Дагы
+btn-accept = ✅ Ооба, «{ $label }»
+btn-keep-own = 📝 Өз сөзүм менен калтыруу
+btn-cancel = ✖️ Жокко чыгаруу
+btn-confirm = ✅ Баары туура, сактоо
+btn-add-more = ➕ Дагы кошуу
+btn-change-problems = ✏️ Көйгөйлөрдү өзгөртүү
+btn-change-district = 📍 Районду өзгөртүү
+btn-subscribe-yes = 🔔 Ооба, жөнөткүлө
+btn-subscribe-no = Жок, рахмат
+# "Жоопторду өзгөртүү" proposal in the glossary
+btn-edit = ✏️ Жоопторду өзгөртүү
+btn-subscribe = 🔔 Угууларга жазылуу
+# "Жазылуудан баш тартуу" weak in the glossary
+btn-unsubscribe = 🔕 Жазылуудан баш тартуу
+btn-forget-yes = 🗑 Ооба, баарын өчүрүү
+btn-forget-no = Жок, калтыруу
+
+cmd-start = Сурамжылоону баштоо же улантуу
+cmd-my = Менин жоопторум
+cmd-edit = Жоопторду өзгөртүү
+cmd-language = Тил / Язык
+cmd-stop = Чакырууларды жөнөтпөө
+cmd-forget = Маалыматымды өчүрүү
+cmd-help = Жардам
+# review
+error-internal = Кечиресиз, бир нерсе туура эмес болуп калды. Жоопторуңуз жоголгон жок — бир мүнөттөн кийин кайра аракет кылыңыз.

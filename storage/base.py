@@ -1,0 +1,93 @@
+"""The repository interface every store implements (SQLite now, PostgreSQL later)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple, Protocol
+
+from flows.session import Answer, Conversation, Effect, Session
+
+
+class StoreError(Exception):
+    """An error a store raises on purpose; the turn it belongs to was not stored."""
+
+
+class VersionConflict(StoreError):
+    """A SaveAnswer whose version is not the stored current version + 1."""
+
+
+class DuplicateUpdate(StoreError):
+    """`commit` got a dedup key that is already committed: the turn is a redelivery."""
+
+
+class ResidentRef(NamedTuple):
+    """A resident is known only by channel ("tg", "wa", "local") and the channel's id."""
+
+    channel: str
+    external_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What `load` returns: the session to run a step on, or a duplicate delivery."""
+
+    session: Session
+    duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentRecord:
+    """A resident's row as stored (for tests, operators and later features)."""
+
+    ref: ResidentRef
+    lang: str | None
+    city: str | None
+    district: str | None
+    subscribed: bool | None
+    step: str | None
+    created_at: datetime
+    updated_at: datetime
+    last_inbound_at: datetime | None
+
+
+class Store(Protocol):
+    """Async repository. Implementations must be safe for many concurrent residents.
+
+    The contract callers rely on:
+    - `load` builds the Session from stored rows (a new resident gets a fresh Session) and
+      reports whether `dedup_key` was already committed.
+    - `commit` stores the new conversation state, applies the effects, records `dedup_key`
+      and the time of the inbound message, all in ONE transaction, and returns only once it
+      is durable. Only then may the caller reply to the resident.
+    - Callers serialise turns per resident; implementations may batch turns of different
+      residents into one transaction (group commit). Commits issued in order apply in order.
+    - A rejected turn stores nothing and its `commit` raises: `VersionConflict` (SaveAnswer
+      version is not current + 1), `DuplicateUpdate` (dedup key already committed),
+      `ValueError` (an effect after `Forget`). Other residents' turns are unaffected.
+    - `Forget` deletes every row about the resident; the turn's conversation is not written
+      and the resident is not recreated (its dedup key is still recorded).
+    """
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def load(self, who: ResidentRef, dedup_key: str | None = None) -> Loaded: ...
+
+    async def commit(
+        self,
+        who: ResidentRef,
+        conv: Conversation,
+        effects: Sequence[Effect] = (),
+        dedup_key: str | None = None,
+    ) -> None: ...
+
+    async def resident(self, who: ResidentRef) -> ResidentRecord | None: ...
+
+    async def answer_history(self, who: ResidentRef) -> list[Answer]:
+        """Every confirmed version, oldest first (the last is current)."""
+        ...
+
+    async def ping(self) -> bool: ...
