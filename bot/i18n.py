@@ -34,7 +34,9 @@ def html_to_plain(text: str, bold: str = "") -> str:
 class Texts:
     """Fluent bundles for every language, loaded once."""
 
-    def __init__(self, root: Path = LOCALES) -> None:
+    def __init__(self, root: Path = LOCALES, strict: bool = False) -> None:
+        # strict (tests): a missing message or argument raises instead of being logged.
+        self.strict = strict
         self.bundles: dict[str, FluentBundle] = {}
         for lang in LANGS:
             # No Unicode isolation marks: Telegram and phones show them as stray boxes.
@@ -50,6 +52,8 @@ class Texts:
         """One message as HTML: string arguments escaped, nested messages rendered first."""
         bundle = self.bundles[lang]
         if not bundle.has_message(msg.id):
+            if self.strict:
+                raise KeyError(f"missing message {msg.id!r} in {lang}")
             log.error("missing message %r in %s", msg.id, lang)
             return msg.id
         args: dict[str, str | int] = {}
@@ -62,6 +66,8 @@ class Texts:
                 args[key] = value
         pattern = bundle.get_message(msg.id).value
         text, errors = bundle.format_pattern(pattern, args)
+        if errors and self.strict:
+            raise ValueError(f"message {msg.id!r} in {lang}: {errors}")
         for error in errors:
             log.error("message %r in %s: %s", msg.id, lang, error)
         return text

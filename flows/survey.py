@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flows.catalogue import LANGS, OTHER, City, Lang
 from flows.choices import Choice, resolve
@@ -25,7 +26,9 @@ from flows.session import (
     Turn,
 )
 from flows.text import normalise
-from flows.world import World
+
+if TYPE_CHECKING:
+    from flows.world import World
 
 # A typed problem is proposed as one category at this score, as a short list above the lower.
 CONFIDENT = 0.75
@@ -170,7 +173,9 @@ def _problems_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
     count = len(t.conv.items)
     parts = [Msg("problems-prompt", {"count": count, "next": count + 1, "max": MAX_PROBLEMS})]
     parts += _problem_lines(t, t.conv.items)
-    parts.append(Msg("problems-hint" if count == 0 else "problems-hint-more"))
+    parts.append(
+        Msg("problems-hint") if count == 0 else Msg("problems-hint-more", {"next": count + 1})
+    )
     choices = [
         Choice(f"g:{g.id}", g.name(t.lang), (g.ru, g.ky))
         for g in shown.groups
@@ -405,15 +410,17 @@ def _command(t: _Turn, command: str) -> None:
         _go(t, Step.LANGUAGE)
     elif command == "stop":
         t.set_subscribed(False)
-        t.say(Msg("stopped"))
+        _show(t, Msg("stopped"))
     elif command == "forget":
         if c.step != Step.FORGET:
             c.resume = c.step
         _go(t, Step.FORGET)
     elif command == "help":
         t.say(Msg("help"))
+        _show(t)
     else:
         t.say(Msg("unknown-command", {"command": command[:32]}), Msg("help"))
+        _show(t)
 
 
 def _show_answers(t: _Turn, *lead: Msg) -> None:
@@ -459,7 +466,7 @@ def _choice(t: _Turn, code: str) -> None:
 
 def _subscription(t: _Turn, value: bool) -> None:
     t.set_subscribed(value)
-    t.say(Msg("subscribed" if value else "stopped"))
+    _show(t, Msg("subscribed" if value else "stopped"))
 
 
 def _text(t: _Turn, text: str) -> None:

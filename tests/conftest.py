@@ -1,0 +1,18 @@
+"""Shared fixtures: the bundled cities as a World (all three, or one fixed city)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import load_world
+from flows.world import World
+
+
+@pytest.fixture(scope="session")
+def world() -> World:
+    return load_world()
+
+
+@pytest.fixture(scope="session")
+def karakol() -> World:
+    return load_world(fixed_city="karakol")

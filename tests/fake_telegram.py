@@ -1,0 +1,203 @@
+"""An in-process Bot API (a PTB BaseRequest subclass) and a resident who talks through it."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {
+    "id": 7000000001,
+    "is_bot": True,
+    "first_name": "citybot",
+    "username": "citybot_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+
+class FakeBotAPI(BaseRequest):
+    """Answers the Bot API methods citybot uses and records every call; no network."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self._ids = itertools.count(1)
+        # method -> function(params) returning (status, body) to inject failures
+        self.faults: dict[str, Callable[[dict[str, Any]], tuple[int, dict] | None]] = {}
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        self.calls.append((api, params))
+        fault = self.faults.get(api)
+        if fault is not None:
+            injected = fault(params)
+            if injected is not None:
+                status, body = injected
+                return status, json.dumps(body).encode()
+        return 200, json.dumps({"ok": True, "result": self._result(api, params)}).encode()
+
+    def _result(self, api: str, params: dict[str, Any]) -> Any:
+        if api == "getMe":
+            return BOT_USER
+        if api == "sendMessage":
+            message = {
+                "message_id": next(self._ids),
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+            if "reply_markup" in params:
+                markup = params["reply_markup"]
+                message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+            return message
+        if api == "getUpdates":
+            return []
+        return True
+
+    def sent(self, chat_id: int | None = None) -> list[dict[str, Any]]:
+        return [
+            p
+            for api, p in self.calls
+            if api == "sendMessage" and (chat_id is None or int(p["chat_id"]) == chat_id)
+        ]
+
+    def count(self, api: str) -> int:
+        return sum(1 for a, _ in self.calls if a == api)
+
+
+_update_ids = itertools.count(10_000)
+
+
+class TelegramResident:
+    """Sends updates into a real PTB Application and reads what the bot sent back."""
+
+    def __init__(
+        self,
+        app: Application,
+        api: FakeBotAPI,
+        user_id: int,
+        language_code: str | None = "ru",
+        chat_type: str = "private",
+    ) -> None:
+        self.app, self.api, self.user_id = app, api, user_id
+        self.user = {"id": user_id, "is_bot": False, "first_name": "Resident"}
+        if language_code:
+            self.user["language_code"] = language_code
+        self.chat = {"id": user_id, "type": chat_type}
+        self.last_update: dict[str, Any] | None = None
+
+    def _message(self, **fields: Any) -> dict[str, Any]:
+        return {
+            "message_id": next(_update_ids),
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": self.user,
+            **fields,
+        }
+
+    async def deliver(self, data: dict[str, Any]) -> list[str]:
+        """Process one raw update; return the texts the bot sent to this resident."""
+        before = len(self.api.sent(self.user_id))
+        self.last_update = data
+        await self.app.process_update(Update.de_json(data, self.app.bot))
+        return [m["text"] for m in self.api.sent(self.user_id)[before:]]
+
+    async def send(self, text: str) -> list[str]:
+        fields: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            fields["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+        return await self.deliver(
+            {"update_id": next(_update_ids), "message": self._message(**fields)}
+        )
+
+    async def send_media(self, kind: str) -> list[str]:
+        file = {"file_id": "f1", "file_unique_id": "u1"}
+        payloads: dict[str, Any] = {
+            "sticker": {
+                **file,
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            },
+            "photo": [{**file, "width": 90, "height": 90}],
+            "voice": {**file, "duration": 3},
+            "video": {**file, "width": 10, "height": 10, "duration": 1},
+            "document": {**file, "file_name": "a.pdf"},
+            "location": {"latitude": 42.49, "longitude": 78.39},
+            "contact": {"phone_number": "+996700000000", "first_name": "A"},
+        }
+        return await self.deliver(
+            {"update_id": next(_update_ids), "message": self._message(**{kind: payloads[kind]})}
+        )
+
+    async def edit(self, text: str) -> list[str]:
+        return await self.deliver(
+            {
+                "update_id": next(_update_ids),
+                "edited_message": self._message(text=text, edit_date=1),
+            }
+        )
+
+    @property
+    def keyboard(self) -> list[dict[str, Any]]:
+        for m in reversed(self.api.sent(self.user_id)):
+            markup = m.get("reply_markup")
+            if markup:
+                markup = json.loads(markup) if isinstance(markup, str) else markup
+                return [b for row in markup["inline_keyboard"] for b in row]
+        return []
+
+    @property
+    def labels(self) -> list[str]:
+        return [b["text"] for b in self.keyboard]
+
+    async def tap(self, label: str) -> list[str]:
+        matches = [b for b in self.keyboard if label in b["text"]]
+        assert len(matches) == 1, f"{label!r} not unique among {self.labels}"
+        return await self.press(matches[0]["callback_data"])
+
+    async def press(self, data: str) -> list[str]:
+        query = {
+            "id": str(next(_update_ids)),
+            "from": self.user,
+            "chat_instance": "ci",
+            "data": data,
+            "message": self._message(text="(buttons)"),
+        }
+        return await self.deliver({"update_id": next(_update_ids), "callback_query": query})
+
+    async def redeliver(self) -> list[str]:
+        assert self.last_update is not None
+        return await self.deliver(self.last_update)
