@@ -31,6 +31,13 @@ def html_to_plain(text: str, bold: str = "") -> str:
     return html.unescape(_TAGS.sub(lambda m: bold if m.group(1) == "b" else "", text))
 
 
+_CACHE_MAX = 20_000
+
+
+def _key(msg: Msg) -> tuple:
+    return (msg.id, *((k, _key(v) if isinstance(v, Msg) else v) for k, v in msg.args.items()))
+
+
 class Texts:
     """Fluent bundles for every language, loaded once."""
 
@@ -38,6 +45,7 @@ class Texts:
         # strict (tests): a missing message or argument raises instead of being logged.
         self.strict = strict
         self.bundles: dict[str, FluentBundle] = {}
+        self._cache: dict[tuple, str] = {}
         for lang in LANGS:
             # No Unicode isolation marks: Telegram and phones show them as stray boxes.
             bundle = FluentBundle([lang], use_isolating=False)
@@ -50,6 +58,18 @@ class Texts:
 
     def format(self, lang: Lang, msg: Msg, escape: Escape = escape_html) -> str:
         """One message as HTML: string arguments escaped, nested messages rendered first."""
+        # Fluent formatting costs tens of µs; most (message, arguments) pairs repeat across
+        # residents (labels, counts), so rendered texts are cached.
+        key = (lang, escape, _key(msg))
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._format(lang, msg, escape)
+            if len(self._cache) >= _CACHE_MAX:
+                self._cache.clear()
+            self._cache[key] = cached
+        return cached
+
+    def _format(self, lang: Lang, msg: Msg, escape: Escape) -> str:
         bundle = self.bundles[lang]
         if not bundle.has_message(msg.id):
             if self.strict:

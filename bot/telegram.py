@@ -81,15 +81,25 @@ def to_inbound(update: Update) -> tuple[ResidentRef, Inbound] | None:
     return who, Inbound("media", media=media_kind(message), lang_hint=hint)
 
 
+_KEYBOARDS: dict[tuple, InlineKeyboardMarkup] = {}
+_KEYBOARDS_MAX = 4096
+
+
 def keyboard(texts: Texts, lang: str, reply: Reply) -> InlineKeyboardMarkup | None:
+    """Inline buttons, built once per distinct keyboard (PTB objects are immutable)."""
     if not reply.options:
         return None
-    buttons = [
-        InlineKeyboardButton(texts.option_label(lang, o), callback_data=o.code)  # type: ignore[arg-type]
-        for o in reply.options
-    ]
-    cols = max(1, reply.columns)
-    return InlineKeyboardMarkup([buttons[i : i + cols] for i in range(0, len(buttons), cols)])
+    labels = tuple((o.code, texts.option_label(lang, o)) for o in reply.options)  # type: ignore[arg-type]
+    key = (labels, reply.columns)
+    markup = _KEYBOARDS.get(key)
+    if markup is None:
+        buttons = [InlineKeyboardButton(label, callback_data=code) for code, label in labels]
+        cols = max(1, reply.columns)
+        markup = InlineKeyboardMarkup([buttons[i : i + cols] for i in range(0, len(buttons), cols)])
+        if len(_KEYBOARDS) >= _KEYBOARDS_MAX:
+            _KEYBOARDS.clear()
+        _KEYBOARDS[key] = markup
+    return markup
 
 
 class TelegramChannel:

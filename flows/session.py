@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -110,8 +110,7 @@ class Msg:
     args: dict[str, str | int | Msg] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(NamedTuple):
     """A button, or a numbered line where buttons do not exist.
 
     `code` is short ASCII (Telegram callback_data); `label` is a message or literal data text

