@@ -17,16 +17,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from telegram import Update  # noqa: E402
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler  # noqa: E402
-from telegram.request import BaseRequest, RequestData  # noqa: E402
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import BaseRequest, RequestData
 
-from bot.config import load_world  # noqa: E402
-from bot.i18n import Texts  # noqa: E402
-from bot.service import Conversations  # noqa: E402
-from bot.telegram import TelegramChannel  # noqa: E402
-from storage.base import ResidentRef  # noqa: E402
-from storage.sqlite import SqliteStore  # noqa: E402
+from bot.config import load_world
+from bot.i18n import Texts
+from bot.service import Conversations
+from bot.telegram import TelegramChannel
+from storage.base import ResidentRef
+from storage.sqlite import SqliteStore
 
 TOKEN = "123456:bench-token"
 BOT = {"id": 1, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
@@ -66,8 +66,14 @@ class NullBotAPI(BaseRequest):
     async def shutdown(self) -> None:
         pass
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> tuple[int, bytes]:
         api = url.rsplit("/", 1)[-1]
         if api == "sendMessage":
             self.sent += 1
@@ -98,9 +104,9 @@ def update(uid: int, n: int, kind: str, value: str) -> dict[str, Any]:
     return {"update_id": n, "callback_query": query}
 
 
-async def drive(app: Application, residents: int, script: list[tuple[str, str]]) -> tuple[
-    float, list[float]
-]:
+async def drive(
+    app: Application, residents: int, script: list[tuple[str, str]]
+) -> tuple[float, list[float]]:
     """Every resident sends the script, each update after the previous one was answered."""
     latencies: list[float] = []
     counter = iter(range(1, 10**9))
@@ -127,7 +133,7 @@ def report(name: str, updates: int, elapsed: float, latencies: list[float]) -> f
     return rate
 
 
-async def survey_run(residents: int, db: Path) -> tuple[float, int]:
+async def survey_run(residents: int, db: Path, name: str = "survey") -> tuple[float, int]:
     world = load_world()
     store = SqliteStore(db)
     await store.open()
@@ -137,7 +143,7 @@ async def survey_run(residents: int, db: Path) -> tuple[float, int]:
     await app.initialize()
     try:
         elapsed, lat = await drive(app, residents, SCRIPT)
-        rate = report("survey", residents * len(SCRIPT), elapsed, lat)
+        rate = report(name, residents * len(SCRIPT), elapsed, lat)
         # Durability check: every resident's confirmed answer is in the database.
         durable = 0
         for i in range(residents):
@@ -181,6 +187,7 @@ async def echo_run(residents: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, default=1000)
+    parser.add_argument("--light", type=int, default=10, help="residents in the light run")
     parser.add_argument("--cores", type=int, default=1, help="pin the process to N cores")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity") and args.cores:
@@ -193,6 +200,9 @@ def main() -> None:
     print(f"residents: {args.residents}, {len(SCRIPT)} updates each (taps and typed text)")
     with tempfile.TemporaryDirectory() as tmp:
         survey, durable = asyncio.run(survey_run(args.residents, Path(tmp) / "bench.sqlite3"))
+        # Under full load latency is mostly queueing (Little's law); a light load shows the
+        # cost of one update end to end.
+        asyncio.run(survey_run(args.light, Path(tmp) / "light.sqlite3", name="light"))
     echo = asyncio.run(echo_run(args.residents))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"survey / echo = {survey / echo:.2f}; peak RSS {peak:.0f} MiB")

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from flows import survey
 from flows.session import Inbound, Msg, Reply, Turn
 from flows.world import World
-from storage.base import ResidentRef, Store
+from storage.base import DuplicateUpdate, ResidentRef, Store
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,11 @@ class Conversations:
                 lang = loaded.session.profile.lang or "ru"
                 await deliver(Turn(loaded.session, (Reply((Msg("error-internal"),)),), (), lang))
                 return None
-            await self.store.commit(who, turn.session.conv, turn.effects, dedup_key)
+            try:
+                await self.store.commit(who, turn.session.conv, turn.effects, dedup_key)
+            except DuplicateUpdate:
+                # Another process (a webhook retry) committed the same delivery meanwhile.
+                log.info("duplicate delivery %s committed elsewhere", dedup_key)
+                return None
             await deliver(turn)
             return turn

@@ -1,5 +1,21 @@
 """Persistence behind a small async repository interface (SQLite by default)."""
 
-from storage.base import Loaded, ResidentRecord, ResidentRef, Store
+from storage.base import (
+    DuplicateUpdate,
+    Loaded,
+    ResidentRecord,
+    ResidentRef,
+    Store,
+    StoreError,
+    VersionConflict,
+)
 
-__all__ = ["Loaded", "ResidentRecord", "ResidentRef", "Store"]
+__all__ = [
+    "DuplicateUpdate",
+    "Loaded",
+    "ResidentRecord",
+    "ResidentRef",
+    "Store",
+    "StoreError",
+    "VersionConflict",
+]

@@ -9,6 +9,7 @@ from flows.session import (
     MAX_TEXT,
     Conversation,
     Forget,
+    Inbound,
     SaveAnswer,
     Session,
     SetLanguage,
@@ -16,7 +17,6 @@ from flows.session import (
     Step,
 )
 from flows.survey import step
-from flows.session import Inbound
 from flows.world import World
 from tests.driver import FlowResident
 
@@ -196,7 +196,7 @@ def test_edit_makes_a_new_version_and_unchanged_confirm_makes_none(karakol: Worl
     r.send("школы")
     r.send("готово")
     r.tap("Всё верно")
-    first, second = saved(r)
+    _, second = saved(r)
     assert second.answer.version == 2 and second.answer.district == "mtu6"
     assert [i.category for i in second.answer.items] == ["roads", "schools"]
     assert r.step == "done", "the subscription question is asked only once"

@@ -284,7 +284,7 @@ _CHILD = textwrap.dedent(
 async def test_a_killed_process_loses_no_confirmed_answer(tmp_path: Path, world: World) -> None:
     """SIGKILL a real bot process after it confirmed the answer; a new one continues."""
     db = tmp_path / "killed.sqlite3"
-    child = subprocess.Popen(
+    child = subprocess.Popen(  # noqa: ASYNC220 - a real process to SIGKILL
         [sys.executable, "-c", _CHILD, str(db)],
         cwd=ROOT,
         stdout=subprocess.PIPE,

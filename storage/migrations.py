@@ -1,0 +1,148 @@
+"""Versioned SQLite schema migrations: append a `Migration` to `MIGRATIONS`, never edit one."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step. Statements run in order inside a single IMMEDIATE transaction.
+
+    Statements are kept apart (not one script) because `sqlite3.executescript` commits any open
+    transaction first, which would break "each migration in its own transaction".
+    """
+
+    name: str
+    statements: tuple[str, ...]
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by newer code than this: refuse rather than corrupt it."""
+
+
+# The schema version is `PRAGMA user_version` = the number of migrations applied, so the n-th
+# entry (1-based) is schema version n. Adding a table later = appending one entry here.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "initial schema",
+        (
+            # One row per resident; the conversation state lives here too (1:1, written on
+            # every turn), so a turn is one upsert. `step` duplicates state's step as a plain,
+            # indexed column for operator queries ("how many are stuck at district?").
+            """
+            CREATE TABLE residents (
+                id INTEGER PRIMARY KEY,
+                channel TEXT NOT NULL,
+                external_id TEXT NOT NULL,
+                lang TEXT,
+                city TEXT,
+                district TEXT,
+                subscribed INTEGER CHECK (subscribed IN (0, 1)),
+                step TEXT,
+                state TEXT CHECK (state IS NULL OR json_valid(state)),
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                last_inbound_at TEXT,
+                UNIQUE (channel, external_id)
+            ) STRICT
+            """,
+            "CREATE INDEX residents_step ON residents (step)",
+            # Every confirmed version is kept; exactly one is current per resident (the partial
+            # unique index forbids two). City/district are copied onto the answer so rankings
+            # never have to join residents.
+            """
+            CREATE TABLE answers (
+                id INTEGER PRIMARY KEY,
+                resident_id INTEGER NOT NULL REFERENCES residents (id) ON DELETE CASCADE,
+                version INTEGER NOT NULL CHECK (version >= 1),
+                is_current INTEGER NOT NULL CHECK (is_current IN (0, 1)),
+                city TEXT NOT NULL,
+                district TEXT,
+                created_at TEXT NOT NULL,
+                UNIQUE (resident_id, version)
+            ) STRICT
+            """,
+            "CREATE UNIQUE INDEX answers_one_current ON answers (resident_id) WHERE is_current = 1",
+            """
+            CREATE INDEX answers_current_place ON answers (city, district)
+                WHERE is_current = 1
+            """,
+            # text is the resident's own words, NULL when they picked the category as is.
+            """
+            CREATE TABLE answer_items (
+                answer_id INTEGER NOT NULL REFERENCES answers (id) ON DELETE CASCADE,
+                rank INTEGER NOT NULL CHECK (rank BETWEEN 1 AND 5),
+                category TEXT NOT NULL,
+                text TEXT,
+                PRIMARY KEY (answer_id, rank)
+            ) STRICT, WITHOUT ROWID
+            """,
+            "CREATE INDEX answer_items_category ON answer_items (category, answer_id)",
+            # Delivery ids already handled (Telegram update_id, Twilio MessageSid). Not linked to
+            # a resident: the key alone is no personal data and must outlive a Forget.
+            """
+            CREATE TABLE processed_updates (
+                key TEXT PRIMARY KEY,
+                processed_at TEXT NOT NULL
+            ) STRICT, WITHOUT ROWID
+            """,
+            "CREATE INDEX processed_updates_at ON processed_updates (processed_at)",
+        ),
+    ),
+)
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    """The number of migrations applied to this database."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    return int(version)
+
+
+def migrate(db: sqlite3.Connection, migrations: Sequence[Migration] | None = None) -> list[int]:
+    """Apply the missing migrations, each in its own transaction; return the numbers applied.
+
+    `db` must be in autocommit mode (isolation_level=None). Safe to call on every open and from
+    two processes at once: the version is re-read after BEGIN IMMEDIATE has taken the lock.
+    """
+    steps = MIGRATIONS if migrations is None else migrations
+    current = schema_version(db)
+    if current > len(steps):
+        raise SchemaTooNew(
+            f"database schema is version {current}, this code knows only {len(steps)}"
+        )
+    applied: list[int] = []
+    if current == len(steps):
+        return applied
+    # Foreign keys off while migrating, as SQLite's table-rebuild procedure requires (the pragma
+    # is a no-op inside a transaction); each migration is checked with foreign_key_check.
+    (fk_was,) = db.execute("PRAGMA foreign_keys").fetchone()
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for number, migration in enumerate(steps, start=1):
+            if number <= current:
+                continue
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if schema_version(db) >= number:  # another process got there first
+                    db.execute("COMMIT")
+                    continue
+                for statement in migration.statements:
+                    db.execute(statement)
+                broken = db.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise sqlite3.IntegrityError(
+                        f"migration {number} ({migration.name}) breaks foreign keys: {broken[:5]}"
+                    )
+                db.execute(f"PRAGMA user_version = {number}")
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            applied.append(number)
+    finally:
+        db.execute(f"PRAGMA foreign_keys = {'ON' if fk_was else 'OFF'}")
+    return applied

@@ -1,0 +1,597 @@
+"""SQLite store: batched one-query loads on a reader thread, group commit on a writer thread."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeAlias, TypeVar
+
+from pydantic import ValidationError
+
+from flows.catalogue import LANGS
+from flows.session import (
+    MAX_PROBLEMS,
+    Answer,
+    Conversation,
+    Effect,
+    Forget,
+    Item,
+    Profile,
+    SaveAnswer,
+    Session,
+    SetLanguage,
+    SetSubscribed,
+)
+from storage import migrations
+from storage.base import (
+    DuplicateUpdate,
+    Loaded,
+    ResidentRecord,
+    ResidentRef,
+    VersionConflict,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_BATCH = 256  # requests per thread call; bounds the wait of a batch's first caller
+DEDUP_RETENTION = timedelta(days=14)  # Telegram/Twilio retry for hours, not weeks
+PRUNE_EVERY = timedelta(hours=1)  # a bot runs for months between restarts
+MIN_SQLITE = (3, 37, 0)  # STRICT tables (3.37), RETURNING (3.35), built-in JSON (3.38 or JSON1)
+
+
+@dataclass(slots=True)
+class WriterStats:
+    """Group-commit counters, for tests and the benchmark."""
+
+    batches: int = 0
+    turns: int = 0
+    largest_batch: int = 0
+
+
+@dataclass(slots=True)
+class _Turn:
+    """One queued commit, already serialised so the writer thread only runs SQL."""
+
+    channel: str
+    external_id: str
+    step: str
+    state: str
+    effects: tuple[Effect, ...]
+    dedup_key: str | None
+    now: str
+    future: asyncio.Future[Any] | None = None
+
+
+@dataclass(slots=True)
+class _Prune:
+    """Forget dedup keys older than `before`; rides along with the next write batch."""
+
+    before: str
+    future: asyncio.Future[Any] | None = None
+
+
+@dataclass(slots=True)
+class _Query:
+    """One read: a single statement and its rows."""
+
+    sql: str
+    params: Sequence[Any] | Mapping[str, Any]
+    future: asyncio.Future[Any] | None = None
+
+
+_Request: TypeAlias = _Turn | _Prune | _Query
+# What a batch function returns per request: the result, or the exception for that caller.
+_Outcome: TypeAlias = Any | Exception
+_BatchFn: TypeAlias = Callable[[sqlite3.Connection, list[Any]], list[_Outcome]]
+
+
+class _Worker:
+    """A thread that owns one sqlite3 connection and runs queued requests in batches.
+
+    A task drains the queue (everything that arrived while the previous batch ran, up to
+    `max_batch`) and hands the whole batch to the thread in one call, so the thread hop that
+    dominates small SQLite operations is paid once per batch, not per request.
+    """
+
+    def __init__(self, name: str, max_batch: int) -> None:
+        self.name = name
+        self.max_batch = max_batch
+        self.db: sqlite3.Connection | None = None  # touched only on the worker thread
+        self.failure: BaseException | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._queue: asyncio.Queue[_Request | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    @property
+    def alive(self) -> bool:
+        return self._task is not None and not self._task.done() and not self._stopping
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(*args)` on the worker thread, outside the batches (open, close, tests)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def start(self, batch: _BatchFn) -> None:
+        self._task = asyncio.create_task(self._loop(batch), name=self.name)
+
+    async def submit(self, request: _Request) -> Any:
+        """Queue `request` and wait for its outcome (cancelling while queued drops it)."""
+        if not self.alive:
+            raise RuntimeError(f"{self.name} is not running") from self.failure
+        request.future = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(request)
+        return await request.future
+
+    def enqueue(self, request: _Request) -> None:
+        """Queue `request` without waiting for it (no one to tell about its outcome)."""
+        if self.alive:
+            self._queue.put_nowait(request)
+
+    async def stop(self) -> None:
+        """Finish what is queued, then close the connection and the thread. Idempotent."""
+        self._stopping = True
+        if self._task is not None:
+            self._queue.put_nowait(None)
+            # wait() neither raises the loop's own failure (its callers already got it) nor
+            # cancels the loop if stop() itself is cancelled.
+            await asyncio.wait({self._task})
+            self._task = None
+        if self.db is not None:
+            await self.run(self._close_db)
+        self._executor.shutdown(wait=True)
+
+    def _close_db(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    async def _loop(self, batch_fn: _BatchFn) -> None:
+        queue = self._queue
+        pending: list[_Request] = []
+        try:
+            stop = False
+            while not stop:
+                request = await queue.get()
+                pending = []
+                while True:
+                    if request is None:  # stop() queues it last: everything before it runs
+                        stop = True
+                    elif request.future is None or not request.future.cancelled():
+                        pending.append(request)
+                    if stop or len(pending) >= self.max_batch or queue.empty():
+                        break
+                    request = queue.get_nowait()
+                if not pending:
+                    continue
+                try:
+                    outcomes = await self.run(self._call, batch_fn, pending)
+                except Exception as exc:  # the whole batch failed: every caller hears it
+                    log.exception("%s: batch of %d failed", self.name, len(pending))
+                    outcomes = [exc] * len(pending)
+                for request, outcome in zip(pending, outcomes, strict=True):
+                    future = request.future
+                    if future is None or future.done():
+                        continue
+                    if isinstance(outcome, Exception):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+                pending = []
+        except BaseException as exc:
+            # Never leave a caller waiting forever: fail the batch in hand and the queue.
+            self.failure = exc
+            while not queue.empty():
+                request = queue.get_nowait()
+                if request is not None:
+                    pending.append(request)
+            for request in pending:
+                if request.future is not None and not request.future.done():
+                    request.future.set_exception(RuntimeError(f"{self.name} stopped"))
+            raise
+
+    def _call(self, batch_fn: _BatchFn, pending: list[_Request]) -> list[_Outcome]:
+        if self.db is None:
+            raise RuntimeError(f"{self.name}: connection is closed")
+        return batch_fn(self.db, pending)
+
+
+def _iso(moment: datetime) -> str:
+    # Fixed-width UTC text sorts like time, so "older than" is a plain string comparison.
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime from clock: {moment!r}; return an aware UTC time")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _items(packed: str) -> list[Item]:
+    # json_group_array has no ORDER BY before SQLite 3.44: ranks travel along and we sort here.
+    rows = sorted(json.loads(packed), key=lambda row: row[0])
+    return [Item(category=category, text=text) for _rank, category, text in rows]
+
+
+def _validate_effects(effects: Sequence[Effect]) -> tuple[Effect, ...]:
+    checked = tuple(effects)
+    for index, effect in enumerate(checked):
+        if not isinstance(effect, SetLanguage | SetSubscribed | SaveAnswer | Forget):
+            raise TypeError(f"unknown effect {effect!r}")
+        if isinstance(effect, SetLanguage) and effect.lang not in LANGS:
+            raise ValueError(f"unknown language {effect.lang!r}")
+        if isinstance(effect, Forget) and index != len(checked) - 1:
+            raise ValueError("nothing may follow Forget: the resident is not recreated")
+        if isinstance(effect, SaveAnswer) and len(effect.answer.items) > MAX_PROBLEMS:
+            raise ValueError(f"an answer has at most {MAX_PROBLEMS} items")
+    return checked
+
+
+# ONE statement per load: a turn's read is one request to the reader (one thread hop, shared
+# with every other load in the same batch).
+_LOAD = """
+SELECT
+    (SELECT 1 FROM processed_updates WHERE key = :key) AS duplicate,
+    r.lang, r.subscribed, r.state,
+    a.version, a.city, a.district,
+    (SELECT json_group_array(json_array(i.rank, i.category, i.text))
+       FROM answer_items AS i WHERE i.answer_id = a.id) AS items
+FROM (SELECT 1) AS one
+LEFT JOIN residents AS r ON r.channel = :channel AND r.external_id = :external_id
+LEFT JOIN answers AS a ON a.resident_id = r.id AND a.is_current = 1
+"""
+
+_RESIDENT = """
+SELECT lang, city, district, subscribed, step, created_at, updated_at, last_inbound_at
+FROM residents WHERE channel = ? AND external_id = ?
+"""
+
+_HISTORY = """
+SELECT a.version, a.city, a.district,
+    (SELECT json_group_array(json_array(i.rank, i.category, i.text))
+       FROM answer_items AS i WHERE i.answer_id = a.id)
+FROM answers AS a JOIN residents AS r ON r.id = a.resident_id
+WHERE r.channel = ? AND r.external_id = ?
+ORDER BY a.version
+"""
+
+_UPSERT = """
+INSERT INTO residents (channel, external_id, step, state, created_at, updated_at, last_inbound_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (channel, external_id) DO UPDATE SET
+    step = excluded.step, state = excluded.state,
+    updated_at = excluded.updated_at, last_inbound_at = excluded.last_inbound_at
+RETURNING id
+"""
+
+
+class SqliteStore:
+    """`Store` on one SQLite file in WAL mode.
+
+    Two threads, each owning one plain sqlite3 connection and fed in batches (`_Worker`):
+    - the reader runs every queued query (one SELECT per load) in one thread call;
+    - the writer runs every queued turn in one BEGIN IMMEDIATE transaction, one SAVEPOINT per
+      turn (group commit). WAL lets the reader run beside the writer.
+    Under load both pay one thread hop per batch instead of one per statement.
+
+    `busy_timeout_ms` bounds the wait for a lock held by another process; `max_batch` caps the
+    requests per thread call.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        clock: Callable[[], datetime] | None = None,
+        busy_timeout_ms: int = 5000,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self.path = os.fspath(path)
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._busy_timeout_ms = busy_timeout_ms
+        self._max_batch = max_batch
+        self.stats = WriterStats()
+        self._reader: _Worker | None = None
+        self._writer: _Worker | None = None
+        self._opened = False
+        self._closing = False
+        self._next_prune: datetime | None = None
+
+    async def __aenter__(self) -> SqliteStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        if self._opened:
+            raise RuntimeError("SqliteStore.open() may be called once")
+        self._opened = True
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise RuntimeError(f"SQLite {sqlite3.sqlite_version} is too old; need 3.37+")
+        now = self._clock()
+        _iso(now)  # fail on a naive clock here rather than in the first commit
+        self._writer = _Worker("sqlite-writer", self._max_batch)
+        self._reader = _Worker("sqlite-reader", self._max_batch)
+        try:
+            # Migrations run on the writer before the reader connects, so the reader never
+            # sees a half-built schema.
+            await self._writer.run(self._open_writer, _iso(now - DEDUP_RETENTION))
+            await self._reader.run(self._open_reader)
+        except BaseException:
+            await self._shutdown()
+            raise
+        self._next_prune = now + PRUNE_EVERY
+        self._writer.start(self._write_batch)
+        self._reader.start(_read_batch)
+
+    async def close(self) -> None:
+        """Commit everything already queued, then close every connection. Idempotent."""
+        if self._closing:
+            return
+        self._closing = True
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        # Writer first: its queued turns are what callers wait on to reply.
+        try:
+            if self._writer is not None:
+                await self._writer.stop()
+        finally:
+            if self._reader is not None:
+                await self._reader.stop()
+
+    def _connect(self) -> sqlite3.Connection:
+        # Autocommit mode: the writer issues BEGIN/COMMIT itself; the reader's SELECTs each
+        # see the latest commit.
+        db = sqlite3.connect(self.path, isolation_level=None)
+        db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+        return db
+
+    def _open_writer(self, prune_before: str) -> None:
+        assert self._writer is not None
+        db = self._connect()
+        try:
+            (mode,) = db.execute("PRAGMA journal_mode = WAL").fetchone()
+            if mode.lower() != "wal":
+                raise RuntimeError(f"could not switch {self.path} to WAL (got {mode})")
+            # NORMAL in WAL: a commit survives a process crash, only an OS crash or power
+            # loss may roll back the last transactions; FULL would fsync on every batch.
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA foreign_keys = ON")  # Forget relies on ON DELETE CASCADE
+            # Overwrite deleted rows in place when that costs no extra I/O (Forget).
+            db.execute("PRAGMA secure_delete = FAST")
+            applied = migrations.migrate(db)
+            if applied:
+                log.info("applied schema migrations %s to %s", applied, self.path)
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("DELETE FROM processed_updates WHERE processed_at < ?", (prune_before,))
+            db.execute("COMMIT")
+        except BaseException:
+            db.close()
+            raise
+        self._writer.db = db
+
+    def _open_reader(self) -> None:
+        assert self._reader is not None
+        db = self._connect()
+        db.execute("PRAGMA query_only = ON")  # every write goes through the writer
+        self._reader.db = db
+
+    # --- reads -----------------------------------------------------------------------------
+
+    async def _query(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> list[Any]:
+        if self._reader is None or self._closing:
+            raise RuntimeError("store is not open")
+        rows: list[Any] = await self._reader.submit(_Query(sql, params))
+        return rows
+
+    async def load(self, who: ResidentRef, dedup_key: str | None = None) -> Loaded:
+        rows = await self._query(
+            _LOAD, {"key": dedup_key, "channel": who.channel, "external_id": who.external_id}
+        )
+        duplicate, lang, subscribed, state, version, city, district, items = rows[0]
+        answer = None
+        if version is not None:
+            answer = Answer(version=version, city=city, district=district, items=_items(items))
+        session = Session(
+            profile=Profile(lang=lang, subscribed=None if subscribed is None else bool(subscribed)),
+            answer=answer,
+            conv=self._conversation(who, state),
+        )
+        return Loaded(session, duplicate=duplicate is not None)
+
+    @staticmethod
+    def _conversation(who: ResidentRef, state: str | None) -> Conversation:
+        if state is None:
+            return Conversation()
+        try:
+            return Conversation.model_validate_json(state)
+        except ValidationError:
+            # A state this code cannot read must not lock the resident out forever: they
+            # restart the survey; profile and confirmed answers are separate and kept.
+            log.warning("unreadable conversation state for %s/%s, starting afresh", *who)
+            return Conversation()
+
+    async def resident(self, who: ResidentRef) -> ResidentRecord | None:
+        rows = await self._query(_RESIDENT, (who.channel, who.external_id))
+        if not rows:
+            return None
+        lang, city, district, subscribed, step, created, updated, inbound = rows[0]
+        created_at, updated_at = _dt(created), _dt(updated)
+        assert created_at is not None and updated_at is not None
+        return ResidentRecord(
+            ref=ResidentRef(who.channel, who.external_id),
+            lang=lang,
+            city=city,
+            district=district,
+            subscribed=None if subscribed is None else bool(subscribed),
+            step=step,
+            created_at=created_at,
+            updated_at=updated_at,
+            last_inbound_at=_dt(inbound),
+        )
+
+    async def answer_history(self, who: ResidentRef) -> list[Answer]:
+        rows = await self._query(_HISTORY, (who.channel, who.external_id))
+        return [
+            Answer(version=version, city=city, district=district, items=_items(items))
+            for version, city, district, items in rows
+        ]
+
+    async def ping(self) -> bool:
+        """True when a query answers and the writer is alive (commits would work)."""
+        if self._closing or self._writer is None or not self._writer.alive:
+            return False
+        try:
+            return await self._query("SELECT 1", ()) == [(1,)]
+        except (sqlite3.Error, RuntimeError):
+            return False
+
+    # --- writes ----------------------------------------------------------------------------
+
+    async def commit(
+        self,
+        who: ResidentRef,
+        conv: Conversation,
+        effects: Sequence[Effect] = (),
+        dedup_key: str | None = None,
+    ) -> None:
+        """Queue the turn for the writer and wait until its batch is committed (or failed).
+
+        If the caller is cancelled while the turn is still queued, the turn is dropped; once
+        its batch has started it may still commit.
+        """
+        if self._writer is None or self._closing:
+            raise RuntimeError("store is not open")
+        now = self._clock()
+        turn = _Turn(
+            channel=who.channel,
+            external_id=who.external_id,
+            step=conv.step.value,
+            state=conv.model_dump_json(),
+            effects=_validate_effects(effects),
+            dedup_key=dedup_key,
+            now=_iso(now),
+        )
+        if self._next_prune is not None and now >= self._next_prune:
+            # A bot runs for months between restarts: prune in passing, in the same batch.
+            self._next_prune = now + PRUNE_EVERY
+            self._writer.enqueue(_Prune(_iso(now - DEDUP_RETENTION)))
+        await self._writer.submit(turn)
+
+    def _write_batch(self, db: sqlite3.Connection, batch: list[_Turn | _Prune]) -> list[_Outcome]:
+        """On the writer thread: one transaction, one savepoint per turn, in queue order."""
+        outcomes: list[_Outcome] = []
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for request in batch:
+                if isinstance(request, _Prune):
+                    db.execute(
+                        "DELETE FROM processed_updates WHERE processed_at < ?", (request.before,)
+                    )
+                    outcomes.append(None)
+                    continue
+                db.execute("SAVEPOINT turn")
+                try:
+                    _apply(db, request)
+                except Exception as exc:
+                    # Undo this turn only; if even that fails (SQLite may have rolled back the
+                    # whole transaction on I/O errors) the batch fails below, nothing half-done.
+                    try:
+                        db.execute("ROLLBACK TO turn")
+                        db.execute("RELEASE turn")
+                    except sqlite3.Error:
+                        raise exc from None
+                    outcomes.append(exc)
+                else:
+                    db.execute("RELEASE turn")
+                    outcomes.append(None)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        turns = sum(isinstance(request, _Turn) for request in batch)
+        self.stats.batches += 1
+        self.stats.turns += turns
+        self.stats.largest_batch = max(self.stats.largest_batch, turns)
+        return outcomes
+
+
+def _read_batch(db: sqlite3.Connection, batch: list[_Query]) -> list[_Outcome]:
+    """On the reader thread: each query on its own (autocommit: it sees the latest commit)."""
+    outcomes: list[_Outcome] = []
+    for query in batch:
+        try:
+            outcomes.append(db.execute(query.sql, query.params).fetchall())
+        except Exception as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
+def _apply(db: sqlite3.Connection, turn: _Turn) -> None:
+    """One turn's statements; raising here rolls back to the turn's savepoint."""
+    if turn.dedup_key is not None:
+        try:
+            db.execute(
+                "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?)",
+                (turn.dedup_key, turn.now),
+            )
+        except sqlite3.IntegrityError:
+            raise DuplicateUpdate(f"update {turn.dedup_key!r} was already committed") from None
+    # fetchall everywhere: a RETURNING statement left unfinished would hold the cursor open.
+    ((resident_id,),) = db.execute(
+        _UPSERT,
+        (turn.channel, turn.external_id, turn.step, turn.state, turn.now, turn.now, turn.now),
+    ).fetchall()
+    for effect in turn.effects:
+        if isinstance(effect, SetLanguage):
+            db.execute("UPDATE residents SET lang = ? WHERE id = ?", (effect.lang, resident_id))
+        elif isinstance(effect, SetSubscribed):
+            db.execute(
+                "UPDATE residents SET subscribed = ? WHERE id = ?",
+                (int(effect.subscribed), resident_id),
+            )
+        elif isinstance(effect, SaveAnswer):
+            _save_answer(db, resident_id, effect.answer, turn.now)
+        elif isinstance(effect, Forget):
+            # ON DELETE CASCADE takes answers and items; tables added later must cascade
+            # too (tests/test_storage_sqlite.py checks every table with a resident_id).
+            db.execute("DELETE FROM residents WHERE id = ?", (resident_id,))
+            return  # validated to be the last effect; the conversation dies with the row
+
+
+def _save_answer(db: sqlite3.Connection, resident_id: int, answer: Answer, now: str) -> None:
+    previous = db.execute(
+        "UPDATE answers SET is_current = 0 WHERE resident_id = ? AND is_current = 1"
+        " RETURNING version",
+        (resident_id,),
+    ).fetchall()
+    expected = previous[0][0] + 1 if previous else 1
+    if answer.version != expected:
+        raise VersionConflict(f"answer version {answer.version} does not follow {expected - 1}")
+    ((answer_id,),) = db.execute(
+        "INSERT INTO answers (resident_id, version, is_current, city, district, created_at)"
+        " VALUES (?, ?, 1, ?, ?, ?) RETURNING id",
+        (resident_id, answer.version, answer.city, answer.district, now),
+    ).fetchall()
+    db.executemany(
+        "INSERT INTO answer_items (answer_id, rank, category, text) VALUES (?, ?, ?, ?)",
+        [(answer_id, rank, item.category, item.text) for rank, item in enumerate(answer.items, 1)],
+    )
+    db.execute(
+        "UPDATE residents SET city = ?, district = ? WHERE id = ?",
+        (answer.city, answer.district, resident_id),
+    )
