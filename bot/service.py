@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from flows import survey
-from flows.session import Inbound, Msg, Reply, Turn
+from flows.session import Inbound, Msg, Reply, Session, Turn
 from flows.world import World
 from storage.base import DuplicateUpdate, ResidentRef, Store
 
@@ -51,6 +51,11 @@ class Conversations:
         self.world = world
         self.locks = KeyedLocks()
 
+    @staticmethod
+    def _error(session: Session) -> Turn:
+        lang = session.profile.lang or "ru"
+        return Turn(session, (Reply((Msg("error-internal"),)),), (), lang)
+
     async def handle(
         self,
         who: ResidentRef,
@@ -74,14 +79,18 @@ class Conversations:
                 # A bug must not lose what is stored: nothing is committed, the resident is
                 # told, and the same message can simply be sent again.
                 log.exception("step failed for a %s resident", who.channel)
-                lang = loaded.session.profile.lang or "ru"
-                await deliver(Turn(loaded.session, (Reply((Msg("error-internal"),)),), (), lang))
+                await deliver(self._error(loaded.session))
                 return None
             try:
                 await self.store.commit(who, turn.session.conv, turn.effects, dedup_key)
             except DuplicateUpdate:
                 # Another process (a webhook retry) committed the same delivery meanwhile.
                 log.info("duplicate delivery %s committed elsewhere", dedup_key)
+                return None
+            except Exception:
+                # Nothing of this turn is stored, so nothing may be confirmed: say so instead.
+                log.exception("commit failed for a %s resident", who.channel)
+                await deliver(self._error(loaded.session))
                 return None
             await deliver(turn)
             return turn

@@ -162,6 +162,8 @@ class TelegramChannel:
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         translated = to_inbound(update)
         if translated is None:
+            if update.callback_query is not None:
+                await self._stop_spinner(update)  # a tap in a group: nothing to do but that
             return
         who, event = translated
         query = update.callback_query
@@ -175,10 +177,14 @@ class TelegramChannel:
         finally:
             if query is not None:
                 # Always stop the button's spinner, also for stale, forged or repeated taps.
-                try:
-                    await query.answer()
-                except TelegramError as exc:
-                    log.info("answerCallbackQuery failed: %s", exc)
+                await self._stop_spinner(update)
+
+    @staticmethod
+    async def _stop_spinner(update: Update) -> None:
+        try:
+            await update.callback_query.answer()  # type: ignore[union-attr]
+        except TelegramError as exc:
+            log.info("answerCallbackQuery failed: %s", exc)
 
     async def deliver(self, bot: Bot, chat_id: int, turn: Turn) -> None:
         for reply in turn.replies:

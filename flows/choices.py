@@ -15,6 +15,8 @@ from flows.text import normalise
 _FUZZY_MIN_LEN = 4
 _FUZZY_CUTOFF = 84.0
 _FUZZY_MARGIN = 4.0
+# Words that turn an answer into its opposite, in both languages (folded).
+_NEGATIONS = frozenset({"не", "нет", "ни", "жок", "эмес"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +45,15 @@ def resolve(text: str, choices: Sequence[Choice]) -> str | None:
         return exact.pop()
     if exact or len(typed) < _FUZZY_MIN_LEN:
         return None
+    negated = _NEGATIONS & set(typed.split())
     best: dict[str, float] = {}
     for c in choices:
         for w in c.words:
             word = normalise(w)
             if len(word) < _FUZZY_MIN_LEN:
                 continue
+            if negated - set(word.split()):
+                continue  # "не подтверждаю" must never fuzzily become "подтверждаю"
             score = fuzz.ratio(typed, word)
             if score > best.get(c.code, 0.0):
                 best[c.code] = score

@@ -229,13 +229,19 @@ def _suggest_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
         label = shown.label(t.conv.suggestions[0], t.lang)
         parts = [Msg("suggest-one", {"text": text, "label": label})]
         # "yes" accepts the single proposal
-        choices[0] = Choice(
-            choices[0].code, Msg("btn-accept", {"label": label}), (*choices[0].words, *w["yes"])
-        )
+        accept = (*choices[0].words, *w["yes"], *w["confirm"])
+        choices[0] = Choice(choices[0].code, Msg("btn-accept", {"label": label}), accept)
     else:
         parts = [Msg("suggest-many", {"text": text})]
-    choices.append(Choice("x:own", Msg("btn-keep-own"), (*w["keep_own"], *w["no"])))
-    choices.append(Choice("x:back", Msg("btn-cancel"), (*w["cancel"], *w["back"])))
+    if t.conv.suggestions:
+        # "no" to a proposed category means "keep my own words".
+        choices.append(Choice("x:own", Msg("btn-keep-own"), (*w["keep_own"], *w["no"])))
+        choices.append(Choice("x:back", Msg("btn-cancel"), (*w["cancel"], *w["back"])))
+    else:
+        # "Keep it as you wrote it?": yes keeps the words, no cancels.
+        own_words = (*w["keep_own"], *w["yes"], *w["confirm"])
+        choices.append(Choice("x:own", Msg("btn-keep-own"), own_words))
+        choices.append(Choice("x:back", Msg("btn-cancel"), (*w["cancel"], *w["back"], *w["no"])))
     return parts, choices, 1
 
 
@@ -391,6 +397,9 @@ def _after_language(t: _Turn, first: bool) -> None:
 
 def _command(t: _Turn, command: str) -> None:
     c = t.conv
+    if t.s.profile.lang is None and command not in ("language", "forget"):
+        _go(t, Step.LANGUAGE)  # nothing else can be said before the language is known
+        return
     if command == "start":
         if c.step == Step.LANGUAGE:
             _show(t)
@@ -452,11 +461,8 @@ def _choice(t: _Turn, code: str) -> None:
     if code.startswith("L:") and code[2:] in LANGS and t.conv.step != Step.LANGUAGE:
         _switch_language(t, code[2:])  # type: ignore[arg-type]
         return
-    if code in ("S:1", "S:0") and t.conv.step != Step.SUBSCRIBE:
+    if code in ("S:1", "S:0") and t.conv.step == Step.DONE:
         _subscription(t, code == "S:1")
-        return
-    if code == "E":
-        _edit(t)
         return
     _, choices, _ = _screen(t)
     if any(ch.code == code for ch in choices):
@@ -638,7 +644,8 @@ def _add(t: _Turn, item: Item) -> None:
 def _on_review(t: _Turn, code: str | None, text: str) -> None:
     c = t.conv
     if code is None:
-        if len(c.items) < MAX_PROBLEMS:
+        typed = normalise(text)
+        if len(c.items) < MAX_PROBLEMS and len(typed) >= 3 and not typed.isdigit():
             # Typing a problem at review adds it: that is what the resident means.
             c.step = Step.PROBLEMS
             _typed_problem(t, text)

@@ -9,7 +9,7 @@ language-prompt = Саламатсызбы! Здравствуйте!
 language-changed = Тил: кыргызча.
 # review
 intro = Саламатсызбы! Бул мэриянын сурамжылоосу: <b>шаардын эң маанилүү беш көйгөйүн</b> атаңыз — жумушчу топ (мэрия, депутаттар, ӨЭУ) жалпы рейтингди күн сайын көрөт.
-    Жооптор жашыруун, сурамжылоо эки-үч мүнөт алат. Баскычтар менен жооп бериңиз же текст жазыңыз.
+    Жооптор анонимдүү, сурамжылоо эки-үч мүнөткө созулат. Баскычтар менен жооп бериңиз же текст жазыңыз.
 # review
 city-prompt = Шаарыңызды тандаңыз:
 # review ("кичи район" attested, МАБ attested)
@@ -22,7 +22,7 @@ btn-change-city = Башка шаар
 problems-prompt = { $count ->
         [0] Шаардын эң маанилүү беш көйгөйүн атаңыз, эң маанилүүсүнөн баштаңыз. { $max } көйгөйдүн { $next }-си:
         [5] Сиздин тизме:
-       *[other] Сиздин тизме ({ $max } көйгөйдүн { $count }):
+       *[other] Сиздин тизме ({ $count }/{ $max }):
     }
 # review
 problems-hint = Теманы баскыч менен тандаңыз же көйгөйдү өз сөзүңүз менен жазыңыз.
@@ -37,13 +37,13 @@ group-prompt = <b>{ $group }</b>: { $next }-көйгөйдү тандаңыз:
 # review
 problem-added = Кошулду: <b>{ $label }</b>.
 # review
-problem-duplicate = «{ $label }» тизмеңизде бар.
+problem-duplicate = «{ $label }» тизмеңизде мурунтан эле бар.
 # review
 problem-removed = Өчүрүлдү: { $label }.
 # review
 problems-cleared = Тизме тазаланды, кайра баштайлы.
 # review
-problems-full = Тизмеде { $max } көйгөй бар — бул эң көбү.
+problems-full = Тизмеде { $max } көйгөй бар — мындан көп кошууга болбойт.
 
 # review
 suggest-one = Сиз жаздыңыз: «{ $text }».
@@ -63,19 +63,19 @@ answer-district = Район: { $district }
 answer-district-unknown = Район: көрсөтүлгөн жок
 # Kyrgyz nouns stay singular after a numeral: one form for every count.
 # review
-review-can-add = Сиз { $max } көйгөйдүн { $count } атадыңыз. Дагы кошсоңуз болот.
+review-can-add = Сиз { $count } көйгөй атадыңыз (эң көбү { $max }). Дагы кошсоңуз болот.
 # near-attested
 saved = Рахмат, жоопторуңуз сакталды.
 # review ("Коомдук угуу" proposal in the glossary)
 subscribe-prompt = Шаардын өнүгүү программасы жана бюджети боюнча коомдук угууларга чакырууларды сизге жөнөтөлүбү? Жылына бир нече жолудан көп эмес.
 # review
 thanks = { $subscribed ->
-        [yes] Коомдук угууларга чакырууларга жазылдыңыз.
+        [yes] Коомдук угууларга чакыруу алууга жазылдыңыз.
        *[no] Коомдук угууларга чакыруулар жөнөтүлбөйт.
     }
     /my — жоопторду көрүү, /edit — жоопторду өзгөртүү. Шаарга жардам бергениңиз үчүн рахмат!
 # review
-already-answered = Сиз жооп бердиңиз — рахмат! Жоопторду көрүп же өзгөртө аласыз.
+already-answered = Сиз буга чейин жооп бергенсиз — рахмат! Жоопторду көрүп же өзгөртө аласыз.
 # review
 welcome-back = Кайра кош келиңиз!
 # review
@@ -113,7 +113,7 @@ help = Бул бот тургундардан шаардын эң маанилү
 # review
 unknown-command = /{ $command } буйругу белгисиз.
 # review
-not-understood = Жоопту түшүнгөн жокмун. Баскычты басыңыз же варианттын номерин жазыңыз.
+not-understood = Жообуңузду түшүнгөн жокмун. Баскычты басыңыз же варианттын номерин жазыңыз.
 # review
 stale-button = Бул баскыч эми иштебейт. Учурдагы суроо:
 # review
@@ -142,7 +142,7 @@ btn-confirm = ✅ Баары туура, сактоо
 btn-add-more = ➕ Дагы кошуу
 btn-change-problems = ✏️ Көйгөйлөрдү өзгөртүү
 btn-change-district = 📍 Районду өзгөртүү
-btn-subscribe-yes = 🔔 Ооба, жөнөткүлө
+btn-subscribe-yes = 🔔 Ооба, жөнөтүңүз
 btn-subscribe-no = Жок, рахмат
 # "Жоопторду өзгөртүү" proposal in the glossary
 btn-edit = ✏️ Жоопторду өзгөртүү
