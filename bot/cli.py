@@ -101,9 +101,8 @@ def _chat(settings: Settings, city: str | None, lang: str | None, resident: str)
 
 
 def _classify(settings: Settings, city: str | None) -> int:
-    from flows.matcher import Matcher
-
     from flows.catalogue import OTHER
+    from flows.matcher import Matcher
 
     world = load_world(settings.config, city)
     if city:
