@@ -63,3 +63,25 @@ def resolve(text: str, choices: Sequence[Choice]) -> str | None:
     if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < _FUZZY_MARGIN:
         return None
     return ranked[0][0]
+
+
+def negated(text: str, choices: Sequence[Choice]) -> str | None:
+    """The code a negated answer names once its negation is dropped ("не подтверждаю" -> ok).
+
+    Only for yes/no style screens: the caller must treat the result as "not this", never as
+    this. "неверно" counts as "не верно"; Kyrgyz verb negation (-бай-) is not recognised.
+    """
+    words = normalise(text).split()
+    kept: list[str] = []
+    found = False
+    for word in words:
+        if word in _NEGATIONS:
+            found = True
+        elif word.startswith("не") and len(word) > 4 and resolve(word[2:], choices):
+            found = True
+            kept.append(word[2:])
+        else:
+            kept.append(word)
+    if not found or not kept:
+        return None
+    return resolve(" ".join(kept), choices)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from flows.catalogue import LANGS, OTHER, City, Lang
-from flows.choices import Choice, resolve
+from flows.choices import Choice, negated, resolve
 from flows.session import (
     MAX_PROBLEMS,
     MAX_TEXT,
@@ -33,8 +33,16 @@ if TYPE_CHECKING:
 # A typed problem is proposed as one category at this score, as a short list above the lower.
 CONFIDENT = 0.75
 PLAUSIBLE = 0.45
+# Beside a confident first category, a second this strong is shown too: residents often name
+# two problems in one line ("ямы на дорогах и нет освещения"), and "add both" is one tap.
+SECOND = 0.6
 GROUP_PAGE = 10  # categories per screen; with "more" and "back" a screen has at most 12 buttons
 LANGUAGE_NAMES = {"ky": "Кыргызча", "ru": "Русский"}  # data: the buttons read the same in both
+
+# On confirmation screens a negated option ("не удалять") selects its safe opposite when
+# there is one on screen, and otherwise nothing at all.
+_OPPOSITE = {"f:yes": "f:no", "S:1": "S:0", "r:ok": None, "E": None, "S:0": None}
+_YES_NO_STEPS = (Step.REVIEW, Step.SUBSCRIBE, Step.DONE, Step.FORGET)
 
 COMMANDS = ("start", "my", "edit", "language", "stop", "forget", "help")
 
@@ -232,7 +240,12 @@ def _suggest_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
         accept = (*choices[0].words, *w["yes"], *w["confirm"])
         choices[0] = Choice(choices[0].code, Msg("btn-accept", {"label": label}), accept)
     else:
-        parts = [Msg("suggest-many", {"text": text})]
+        room = MAX_PROBLEMS - len(t.conv.items)
+        if len(t.conv.suggestions) == 2 and room >= 2:
+            parts = [Msg("suggest-two", {"text": text})]
+            choices.append(Choice("x:all", Msg("btn-add-all"), w["add_all"]))
+        else:
+            parts = [Msg("suggest-many", {"text": text})]
     if t.conv.suggestions:
         # "no" to a proposed category means "keep my own words".
         choices.append(Choice("x:own", Msg("btn-keep-own"), (*w["keep_own"], *w["no"])))
@@ -314,7 +327,7 @@ def _answer_lines(t: _Turn) -> list[Msg]:
 def _forget_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
     w = t.world.words
     choices = [
-        Choice("f:yes", Msg("btn-forget-yes"), w["yes"]),
+        Choice("f:yes", Msg("btn-forget-yes"), (*w["yes"], *w["forget"])),
         Choice("f:no", Msg("btn-forget-no"), (*w["no"], *w["cancel"])),
     ]
     return [Msg("forget-prompt")], choices, 1
@@ -485,7 +498,24 @@ def _text(t: _Turn, text: str) -> None:
         _command(t, text[1:].split("@")[0].split()[0].casefold() if len(text) > 1 else "")
         return
     _, choices, _ = _screen(t)
+    if t.conv.step == Step.DONE and not normalise(text).isdigit():
+        # Both subscription words are understood, though one button is shown: otherwise
+        # "отписаться" typed by an unsubscribed resident fuzzily becomes "подписаться".
+        w = t.world.words
+        choices = [
+            *choices,
+            Choice("S:1", "", w["subscribe"]),
+            Choice("S:0", "", w["unsubscribe"]),
+        ]
     code = resolve(text, choices)
+    if code is None and t.conv.step in _YES_NO_STEPS:
+        denied = negated(text, choices)
+        if denied is not None:
+            opposite = _OPPOSITE.get(denied)
+            if opposite is None or all(ch.code != opposite for ch in choices):
+                _show(t, Msg("negated-noted"))
+                return
+            code = opposite
     if code is None and t.conv.step != Step.LANGUAGE:
         # A language can be switched by typing its name at any step ("кыргызча").
         typed = normalise(text)
@@ -582,8 +612,11 @@ def _on_suggest(t: _Turn, code: str | None, text: str) -> None:
         # Another typed problem replaces the one waiting for an answer.
         _typed_problem(t, text)
         return
+    suggested = c.suggestions
     c.pending, c.suggestions = None, []
-    if code == "x:own":
+    if code == "x:all":
+        _add_all(t, [Item(category=cid, text=pending) for cid in suggested])
+    elif code == "x:own":
         _add(t, Item(category=OTHER, text=pending))
     elif code == "x:back":
         _go(t, Step.PROBLEMS)
@@ -616,6 +649,7 @@ def _typed_problem(t: _Turn, text: str) -> None:
     found = [m for m in matcher.candidates(text, limit=3) if m.category not in taken]
     if found and found[0].score >= CONFIDENT:
         c.suggestions = [found[0].category]
+        c.suggestions += [m.category for m in found[1:2] if m.score >= SECOND]
     else:
         c.suggestions = [m.category for m in found if m.score >= PLAUSIBLE]
     # With no category in sight we still ask, so "привет" does not become a problem.
@@ -639,6 +673,15 @@ def _add(t: _Turn, item: Item) -> None:
     c.items.append(item)
     added = Msg("problem-added", {"label": _item_label(t, item)})
     _go(t, Step.REVIEW if len(c.items) >= MAX_PROBLEMS else Step.PROBLEMS, added)
+
+
+def _add_all(t: _Turn, items: list[Item]) -> None:
+    """Several categories for one typed line: each is added with the resident's words."""
+    c = t.conv
+    added = [item for item in items if all(i.category != item.category for i in c.items)]
+    c.items.extend(added[: MAX_PROBLEMS - len(c.items)])
+    lead = [Msg("problem-added", {"label": _item_label(t, item)}) for item in added]
+    _go(t, Step.REVIEW if len(c.items) >= MAX_PROBLEMS else Step.PROBLEMS, *lead)
 
 
 def _on_review(t: _Turn, code: str | None, text: str) -> None:
@@ -701,6 +744,8 @@ def _on_subscribe(t: _Turn, code: str | None, text: str) -> None:
 def _on_done(t: _Turn, code: str | None, text: str) -> None:
     if code == "E":
         _edit(t)
+    elif code in ("S:1", "S:0"):
+        _subscription(t, code == "S:1")
     else:
         _show(t, Msg("already-answered"))
 
