@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import resource
 import statistics
 import sys
@@ -21,6 +19,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, RequestData
 
+from bench.machine import pin_and_describe
 from bot.config import load_world
 from bot.i18n import Texts
 from bot.service import Conversations
@@ -190,13 +189,7 @@ def main() -> None:
     parser.add_argument("--light", type=int, default=10, help="residents in the light run")
     parser.add_argument("--cores", type=int, default=1, help="pin the process to N cores")
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity") and args.cores:
-        os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.cores]))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(
-        f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus, "
-        f"pinned to {cores}; Python {platform.python_version()}; {platform.platform()}"
-    )
+    print(pin_and_describe(args.cores))
     print(f"residents: {args.residents}, {len(SCRIPT)} updates each (taps and typed text)")
     with tempfile.TemporaryDirectory() as tmp:
         survey, durable = asyncio.run(survey_run(args.residents, Path(tmp) / "bench.sqlite3"))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from typing import Any
 
 from bot.i18n import Texts
 from bot.service import Conversations
 from bot.settings import Settings
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
+from bot.web import STATUS_PATH, TELEGRAM_PATH, TelegramWebhook, build_web
+from bot.whatsapp import WhatsAppChannel
 from flows.world import World
 from storage.sqlite import SqliteStore
 
@@ -29,3 +34,99 @@ def run_polling(settings: Settings, world: World, token: str) -> None:
     )
     log.info("long polling; database %s; cities %s", settings.database, ", ".join(world.cities))
     app.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+def run_web(settings: Settings, world: World) -> None:
+    """The webhook server: Telegram (if a token is set) and WhatsApp (if Twilio is set)."""
+    import asyncio
+
+    import uvicorn
+
+    asyncio.run(_serve(settings, world, uvicorn))
+
+
+def _server_class(uvicorn: Any) -> Any:
+    class Server(uvicorn.Server):  # type: ignore[misc, name-defined]
+        """uvicorn re-raises SIGTERM/SIGINT once serve() returns, killing the process before
+        our shutdown (queued WhatsApp replies, PTB, the store) could run: exit normally."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    self._captured_signals.clear()
+
+    return Server
+
+
+async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
+    public = settings.public_base
+    assert public is not None
+    store = SqliteStore(settings.database)
+    await store.open()
+    conversations = Conversations(store, world)
+    texts = Texts()
+    telegram_app = None
+    telegram = None
+    whatsapp = None
+    try:
+        token = settings.token
+        if token is not None:
+            secret = settings.webhook_secret
+            assert secret is not None  # checked by the CLI
+            channel = TelegramChannel(conversations, texts)
+            telegram_app = channel.build(token, settings.telegram_api_base_url)
+            await telegram_app.initialize()
+            await channel.set_commands(telegram_app)
+            await telegram_app.bot.set_webhook(
+                url=f"{public}{TELEGRAM_PATH}",
+                allowed_updates=ALLOWED_UPDATES,  # sticky on Telegram's side: always explicit
+                secret_token=secret,
+            )
+            await telegram_app.start()
+            telegram = TelegramWebhook(channel, telegram_app.bot, secret)
+        if settings.whatsapp_enabled:
+            whatsapp = WhatsAppChannel(
+                conversations,
+                texts,
+                account_sid=settings.twilio_account_sid or "",
+                auth_token=settings.twilio_token or "",
+                sender=settings.twilio_whatsapp_from or "",
+                api_base_url=settings.twilio_api_base_url,
+                status_callback=f"{public}{STATUS_PATH}",
+            )
+            await whatsapp.start()
+        web = build_web(
+            store,
+            public,
+            telegram=telegram,
+            whatsapp=whatsapp,
+            twilio_auth_token=settings.twilio_token,
+        )
+        log.info(
+            "webhooks at %s (telegram: %s, whatsapp: %s); listening on %s:%d",
+            public,
+            "on" if telegram else "off",
+            "on" if whatsapp else "off",
+            settings.host,
+            settings.port,
+        )
+        config = uvicorn.Config(
+            web,
+            host=settings.host,
+            port=settings.port,
+            access_log=False,  # URLs carry nothing secret, but residents' numbers would show
+            proxy_headers=True,
+            log_config=None,
+        )
+        await _server_class(uvicorn)(config).serve()
+    finally:
+        if whatsapp is not None:
+            await whatsapp.stop()
+        if telegram_app is not None:
+            if telegram_app.running:
+                await telegram_app.stop()
+            await telegram_app.shutdown()
+        await store.close()

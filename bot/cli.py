@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Sequence
 
@@ -19,11 +20,17 @@ def _parser() -> argparse.ArgumentParser:
         prog="citybot",
         description="Survey bot for city problems (Telegram, local chat). Settings come from "
         "environment variables or a .env file: TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, "
-        "CITYBOT_DATABASE, CITYBOT_CONFIG, CITYBOT_CITY.",
+        "CITYBOT_DATABASE, CITYBOT_CONFIG, CITYBOT_CITY; for webhooks CITYBOT_PUBLIC_URL, "
+        "CITYBOT_HOST, CITYBOT_PORT, TELEGRAM_WEBHOOK_SECRET, TWILIO_ACCOUNT_SID, "
+        "TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM, TWILIO_API_BASE_URL.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    sub.add_parser("run", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
+    sub.add_parser(
+        "run",
+        help="run the bot: Telegram long polling, or with CITYBOT_PUBLIC_URL the webhook server "
+        "for Telegram and WhatsApp (Twilio)",
+    )
     chat = sub.add_parser("chat", help="take the survey in this terminal (same database)")
     chat.add_argument("--city", help="city id (default: CITYBOT_CITY, else ask)")
     chat.add_argument("--lang", choices=["ru", "ky"], help="preselect the language")
@@ -51,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # httpx logs every request URL, and Telegram URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # twilio's HTTP client logs request details at INFO; keep it to problems only.
+    logging.getLogger("twilio").setLevel(logging.WARNING)
     try:
         if args.command == "run":
             return _run(settings)
@@ -66,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(settings: Settings) -> int:
     token = settings.token
+    if settings.public_base is not None:
+        return _run_web(settings)
+    if settings.whatsapp_enabled:
+        log.warning("Twilio is configured but CITYBOT_PUBLIC_URL is not: WhatsApp stays off")
     if token is None:
         print(
             "citybot: TELEGRAM_BOT_TOKEN is not set.\n"
@@ -78,6 +91,41 @@ def _run(settings: Settings) -> int:
 
     world = load_world(settings.config, settings.city)
     run_polling(settings, world, token)
+    return 0
+
+
+def _run_web(settings: Settings) -> int:
+    public = settings.public_base or ""
+    problems = []
+    if not public.startswith("https://"):
+        problems.append(f"CITYBOT_PUBLIC_URL must be an https:// URL (got {public!r})")
+    if settings.token is None and not settings.whatsapp_enabled:
+        problems.append(
+            "no channel: set TELEGRAM_BOT_TOKEN and/or TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,"
+            " TWILIO_WHATSAPP_FROM"
+        )
+    if settings.token is not None and settings.webhook_secret is None:
+        problems.append(
+            "TELEGRAM_WEBHOOK_SECRET is not set: without it anyone could post fake updates."
+            " Use 1-256 characters of A-Z a-z 0-9 _ -"
+        )
+    secret = settings.webhook_secret or ""
+    if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        problems.append("TELEGRAM_WEBHOOK_SECRET may only use A-Z a-z 0-9 _ - (1-256 characters)")
+    sender = settings.twilio_whatsapp_from or ""
+    if settings.whatsapp_enabled and not sender.startswith("whatsapp:+"):
+        problems.append(
+            f"TWILIO_WHATSAPP_FROM must look like whatsapp:+14155238886 (got {sender!r})"
+        )
+    if problems:
+        print("citybot: cannot start the webhook server:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    from bot.app import run_web
+
+    world = load_world(settings.config, settings.city)
+    run_web(settings, world)
     return 0
 
 

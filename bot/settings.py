@@ -20,7 +20,41 @@ class Settings(BaseSettings):
     city: str | None = Field(default=None, alias="CITYBOT_CITY")
     log_level: str = Field(default="INFO", alias="CITYBOT_LOG_LEVEL")
 
+    # The web server (webhooks): on when CITYBOT_PUBLIC_URL is set.
+    public_url: str | None = Field(default=None, alias="CITYBOT_PUBLIC_URL")
+    host: str = Field(default="127.0.0.1", alias="CITYBOT_HOST")
+    port: int = Field(default=8080, alias="CITYBOT_PORT")
+    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+
+    # WhatsApp through Twilio: on when the three account settings are present.
+    twilio_account_sid: str | None = Field(default=None, alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: SecretStr | None = Field(default=None, alias="TWILIO_AUTH_TOKEN")
+    twilio_whatsapp_from: str | None = Field(default=None, alias="TWILIO_WHATSAPP_FROM")
+    twilio_api_base_url: str = Field(default="https://api.twilio.com", alias="TWILIO_API_BASE_URL")
+
     @property
     def token(self) -> str | None:
         value = self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""
         return value.strip() or None
+
+    @property
+    def public_base(self) -> str | None:
+        """The public https base URL without a trailing slash, or None (long polling)."""
+        value = (self.public_url or "").strip().rstrip("/")
+        return value or None
+
+    @property
+    def webhook_secret(self) -> str | None:
+        value = (
+            self.telegram_webhook_secret.get_secret_value() if self.telegram_webhook_secret else ""
+        )
+        return value.strip() or None
+
+    @property
+    def twilio_token(self) -> str | None:
+        value = self.twilio_auth_token.get_secret_value() if self.twilio_auth_token else ""
+        return value.strip() or None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_token and self.twilio_whatsapp_from)

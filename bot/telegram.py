@@ -160,6 +160,14 @@ class TelegramChannel:
         ]
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.process(update, context.bot)
+
+    async def process(self, update: Update, bot: Bot) -> None:
+        """One update, from polling (via PTB) or straight from the webhook route.
+
+        Raises only when nothing was committed (the store is unreachable), so a webhook can
+        answer 500 and Telegram's redelivery is safe: it is deduplicated on update_id.
+        """
         translated = to_inbound(update)
         if translated is None:
             if update.callback_query is not None:
@@ -171,7 +179,7 @@ class TelegramChannel:
             await self.conversations.handle(
                 who,
                 event,
-                lambda turn: self.deliver(context.bot, int(who.external_id), turn),
+                lambda turn: self.deliver(bot, int(who.external_id), turn),
                 dedup_key=f"tg:{update.update_id}",
             )
         finally:

@@ -497,6 +497,8 @@ def _text(t: _Turn, text: str) -> None:
     if text.startswith("/"):
         _command(t, text[1:].split("@")[0].split()[0].casefold() if len(text) > 1 else "")
         return
+    if _keyword(t, normalise(text)):
+        return
     _, choices, _ = _screen(t)
     if t.conv.step == Step.DONE and not normalise(text).isdigit():
         # Both subscription words are understood, though one button is shown: otherwise
@@ -524,6 +526,34 @@ def _text(t: _Turn, text: str) -> None:
                 _switch_language(t, lang)
                 return
     _HANDLERS[t.conv.step](t, code, text)
+
+
+def _keyword(t: _Turn, typed: str) -> bool:
+    """STOP / START / HELP as a whole message, at any step, in any language (WhatsApp habit).
+
+    STOP is honoured even before a language is chosen (answered in the keyword's language).
+    """
+
+    def said(key: str) -> bool:
+        return typed in {normalise(word) for word in t.world.words[key]}
+
+    if said("keyword_stop"):
+        if t.s.profile.lang is None:
+            t.render_lang = "ky" if said("keyword_ky") else "ru"
+            t.set_subscribed(False)
+            t.say(Msg("stopped"))
+            return True
+        _command(t, "stop")
+    elif said("keyword_start"):
+        if t.s.profile.lang is None:
+            _command(t, "start")
+        else:
+            _subscription(t, True)
+    elif said("keyword_help"):
+        _command(t, "help")
+    else:
+        return False
+    return True
 
 
 def _switch_language(t: _Turn, lang: Lang) -> None:

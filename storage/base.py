@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
+from flows.ranking import Tally
 from flows.session import Answer, Conversation, Effect, Session
 
 
@@ -52,6 +53,31 @@ class ResidentRecord:
     last_inbound_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One outbound message as the provider reported it (status callbacks update it)."""
+
+    message_id: str | None
+    status: str
+    error_code: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# Provider statuses in the order a message goes through them; a late callback for an earlier
+# status (callbacks may arrive out of order) never moves a message back.
+STATUS_ORDER = {
+    "accepted": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 5,
+    "undelivered": 6,
+    "failed": 6,
+}
+
+
 class Store(Protocol):
     """Async repository. Implementations must be safe for many concurrent residents.
 
@@ -91,3 +117,33 @@ class Store(Protocol):
         ...
 
     async def ping(self) -> bool: ...
+
+    async def set_subscribed(self, who: ResidentRef, subscribed: bool) -> bool:
+        """Outside a turn (the provider says the resident blocked us); False if unknown."""
+        ...
+
+    async def record_delivery(
+        self,
+        who: ResidentRef,
+        message_id: str | None,
+        status: str,
+        error_code: int | None = None,
+    ) -> None:
+        """Note an outbound message (nothing is stored for a resident who no longer exists)."""
+        ...
+
+    async def update_delivery(
+        self, message_id: str, status: str, error_code: int | None = None
+    ) -> ResidentRef | None:
+        """A status callback: move the message forward; returns its resident, if known."""
+        ...
+
+    async def deliveries(self, who: ResidentRef) -> list[Delivery]:
+        """The resident's outbound messages, oldest first."""
+        ...
+
+    async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
+        """Per district ("" = not given) of the city's current answers: respondents and per
+        category count and rank-weighted score. From the counters kept with every answer;
+        `recount=True` computes the same from the answers themselves (tests, benchmark)."""
+        ...

@@ -92,6 +92,65 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX processed_updates_at ON processed_updates (processed_at)",
         ),
     ),
+    Migration(
+        "outbound deliveries",
+        (
+            # One row per outbound message the provider accepted (or refused): its status as
+            # the provider's callbacks report it. message_id is NULL when the provider refused
+            # the message outright (no id was issued). Cascades with the resident (Forget).
+            """
+            CREATE TABLE deliveries (
+                id INTEGER PRIMARY KEY,
+                resident_id INTEGER NOT NULL REFERENCES residents (id) ON DELETE CASCADE,
+                message_id TEXT UNIQUE,
+                status TEXT NOT NULL,
+                error_code INTEGER,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX deliveries_resident ON deliveries (resident_id)",
+        ),
+    ),
+    Migration(
+        "ranking counters",
+        (
+            # Per city and district ('' = not given): respondents with a current answer, and
+            # per category how many named it and its rank-weighted score (1st = 5 ... 5th = 1).
+            # Kept in the transaction that changes an answer, so a ranking never rescans
+            # answers; tests prove they always equal a recount. No resident ids: aggregates.
+            """
+            CREATE TABLE tally_respondents (
+                city TEXT NOT NULL,
+                district TEXT NOT NULL,
+                respondents INTEGER NOT NULL CHECK (respondents >= 0),
+                PRIMARY KEY (city, district)
+            ) STRICT, WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE tally_categories (
+                city TEXT NOT NULL,
+                district TEXT NOT NULL,
+                category TEXT NOT NULL,
+                count INTEGER NOT NULL CHECK (count >= 0),
+                score INTEGER NOT NULL CHECK (score >= 0),
+                PRIMARY KEY (city, district, category)
+            ) STRICT, WITHOUT ROWID
+            """,
+            # Answers stored before this migration are counted once, here.
+            """
+            INSERT INTO tally_respondents (city, district, respondents)
+            SELECT city, coalesce(district, ''), count(*) FROM answers
+            WHERE is_current = 1 GROUP BY city, coalesce(district, '')
+            """,
+            """
+            INSERT INTO tally_categories (city, district, category, count, score)
+            SELECT a.city, coalesce(a.district, ''), i.category, count(*), sum(6 - i.rank)
+            FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id
+            WHERE a.is_current = 1 GROUP BY a.city, coalesce(a.district, ''), i.category
+            """,
+        ),
+    ),
 )
 
 

@@ -16,6 +16,7 @@ from typing import Any, TypeAlias, TypeVar
 from pydantic import ValidationError
 
 from flows.catalogue import LANGS
+from flows.ranking import Tally
 from flows.session import (
     MAX_PROBLEMS,
     Answer,
@@ -31,6 +32,8 @@ from flows.session import (
 )
 from storage import migrations
 from storage.base import (
+    STATUS_ORDER,
+    Delivery,
     DuplicateUpdate,
     Loaded,
     ResidentRecord,
@@ -80,6 +83,14 @@ class _Prune:
 
 
 @dataclass(slots=True)
+class _Exec:
+    """A small write outside a turn: `fn(db)` runs in the writer's batch, in a savepoint."""
+
+    fn: Callable[[sqlite3.Connection], Any]
+    future: asyncio.Future[Any] | None = None
+
+
+@dataclass(slots=True)
 class _Query:
     """One read: a single statement and its rows."""
 
@@ -88,7 +99,7 @@ class _Query:
     future: asyncio.Future[Any] | None = None
 
 
-_Request: TypeAlias = _Turn | _Prune | _Query
+_Request: TypeAlias = _Turn | _Prune | _Exec | _Query
 # What a batch function returns per request: the result, or the exception for that caller.
 _Outcome: TypeAlias = Any | Exception
 _BatchFn: TypeAlias = Callable[[sqlite3.Connection, list[Any]], list[_Outcome]]
@@ -270,6 +281,18 @@ ON CONFLICT (channel, external_id) DO UPDATE SET
     step = excluded.step, state = excluded.state,
     updated_at = excluded.updated_at, last_inbound_at = excluded.last_inbound_at
 RETURNING id
+"""
+
+
+_RECOUNT_RESPONDENTS = """
+SELECT coalesce(district, ''), count(*) FROM answers
+WHERE is_current = 1 AND city = ? GROUP BY coalesce(district, '')
+"""
+
+_RECOUNT_CATEGORIES = """
+SELECT coalesce(a.district, ''), i.category, count(*), sum(6 - i.rank)
+FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id
+WHERE a.is_current = 1 AND a.city = ? GROUP BY coalesce(a.district, ''), i.category
 """
 
 
@@ -491,7 +514,107 @@ class SqliteStore:
             self._writer.enqueue(_Prune(_iso(now - DEDUP_RETENTION)))
         await self._writer.submit(turn)
 
-    def _write_batch(self, db: sqlite3.Connection, batch: list[_Turn | _Prune]) -> list[_Outcome]:
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if self._writer is None or self._closing:
+            raise RuntimeError("store is not open")
+        result: T = await self._writer.submit(_Exec(fn))
+        return result
+
+    async def set_subscribed(self, who: ResidentRef, subscribed: bool) -> bool:
+        def run(db: sqlite3.Connection) -> bool:
+            return bool(
+                db.execute(
+                    "UPDATE residents SET subscribed = ? WHERE channel = ? AND external_id = ?"
+                    " RETURNING id",
+                    (int(subscribed), who.channel, who.external_id),
+                ).fetchall()
+            )
+
+        return await self._write(run)
+
+    async def record_delivery(
+        self,
+        who: ResidentRef,
+        message_id: str | None,
+        status: str,
+        error_code: int | None = None,
+    ) -> None:
+        now = _iso(self._clock())
+
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT INTO deliveries"
+                " (resident_id, message_id, status, error_code, created_at, updated_at)"
+                " SELECT id, ?, ?, ?, ?, ? FROM residents WHERE channel = ? AND external_id = ?"
+                " ON CONFLICT (message_id) DO NOTHING",
+                (message_id, status, error_code, now, now, who.channel, who.external_id),
+            )
+
+        await self._write(run)
+
+    async def update_delivery(
+        self, message_id: str, status: str, error_code: int | None = None
+    ) -> ResidentRef | None:
+        now = _iso(self._clock())
+
+        def run(db: sqlite3.Connection) -> ResidentRef | None:
+            rows = db.execute(
+                "SELECT d.id, d.status, r.channel, r.external_id FROM deliveries AS d"
+                " JOIN residents AS r ON r.id = d.resident_id WHERE d.message_id = ?",
+                (message_id,),
+            ).fetchall()
+            if not rows:
+                return None
+            row_id, old, channel, external_id = rows[0]
+            if STATUS_ORDER.get(status, 0) >= STATUS_ORDER.get(old, 0):
+                db.execute(
+                    "UPDATE deliveries SET status = ?, error_code = coalesce(?, error_code),"
+                    " updated_at = ? WHERE id = ?",
+                    (status, error_code, now, row_id),
+                )
+            return ResidentRef(channel, external_id)
+
+        return await self._write(run)
+
+    async def deliveries(self, who: ResidentRef) -> list[Delivery]:
+        rows = await self._query(
+            "SELECT d.message_id, d.status, d.error_code, d.created_at, d.updated_at"
+            " FROM deliveries AS d JOIN residents AS r ON r.id = d.resident_id"
+            " WHERE r.channel = ? AND r.external_id = ? ORDER BY d.id",
+            (who.channel, who.external_id),
+        )
+        out = []
+        for message_id, status, code, created, updated in rows:
+            created_at, updated_at = _dt(created), _dt(updated)
+            assert created_at is not None and updated_at is not None
+            out.append(Delivery(message_id, status, code, created_at, updated_at))
+        return out
+
+    async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
+        if recount:
+            people_sql, category_sql = _RECOUNT_RESPONDENTS, _RECOUNT_CATEGORIES
+        else:
+            people_sql = "SELECT district, respondents FROM tally_respondents WHERE city = ?"
+            category_sql = (
+                "SELECT district, category, count, score FROM tally_categories WHERE city = ?"
+            )
+        people = await self._query(people_sql, (city,))
+        categories = await self._query(category_sql, (city,))
+        counts: dict[str, dict[str, int]] = {}
+        scores: dict[str, dict[str, int]] = {}
+        for district, category, count, score in categories:
+            if count:
+                counts.setdefault(district, {})[category] = count
+                scores.setdefault(district, {})[category] = score
+        return {
+            district: Tally(n, counts.get(district, {}), scores.get(district, {}))
+            for district, n in people
+            if n
+        }
+
+    def _write_batch(
+        self, db: sqlite3.Connection, batch: list[_Turn | _Prune | _Exec]
+    ) -> list[_Outcome]:
         """On the writer thread: one transaction, one savepoint per turn, in queue order."""
         outcomes: list[_Outcome] = []
         db.execute("BEGIN IMMEDIATE")
@@ -505,7 +628,7 @@ class SqliteStore:
                     continue
                 db.execute("SAVEPOINT turn")
                 try:
-                    _apply(db, request)
+                    result = request.fn(db) if isinstance(request, _Exec) else _apply(db, request)
                 except Exception as exc:
                     # Undo this turn only; if even that fails (SQLite may have rolled back the
                     # whole transaction on I/O errors) the batch fails below, nothing half-done.
@@ -517,7 +640,7 @@ class SqliteStore:
                     outcomes.append(exc)
                 else:
                     db.execute("RELEASE turn")
-                    outcomes.append(None)
+                    outcomes.append(result)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
@@ -569,11 +692,51 @@ def _apply(db: sqlite3.Connection, turn: _Turn) -> None:
         elif isinstance(effect, Forget):
             # ON DELETE CASCADE takes answers and items; tables added later must cascade
             # too (tests/test_storage_sqlite.py checks every table with a resident_id).
+            _count_current(db, resident_id, -1)
             db.execute("DELETE FROM residents WHERE id = ?", (resident_id,))
             return  # validated to be the last effect; the conversation dies with the row
 
 
+def _count_current(db: sqlite3.Connection, resident_id: int, sign: int) -> None:
+    """Add (+1) or remove (-1) the resident's current answer in the ranking counters."""
+    rows = db.execute(
+        "SELECT id, city, coalesce(district, '') FROM answers"
+        " WHERE resident_id = ? AND is_current = 1",
+        (resident_id,),
+    ).fetchall()
+    if not rows:
+        return
+    answer_id, city, district = rows[0]
+    if sign < 0:
+        # Plain UPDATEs: an upsert's candidate row (-1) would already fail the CHECK >= 0.
+        db.execute(
+            "UPDATE tally_respondents SET respondents = respondents - 1"
+            " WHERE city = ? AND district = ?",
+            (city, district),
+        )
+        db.execute(
+            "UPDATE tally_categories SET count = count - 1, score = score - (6 - i.rank)"
+            " FROM answer_items AS i WHERE i.answer_id = ? AND tally_categories.city = ?"
+            " AND tally_categories.district = ? AND tally_categories.category = i.category",
+            (answer_id, city, district),
+        )
+        return
+    db.execute(
+        "INSERT INTO tally_respondents (city, district, respondents) VALUES (?, ?, 1)"
+        " ON CONFLICT (city, district) DO UPDATE SET respondents = respondents + 1",
+        (city, district),
+    )
+    db.execute(
+        "INSERT INTO tally_categories (city, district, category, count, score)"
+        " SELECT ?, ?, category, 1, 6 - rank FROM answer_items WHERE answer_id = ?"
+        " ON CONFLICT (city, district, category) DO UPDATE SET"
+        " count = count + 1, score = score + excluded.score",
+        (city, district, answer_id),
+    )
+
+
 def _save_answer(db: sqlite3.Connection, resident_id: int, answer: Answer, now: str) -> None:
+    _count_current(db, resident_id, -1)
     previous = db.execute(
         "UPDATE answers SET is_current = 0 WHERE resident_id = ? AND is_current = 1"
         " RETURNING version",
@@ -595,3 +758,4 @@ def _save_answer(db: sqlite3.Connection, resident_id: int, answer: Answer, now: 
         "UPDATE residents SET city = ?, district = ? WHERE id = ?",
         (answer.city, answer.district, resident_id),
     )
+    _count_current(db, resident_id, +1)

@@ -21,7 +21,11 @@ CITYBOT = [sys.executable, "-m", "bot.cli"]
 
 
 def run(args: list[str], stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CITYBOT_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "CITYBOT_", "TWILIO_"))
+    }
     return subprocess.run(
         [*CITYBOT, *args],
         input=stdin,

@@ -367,3 +367,136 @@ async def test_a_failing_turn_does_not_lose_the_others(store: Store) -> None:
 
 async def test_ping(store: Store) -> None:
     assert await store.ping() is True
+
+
+async def test_set_subscribed_outside_a_turn(store: Store) -> None:
+    assert await store.set_subscribed(ANA, False) is False, "an unknown resident is not created"
+    assert await store.resident(ANA) is None
+    await store.commit(ANA, Conversation(), [SetSubscribed(True)])
+    assert await store.set_subscribed(ANA, False) is True
+    record = await store.resident(ANA)
+    assert record is not None and record.subscribed is False
+    assert (await store.load(ANA)).session.profile.subscribed is False
+
+
+async def test_deliveries_move_forward_only_and_die_with_the_resident(
+    store: Store, clock: FakeClock
+) -> None:
+    await store.record_delivery(ANA, "SM1", "queued")  # unknown resident: nothing stored
+    assert await store.update_delivery("SM1", "sent") is None
+    await store.commit(ANA, Conversation())
+    await store.record_delivery(ANA, "SM1", "queued")
+    await store.record_delivery(ANA, "SM1", "queued")  # a repeated record is ignored
+    await store.record_delivery(ANA, None, "failed", 63016)  # refused outright: no id
+    clock.advance(seconds=5)
+    assert await store.update_delivery("SM1", "delivered") == ANA
+    assert await store.update_delivery("SM1", "sent") == ANA  # late callback: no step back
+    found = await store.deliveries(ANA)
+    assert [(d.message_id, d.status, d.error_code) for d in found] == [
+        ("SM1", "delivered", None),
+        (None, "failed", 63016),
+    ]
+    assert found[0].updated_at == clock.now and found[0].created_at < clock.now
+    assert await store.update_delivery("SM1", "failed", 30008) == ANA
+    assert (await store.deliveries(ANA))[0].error_code == 30008
+    assert await store.deliveries(BEK) == []
+    await store.commit(ANA, Conversation(), [Forget()])
+    assert await store.deliveries(ANA) == []
+    assert await store.update_delivery("SM1", "read") is None
+
+
+# --- ranking counters -------------------------------------------------------------------------
+
+_CITIES = ("karakol", "manas")
+_op = st.tuples(
+    st.integers(0, 5),  # which resident
+    st.sampled_from(["answer", "answer", "answer", "forget"]),
+    st.sampled_from(_CITIES),
+    st.none() | st.sampled_from(["d1", "d2"]),
+    st.lists(
+        st.sampled_from(["roads", "water", "dogs", "schools", "other", "air"]),
+        unique=True,
+        min_size=1,
+        max_size=5,
+    ),
+)
+
+
+@pytest.mark.parametrize("kind", STORE_KINDS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=st.lists(_op, max_size=25))
+def test_ranking_counters_always_equal_a_recount(kind: str, ops: list) -> None:
+    """Random answers, changed answers (moving city, district, ranks) and forgets."""
+
+    async def run(directory: Path) -> None:
+        store = make_store(kind, directory)
+        await store.open()
+        try:
+            versions: dict[int, int] = {}
+            for n, action, city, district, categories in ops:
+                who = ResidentRef("wa", str(n))
+                if action == "forget":
+                    await store.commit(who, Conversation(), [Forget()])
+                    versions.pop(n, None)
+                    continue
+                versions[n] = versions.get(n, 0) + 1
+                items = [
+                    Item(category=c, text="свои слова" if c == "other" else None)
+                    for c in categories
+                ]
+                saved = Answer(version=versions[n], city=city, district=district, items=items)
+                await store.commit(who, Conversation(), [SaveAnswer(saved)])
+            for city in _CITIES:
+                kept = await store.tallies(city)
+                assert kept == await store.tallies(city, recount=True), city
+                latest = {n: v for n, v in versions.items()}
+                assert sum(t.respondents for t in kept.values()) <= len(latest)
+        finally:
+            await store.close()
+
+    with tempfile.TemporaryDirectory() as directory:
+        asyncio.run(run(Path(directory)))
+
+
+async def test_tallies_count_by_district_with_rank_weights(store: Store) -> None:
+    def items(*categories: str) -> list[Item]:
+        return [Item(category=c) for c in categories]
+
+    await store.commit(
+        ANA,
+        Conversation(),
+        [
+            SaveAnswer(
+                Answer(version=1, city="karakol", district="mtu1", items=items("roads", "water"))
+            )
+        ],
+    )
+    await store.commit(
+        BEK,
+        Conversation(),
+        [
+            SaveAnswer(
+                Answer(
+                    version=1, city="karakol", district=None, items=items("water", "roads", "dogs")
+                )
+            )
+        ],
+    )
+    tallies = await store.tallies("karakol")
+    assert set(tallies) == {"mtu1", ""}
+    assert tallies["mtu1"].respondents == 1
+    assert dict(tallies["mtu1"].counts) == {"roads": 1, "water": 1}
+    assert dict(tallies["mtu1"].scores) == {"roads": 5, "water": 4}
+    assert dict(tallies[""].scores) == {"water": 5, "roads": 4, "dogs": 3}
+    # A changed answer moves its counts: Ana moves to mtu2 and names only dogs.
+    await store.commit(
+        ANA,
+        Conversation(),
+        [SaveAnswer(Answer(version=2, city="karakol", district="mtu2", items=items("dogs")))],
+    )
+    tallies = await store.tallies("karakol")
+    assert set(tallies) == {"mtu2", ""}
+    assert dict(tallies["mtu2"].scores) == {"dogs": 5}
+    await store.commit(BEK, Conversation(), [Forget()])
+    assert set(await store.tallies("karakol")) == {"mtu2"}
+    assert await store.tallies("manas") == {}

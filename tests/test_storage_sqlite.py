@@ -398,3 +398,20 @@ async def test_committed_turns_survive_a_process_kill(db_path: Path) -> None:
                 stored = current.version if current else 0
                 everything[r] = list(range(stored))
     assert sum(len(js) for js in everything.values()) >= 800
+
+
+async def test_the_counters_migration_counts_answers_stored_before_it(db_path: Path) -> None:
+    """A database from before the ranking counters: they are filled from its answers."""
+    assert migrations.MIGRATIONS[-1].name == "ranking counters"
+    async with SqliteStore(db_path) as s:
+        await s.commit(ANA, Conversation(), [SaveAnswer(answer(1))])
+        await s.commit(ANA, Conversation(), [SaveAnswer(answer(2, district="oktyabrsky"))])
+        await s.commit(BEK, Conversation(), [SaveAnswer(answer(1, district=None))])
+    with raw(db_path) as db:  # back to the schema before that migration
+        db.execute("DROP TABLE tally_respondents")
+        db.execute("DROP TABLE tally_categories")
+        db.execute(f"PRAGMA user_version = {len(migrations.MIGRATIONS) - 1}")
+    async with SqliteStore(db_path) as s:
+        kept = await s.tallies("bishkek")
+        assert kept == await s.tallies("bishkek", recount=True)
+        assert {d: t.respondents for d, t in kept.items()} == {"oktyabrsky": 1, "": 1}

@@ -244,3 +244,46 @@ def test_unsubscribe_typed_when_unsubscribed_does_not_subscribe(karakol: World) 
     for said in ("отписаться", "не подписываться", "не присылать"):
         r.send(said)
         assert SetSubscribed(True) not in r.effects, said
+
+
+@pytest.mark.parametrize(
+    ("stop", "start", "help_word", "lang"),
+    [
+        ("STOP", "START", "HELP", "ru"),
+        ("СТОП", "СТАРТ", "ПОМОЩЬ", "ru"),
+        ("Токтот", "башта", "ЖАРДАМ", "ky"),
+    ],
+)
+def test_stop_start_help_keywords_work_at_any_step(
+    karakol: World, stop: str, start: str, help_word: str, lang: str
+) -> None:
+    r = FlowResident(karakol, lang_hint=lang)
+    at_group(r)
+    conv = r.session.conv.model_copy(deep=True)
+    text = r.send(stop)
+    assert r.effects[-1] == SetSubscribed(False)
+    assert ("больше присылать не будем" in text) == (lang == "ru")
+    assert r.session.conv == conv, "the survey continues where it was"
+    assert r.labels, "and its current question is shown again"
+    r.send(start)
+    assert r.effects[-1] == SetSubscribed(True) and r.session.conv == conv
+    text = r.send(help_word)
+    assert "/forget" in text and r.session.conv == conv
+
+
+def test_stop_before_any_language_is_answered_in_the_keywords_language(world: World) -> None:
+    for word, expected in (("ТОКТОТ", "ky"), ("stop", "ru")):
+        r = FlowResident(world)
+        r.send(word)
+        assert r.effects == [SetSubscribed(False)]
+        assert r.turn is not None and r.turn.lang == expected
+    r = FlowResident(world)
+    r.send("start")
+    assert r.step == "language" and SetSubscribed(True) not in r.effects
+
+
+def test_keywords_inside_a_sentence_are_just_words(karakol: World) -> None:
+    r = FlowResident(karakol, lang_hint="ru")
+    at_problems(r)
+    r.send("стоп-сигналы не работают на перекрёстке")
+    assert SetSubscribed(False) not in r.effects

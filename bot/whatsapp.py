@@ -1,0 +1,258 @@
+"""WhatsApp through Twilio: signed form posts in, numbered-text replies out via the REST API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+
+import aiohttp
+from twilio.base import values
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
+
+from bot.i18n import Texts
+from bot.local_chat import parse_line, render_numbered
+from bot.service import Conversations
+from flows.session import Inbound, Turn
+from storage.base import ResidentRef, Store
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "wa"
+MAX_BODY = 1600  # Twilio's limit for one WhatsApp message body
+SEND_ATTEMPTS = 5
+UNSUBSCRIBED = frozenset({21610, 63014})  # the resident opted out / blocked the sender
+OUTSIDE_WINDOW = 63016  # free-form text more than 24 h after the resident's last message
+BACK_OFF = frozenset({20429, 63018})  # API concurrency / sender rate limit
+SHUTDOWN_GRACE = 20.0  # seconds to finish queued replies on shutdown
+SEND_TIMEOUT = 30.0  # seconds for one REST call
+
+
+def media_kind(content_type: str) -> str:
+    """A Twilio MediaContentType as the flows' media kind (they answer each kindly)."""
+    major, _, minor = content_type.partition("/")
+    if content_type == "image/webp":
+        return "sticker"  # WhatsApp stickers arrive as webp images
+    return {"image": "photo", "audio": "voice", "video": "video"}.get(
+        major, "document" if minor else "other"
+    )
+
+
+def to_inbound(form: Mapping[str, str]) -> tuple[ResidentRef, Inbound] | None:
+    """Translate one inbound webhook; None when it names no resident (nothing to answer)."""
+    wa_id = form.get("WaId", "").strip()
+    if not wa_id.isdigit():
+        return None
+    who = ResidentRef(CHANNEL, wa_id)  # WaId, never ProfileName: that one changes at will
+    body = form.get("Body", "")
+    payload = form.get("ButtonPayload", "").strip()
+    if payload:
+        return who, Inbound("choice", choice=payload[:64])
+    if body.strip():
+        # A caption typed with a photo is still what the resident said.
+        return who, parse_line(body)
+    media = form.get("NumMedia", "0").strip()
+    if media.isdigit() and int(media) > 0:
+        return who, Inbound("media", media=media_kind(form.get("MediaContentType0", "")))
+    if form.get("Latitude"):
+        return who, Inbound("media", media="location")
+    return who, Inbound("text", text="")
+
+
+def render(texts: Texts, turn: Turn) -> list[str]:
+    """One turn as message bodies: its replies joined, since separate messages sent at once
+    may arrive out of order on WhatsApp; split at line ends only past Twilio's limit."""
+    text = "\n\n".join(render_numbered(texts, turn, bold="*"))
+    bodies: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= MAX_BODY:
+            current = candidate
+            continue
+        if current:
+            bodies.append(current)
+        while len(line) > MAX_BODY:
+            bodies.append(line[:MAX_BODY])
+            line = line[MAX_BODY:]
+        current = line
+    if current.strip():
+        bodies.append(current)
+    return bodies
+
+
+class Outbox:
+    """Background sends that keep each key's order while different keys run in parallel."""
+
+    def __init__(self) -> None:
+        self._tails: dict[Hashable, asyncio.Task[None]] = {}
+        self._all: set[asyncio.Task[None]] = set()
+
+    def push(self, key: Hashable, send: Callable[[], Awaitable[None]]) -> None:
+        previous = self._tails.get(key)
+        task = asyncio.create_task(self._after(previous, send))
+        self._tails[key] = task
+        self._all.add(task)
+        task.add_done_callback(lambda done: self._forget(key, done))
+
+    def _forget(self, key: Hashable, done: asyncio.Task[None]) -> None:
+        self._all.discard(done)
+        if self._tails.get(key) is done:
+            del self._tails[key]
+
+    @staticmethod
+    async def _after(previous: asyncio.Task[None] | None, send: Callable[[], Awaitable[None]]):
+        if previous is not None:
+            await asyncio.wait({previous})
+        try:
+            await send()
+        except Exception:
+            log.exception("a WhatsApp send failed")
+
+    async def cancel(self) -> None:
+        """Cancel everything still queued and wait until it has stopped."""
+        tasks = set(self._all)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
+    async def drain(self) -> None:
+        """Wait until everything pushed so far (and pushed meanwhile) is sent."""
+        while self._tails:
+            await asyncio.wait(set(self._tails.values()))
+
+
+class WhatsAppChannel:
+    """Owns the async Twilio client; every inbound message goes through Conversations."""
+
+    def __init__(
+        self,
+        conversations: Conversations,
+        texts: Texts,
+        *,
+        account_sid: str,
+        auth_token: str,
+        sender: str,
+        api_base_url: str = "https://api.twilio.com",
+        status_callback: str | None = None,
+        backoff: float = 1.0,
+    ) -> None:
+        self.conversations = conversations
+        self.store: Store = conversations.store
+        self.texts = texts
+        self._sid, self._token = account_sid, auth_token
+        self.sender = sender
+        self.api_base_url = api_base_url.rstrip("/")
+        self.status_callback = status_callback
+        self.backoff = backoff
+        self.outbox = Outbox()
+        self._http: AsyncTwilioHttpClient | None = None
+        self._client: Client | None = None
+
+    async def start(self) -> None:
+        """Create the client inside the running loop (aiohttp binds its session to it)."""
+        self._http = AsyncTwilioHttpClient(timeout=30)
+        self._client = Client(self._sid, self._token, http_client=self._http)
+        self._client.api.base_url = self.api_base_url
+
+    async def stop(self) -> None:
+        """Send what is queued (bounded), then close the HTTP session."""
+        try:
+            await asyncio.wait_for(self.outbox.drain(), SHUTDOWN_GRACE)
+        except TimeoutError:
+            log.warning("WhatsApp replies still queued at shutdown were dropped")
+            await self.outbox.cancel()
+        if self._http is not None:
+            await self._http.close()
+        self._http = self._client = None
+
+    async def on_message(self, form: Mapping[str, str]) -> None:
+        """An inbound message (signature already checked): commit the turn, queue the replies."""
+        translated = to_inbound(form)
+        if translated is None:
+            log.info("WhatsApp message without WaId ignored")
+            return
+        who, event = translated
+        sid = form.get("MessageSid", "").strip()
+
+        async def deliver(turn: Turn) -> None:
+            # Called under the resident's lock after the commit: queue only, so Twilio gets its
+            # answer at once; the outbox keeps this resident's replies in order.
+            bodies = render(self.texts, turn)
+            self.outbox.push(who, lambda: self._send_all(who, bodies))
+
+        await self.conversations.handle(who, event, deliver, dedup_key=f"wa:{sid}" if sid else None)
+
+    async def on_status(self, form: Mapping[str, str]) -> None:
+        """A status callback: record it; an opt-out or block unsubscribes the resident."""
+        sid = form.get("MessageSid", "").strip()
+        status = form.get("MessageStatus", "").strip().lower()
+        if not sid or not status:
+            return
+        code_text = form.get("ErrorCode", "").strip()
+        code = int(code_text) if code_text.isdigit() else None
+        who = await self.store.update_delivery(sid, status, code)
+        if who is not None and code in UNSUBSCRIBED:
+            await self.store.set_subscribed(who, False)
+            log.info("a WhatsApp resident opted out or blocked us (%s): unsubscribed", code)
+
+    async def _send_all(self, who: ResidentRef, bodies: list[str]) -> None:
+        for body in bodies:
+            if not await self.send(who, body):
+                return  # the rest would fail the same way
+
+    async def send(self, who: ResidentRef, body: str) -> bool:
+        """One message with retries; False when it was not sent (the rest of the turn is
+        then dropped too, so a resident never gets the second half of a reply alone)."""
+        if self._client is None:
+            raise RuntimeError("WhatsApp channel is not started")
+        code: int | None = None
+        for attempt in range(SEND_ATTEMPTS):
+            if attempt:
+                # Exponential backoff with jitter, so many residents' retries do not align.
+                await asyncio.sleep(self.backoff * 2 ** (attempt - 1) * (0.5 + random.random()))
+            try:
+                message = await asyncio.wait_for(
+                    self._client.messages.create_async(
+                        to=f"whatsapp:+{who.external_id}",
+                        from_=self.sender,
+                        body=body,
+                        status_callback=self.status_callback or values.unset,
+                    ),
+                    SEND_TIMEOUT,  # twilio's AsyncTwilioHttpClient passes no timeout to aiohttp
+                )
+            except (TwilioRestException, TwilioServiceException) as exc:
+                code = exc.code
+                if code in UNSUBSCRIBED:
+                    await self.store.set_subscribed(who, False)
+                    await self.store.record_delivery(who, None, "failed", code)
+                    log.info("WhatsApp resident opted out or blocked us (%s): unsubscribed", code)
+                    return False
+                if code == OUTSIDE_WINDOW:
+                    await self.store.record_delivery(who, None, "failed", code)
+                    log.info("WhatsApp reply outside the 24-hour window (63016) not sent")
+                    return False
+                if not (code in BACK_OFF or exc.status in (429, 503)):
+                    await self.store.record_delivery(who, None, "failed", code)
+                    log.warning("WhatsApp send refused: HTTP %s, code %s", exc.status, code)
+                    return False
+                log.warning("WhatsApp send: HTTP %s code %s, backing off", exc.status, code)
+            except aiohttp.ClientConnectionError as exc:
+                # Retried only when the request cannot have reached Twilio; after a timeout or
+                # a dropped answer it may have been sent: a duplicate is worse than a retry.
+                if not isinstance(exc, aiohttp.ClientConnectorError):
+                    break
+                log.warning("WhatsApp send: cannot connect (%s), retrying", type(exc).__name__)
+            except TimeoutError:
+                log.warning("WhatsApp send timed out; not retried (it may have been sent)")
+                break
+            else:
+                await self.store.record_delivery(who, message.sid, str(message.status or "queued"))
+                return True
+        await self.store.record_delivery(who, None, "failed", code)
+        log.error("WhatsApp send failed for good (code %s)", code)
+        return False
