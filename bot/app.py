@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from bot.i18n import Texts
+from bot.scheduler import DailySummaries
 from bot.service import Conversations
 from bot.settings import Settings
+from bot.summaries import SummarySender
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
 from bot.web import STATUS_PATH, TELEGRAM_PATH, TelegramWebhook, build_web
 from bot.whatsapp import WhatsAppChannel
@@ -28,10 +30,22 @@ async def open_conversations(settings: Settings, world: World) -> tuple[Conversa
 def run_polling(settings: Settings, world: World, token: str) -> None:
     """Long polling until Ctrl+C; the store opens inside PTB's event loop and closes with it."""
     store = SqliteStore(settings.database)
-    channel = TelegramChannel(Conversations(store, world), Texts())
-    app = channel.build(
-        token, settings.telegram_api_base_url, on_start=store.open, on_stop=store.close
-    )
+    texts = Texts()
+    channel = TelegramChannel(Conversations(store, world), texts)
+    daily: DailySummaries | None = None
+
+    async def start() -> None:
+        nonlocal daily
+        await store.open()
+        daily = DailySummaries(SummarySender(store, world, texts, app.bot), world)
+        daily.start()
+
+    async def stop() -> None:
+        if daily is not None:
+            await daily.stop()
+        await store.close()
+
+    app = channel.build(token, settings.telegram_api_base_url, on_start=start, on_stop=stop)
     log.info("long polling; database %s; cities %s", settings.database, ", ".join(world.cities))
     app.run_polling(allowed_updates=ALLOWED_UPDATES)
 
@@ -71,6 +85,7 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
     telegram_app = None
     telegram = None
     whatsapp = None
+    daily: DailySummaries | None = None
     try:
         token = settings.token
         if token is not None:
@@ -87,6 +102,8 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
             )
             await telegram_app.start()
             telegram = TelegramWebhook(channel, telegram_app.bot, secret)
+            daily = DailySummaries(SummarySender(store, world, texts, telegram_app.bot), world)
+            daily.start()
         if settings.whatsapp_enabled:
             whatsapp = WhatsAppChannel(
                 conversations,
@@ -123,6 +140,8 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
         )
         await _server_class(uvicorn)(config).serve()
     finally:
+        if daily is not None:
+            await daily.stop()
         if whatsapp is not None:
             await whatsapp.stop()
         if telegram_app is not None:

@@ -8,6 +8,8 @@ import logging
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from bot.config import ConfigError, load_world
 from bot.settings import Settings
@@ -46,6 +48,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     classify.add_argument("--city", help="only this city's categories (default: all)")
     sub.add_parser("check", help="validate the city configuration and print a summary")
+    summary = sub.add_parser("summary", help="print a city's problem ranking (from the database)")
+    summary.add_argument("--city", required=True, help="city id")
+    summary.add_argument("--district", help="one district id (default: citywide)")
+    summary.add_argument("--lang", choices=["ru", "ky"], default="ru")
+    summary.add_argument("--json", action="store_true", help="machine-readable output")
+    summary.add_argument("--chart", type=Path, metavar="FILE", help="also write the chart (PNG)")
+    summary.add_argument(
+        "--send",
+        action="store_true",
+        help="push today's summary to the city's working-group chats now (needs the token)",
+    )
     return parser
 
 
@@ -67,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _chat(settings, args.city, args.lang, args.resident)
         if args.command == "classify":
             return _classify(settings, args.city)
+        if args.command == "summary":
+            return _summary(settings, args)
         return _check(settings)
     except ConfigError as exc:
         print(f"citybot: configuration error\n{exc}", file=sys.stderr)
@@ -127,6 +142,71 @@ def _run_web(settings: Settings) -> int:
     world = load_world(settings.config, settings.city)
     run_web(settings, world)
     return 0
+
+
+def _summary(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from bot import summaries
+    from bot.i18n import Texts, html_to_plain
+    from flows.summary import summary_parts
+    from storage.sqlite import SqliteStore
+
+    city, district, lang = args.city, args.district, args.lang
+    world = load_world(settings.config)
+    if city not in world.cities:
+        print(f"citybot: unknown city {city!r} (known: {', '.join(world.cities)})", file=sys.stderr)
+        return 2
+    districts = {d.id for d in world.cities[city].districts}
+    if district is not None and district not in districts:
+        known = ", ".join(sorted(districts))
+        print(f"citybot: unknown district {district!r} of {city} (known: {known})", file=sys.stderr)
+        return 2
+    if not settings.database.exists():
+        print(f"citybot: no database at {settings.database} (CITYBOT_DATABASE)", file=sys.stderr)
+        return 2
+    if args.send and settings.token is None:
+        print("citybot: --send needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        return 2
+    texts = Texts()
+
+    async def go() -> int:
+        store = SqliteStore(settings.database)
+        await store.open()
+        try:
+            ranking = await summaries.compute(store, world, city, district)
+            if args.send:
+                return await _send_summary(settings, store, world, texts, city)
+        finally:
+            await store.close()
+        if args.json:
+            print(json.dumps(summaries.as_json(ranking), ensure_ascii=False, indent=2))
+        else:
+            for message in summaries.render(texts, lang, summary_parts(world, ranking, lang)):
+                print(html_to_plain(message))
+        if args.chart:
+            args.chart.write_bytes(summaries.summary_chart(world, texts, ranking, lang))
+            print(f"chart written to {args.chart}", file=sys.stderr)
+        return 0
+
+    return asyncio.run(go())
+
+
+async def _send_summary(settings: Settings, store: Any, world: Any, texts: Any, city: str) -> int:
+    """The scheduler's own code path, now: today's summary in the city's time zone."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from telegram import Bot
+
+    from bot.summaries import SummarySender
+
+    day = datetime.now(UTC).astimezone(ZoneInfo(world.cities[city].timezone)).date().isoformat()
+    async with Bot(settings.token or "", base_url=settings.telegram_api_base_url) as bot:
+        sent = await SummarySender(store, world, texts, bot).send_city(city, day, force=True)
+    chats = len(world.cities[city].working_groups)
+    print(f"summary of {city} for {day} sent to {sent} of {chats} working-group chat(s)")
+    return 0 if sent == chats else 1
 
 
 def _chat(settings: Settings, city: str | None, lang: str | None, resident: str) -> int:

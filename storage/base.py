@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
@@ -78,6 +78,16 @@ STATUS_ORDER = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class SentSummary:
+    """A summary that went out: when, to how many respondents, and its positions/counts."""
+
+    day: str
+    sent_at: datetime
+    respondents: int
+    snapshot: dict[str, tuple[int, int]]  # category -> (position, count)
+
+
 class Store(Protocol):
     """Async repository. Implementations must be safe for many concurrent residents.
 
@@ -140,6 +150,38 @@ class Store(Protocol):
 
     async def deliveries(self, who: ResidentRef) -> list[Delivery]:
         """The resident's outbound messages, oldest first."""
+        ...
+
+    async def claim_summary(self, city: str, chat_id: int, day: str) -> bool:
+        """Take the right to send `day`'s summary to the chat: False when it was sent, or is
+        being sent by someone else (a claim older than 10 minutes is taken over: a crash)."""
+        ...
+
+    async def finish_summary(
+        self,
+        city: str,
+        chat_id: int,
+        day: str,
+        respondents: int,
+        snapshot: Mapping[str, tuple[int, int]],
+    ) -> None: ...
+
+    async def release_summary(self, city: str, chat_id: int, day: str) -> None:
+        """Give up a claim (the send failed), so a later attempt may send it."""
+        ...
+
+    async def previous_summary(self, city: str, chat_id: int, day: str) -> SentSummary | None:
+        """The latest summary sent to the chat before `day`."""
+        ...
+
+    async def changed_since(self, city: str, since: datetime) -> int:
+        """Answers given or changed in the city after `since`."""
+        ...
+
+    async def record_chat_migration(self, old_chat_id: int, new_chat_id: int) -> None: ...
+
+    async def current_chat_id(self, chat_id: int) -> int:
+        """The chat's id now, following group -> supergroup migrations."""
         ...
 
     async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:

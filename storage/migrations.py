@@ -151,6 +151,37 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        "daily summaries",
+        (
+            # One row per city, working-group chat and local day: claimed ('sending') before
+            # the summary goes out, 'sent' after, so restarts and several processes send it
+            # once. The snapshot ({category: [position, count]}) gives tomorrow's arrows.
+            """
+            CREATE TABLE summaries (
+                city TEXT NOT NULL,
+                chat_id INTEGER NOT NULL,
+                day TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('sending', 'sent')),
+                claimed_at TEXT NOT NULL,
+                sent_at TEXT,
+                respondents INTEGER,
+                snapshot TEXT CHECK (snapshot IS NULL OR json_valid(snapshot)),
+                PRIMARY KEY (city, chat_id, day)
+            ) STRICT
+            """,
+            # A group upgraded to a supergroup gets a new id (Telegram's ChatMigrated).
+            """
+            CREATE TABLE chat_migrations (
+                old_chat_id INTEGER PRIMARY KEY,
+                new_chat_id INTEGER NOT NULL,
+                migrated_at TEXT NOT NULL
+            ) STRICT
+            """,
+            # "New or changed answers since the previous summary" without a scan.
+            "CREATE INDEX answers_city_created ON answers (city, created_at)",
+        ),
+    ),
 )
 
 

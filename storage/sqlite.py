@@ -38,6 +38,7 @@ from storage.base import (
     Loaded,
     ResidentRecord,
     ResidentRef,
+    SentSummary,
     VersionConflict,
 )
 
@@ -47,7 +48,10 @@ T = TypeVar("T")
 
 MAX_BATCH = 256  # requests per thread call; bounds the wait of a batch's first caller
 DEDUP_RETENTION = timedelta(days=14)  # Telegram/Twilio retry for hours, not weeks
-PRUNE_EVERY = timedelta(hours=1)  # a bot runs for months between restarts
+PRUNE_EVERY = timedelta(hours=1)
+SUMMARY_CLAIM_STALE = timedelta(
+    minutes=10
+)  # a claim this old was left by a crash  # a bot runs for months between restarts
 MIN_SQLITE = (3, 37, 0)  # STRICT tables (3.37), RETURNING (3.35), built-in JSON (3.38 or JSON1)
 
 
@@ -589,6 +593,104 @@ class SqliteStore:
             assert created_at is not None and updated_at is not None
             out.append(Delivery(message_id, status, code, created_at, updated_at))
         return out
+
+    async def claim_summary(self, city: str, chat_id: int, day: str) -> bool:
+        now = self._clock()
+        stale = _iso(now - SUMMARY_CLAIM_STALE)
+
+        def run(db: sqlite3.Connection) -> bool:
+            return bool(
+                db.execute(
+                    "INSERT INTO summaries (city, chat_id, day, status, claimed_at)"
+                    " VALUES (?, ?, ?, 'sending', ?)"
+                    " ON CONFLICT (city, chat_id, day)"
+                    " DO UPDATE SET claimed_at = excluded.claimed_at"
+                    " WHERE summaries.status = 'sending' AND summaries.claimed_at < ?"
+                    " RETURNING 1",
+                    (city, chat_id, day, _iso(now), stale),
+                ).fetchall()
+            )
+
+        return await self._write(run)
+
+    async def finish_summary(
+        self,
+        city: str,
+        chat_id: int,
+        day: str,
+        respondents: int,
+        snapshot: Mapping[str, tuple[int, int]],
+    ) -> None:
+        now = _iso(self._clock())
+        packed = json.dumps({cid: list(v) for cid, v in snapshot.items()})
+
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
+                "UPDATE summaries SET status = 'sent', sent_at = ?, respondents = ?, snapshot = ?"
+                " WHERE city = ? AND chat_id = ? AND day = ?",
+                (now, respondents, packed, city, chat_id, day),
+            )
+
+        await self._write(run)
+
+    async def release_summary(self, city: str, chat_id: int, day: str) -> None:
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
+                "DELETE FROM summaries WHERE city = ? AND chat_id = ? AND day = ?"
+                " AND status = 'sending'",
+                (city, chat_id, day),
+            )
+
+        await self._write(run)
+
+    async def previous_summary(self, city: str, chat_id: int, day: str) -> SentSummary | None:
+        rows = await self._query(
+            "SELECT day, sent_at, respondents, snapshot FROM summaries WHERE city = ?"
+            " AND chat_id = ? AND day < ? AND status = 'sent' ORDER BY day DESC LIMIT 1",
+            (city, chat_id, day),
+        )
+        if not rows:
+            return None
+        sent_day, sent_at, respondents, snapshot = rows[0]
+        moment = _dt(sent_at)
+        assert moment is not None
+        positions = {cid: (int(p), int(c)) for cid, (p, c) in json.loads(snapshot).items()}
+        return SentSummary(sent_day, moment, respondents, positions)
+
+    async def changed_since(self, city: str, since: datetime) -> int:
+        rows = await self._query(
+            "SELECT count(*) FROM answers WHERE city = ? AND created_at > ?", (city, _iso(since))
+        )
+        return int(rows[0][0])
+
+    async def record_chat_migration(self, old_chat_id: int, new_chat_id: int) -> None:
+        now = _iso(self._clock())
+
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT INTO chat_migrations (old_chat_id, new_chat_id, migrated_at)"
+                " VALUES (?, ?, ?) ON CONFLICT (old_chat_id) DO UPDATE"
+                " SET new_chat_id = excluded.new_chat_id, migrated_at = excluded.migrated_at",
+                (old_chat_id, new_chat_id, now),
+            )
+            # Today's claim and the history move with the chat.
+            db.execute(
+                "UPDATE OR IGNORE summaries SET chat_id = ? WHERE chat_id = ?",
+                (new_chat_id, old_chat_id),
+            )
+
+        await self._write(run)
+
+    async def current_chat_id(self, chat_id: int) -> int:
+        seen = {chat_id}
+        while True:
+            rows = await self._query(
+                "SELECT new_chat_id FROM chat_migrations WHERE old_chat_id = ?", (chat_id,)
+            )
+            if not rows or rows[0][0] in seen:
+                return chat_id
+            chat_id = rows[0][0]
+            seen.add(chat_id)
 
     async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
         if recount:

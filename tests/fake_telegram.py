@@ -78,6 +78,15 @@ class FakeBotAPI(BaseRequest):
                 markup = params["reply_markup"]
                 message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
             return message
+        if api == "sendPhoto":
+            return {
+                "message_id": next(self._ids),
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "group"},
+                "from": BOT_USER,
+                "photo": [{"file_id": "p", "file_unique_id": "u", "width": 800, "height": 600}],
+                "caption": params.get("caption", ""),
+            }
         if api == "getUpdates":
             return []
         return True
@@ -87,6 +96,13 @@ class FakeBotAPI(BaseRequest):
             p
             for api, p in self.calls
             if api == "sendMessage" and (chat_id is None or int(p["chat_id"]) == chat_id)
+        ]
+
+    def photos(self, chat_id: int | None = None) -> list[dict[str, Any]]:
+        return [
+            p
+            for api, p in self.calls
+            if api == "sendPhoto" and (chat_id is None or int(p["chat_id"]) == chat_id)
         ]
 
     def count(self, api: str) -> int:

@@ -106,7 +106,23 @@ def test_every_message_renders_with_sample_arguments(lang: str) -> None:
     for msg_id, message in MESSAGES[lang].items():
         for var in _walk(message).variables:
             samples.setdefault(
-                var, 3 if var in {"count", "n", "next", "max", "limit", "length"} else "<x>"
+                var,
+                3
+                if var
+                in {
+                    "count",
+                    "n",
+                    "next",
+                    "max",
+                    "limit",
+                    "length",
+                    "respondents",
+                    "position",
+                    "percent",
+                    "weighted",
+                    "places",
+                }
+                else "<x>",
             )
         text = texts.format(lang, Msg(msg_id, {v: samples[v] for v in _walk(message).variables}))
         assert text and text != msg_id

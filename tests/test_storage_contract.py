@@ -500,3 +500,38 @@ async def test_tallies_count_by_district_with_rank_weights(store: Store) -> None
     await store.commit(BEK, Conversation(), [Forget()])
     assert set(await store.tallies("karakol")) == {"mtu2"}
     assert await store.tallies("manas") == {}
+
+
+async def test_summary_claims_are_once_per_chat_and_day(store: Store, clock: FakeClock) -> None:
+    assert await store.claim_summary("karakol", -1, "2026-05-01") is True
+    assert await store.claim_summary("karakol", -1, "2026-05-01") is False, "being sent"
+    assert await store.claim_summary("karakol", -2, "2026-05-01") is True, "another chat"
+    await store.release_summary("karakol", -2, "2026-05-01")
+    assert await store.claim_summary("karakol", -2, "2026-05-01") is True, "released: again"
+    await store.finish_summary("karakol", -1, "2026-05-01", 7, {"roads": (1, 5)})
+    clock.advance(hours=1)
+    assert await store.claim_summary("karakol", -1, "2026-05-01") is False, "sent"
+    clock.advance(minutes=11)
+    assert await store.claim_summary("karakol", -2, "2026-05-01") is True, "a crash's stale claim"
+    previous = await store.previous_summary("karakol", -1, "2026-05-02")
+    assert previous is not None and previous.day == "2026-05-01"
+    assert previous.respondents == 7 and previous.snapshot == {"roads": (1, 5)}
+    assert await store.previous_summary("karakol", -1, "2026-05-01") is None, "before the day"
+    assert await store.previous_summary("karakol", -2, "2026-05-02") is None, "never sent"
+
+
+async def test_changed_since_and_chat_migrations(store: Store, clock: FakeClock) -> None:
+    start = clock.now
+    await store.commit(ANA, Conversation(), [SaveAnswer(answer(1, city="karakol"))])
+    clock.advance(minutes=1)
+    await store.commit(ANA, Conversation(), [SaveAnswer(answer(2, city="karakol"))])
+    await store.commit(BEK, Conversation(), [SaveAnswer(answer(1, city="manas"))])
+    assert await store.changed_since("karakol", start - timedelta(seconds=1)) == 2
+    assert await store.changed_since("karakol", start) == 1
+    await store.claim_summary("karakol", -1, "2026-05-01")
+    await store.finish_summary("karakol", -1, "2026-05-01", 1, {})
+    assert await store.current_chat_id(-1) == -1
+    await store.record_chat_migration(-1, -1001)
+    await store.record_chat_migration(-1001, -1002)
+    assert await store.current_chat_id(-1) == -1002
+    assert await store.previous_summary("karakol", -1002, "2026-05-02") is not None

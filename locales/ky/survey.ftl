@@ -168,3 +168,38 @@ cmd-forget = Маалыматымды өчүрүү
 cmd-help = Жардам
 # review
 error-internal = Кечиресиз, бир нерсе туура эмес болуп калды. Жоопторуңуз жоголгон жок — бир мүнөттөн кийин кайра аракет кылыңыз.
+
+## Working-group summaries (rankings)
+# review
+summary-title = <b>{ $city }: шаардын көйгөйлөрүнүн рейтинги</b>
+# review
+summary-title-district = <b>{ $city }, { $district }: көйгөйлөрдүн рейтинги</b>
+# review
+summary-respondents = Жооп бергендер: { $respondents } { $respondents ->
+       *[other] тургун
+    }.
+# review
+summary-empty = Азырынча эч ким жооп берген жок.
+summary-row = { $position }. { $label } — { $count } ({ $percent }%) { $movement }
+# review
+summary-row-weighted = { $position }. { $label } — { $count } ({ $percent }%, райондордун калкын эске алганда { $weighted }%) { $movement }
+# review
+summary-weighted-note = <i>«Калкын эске алганда» үлүшү райондорду тургундарынын санына жараша салмактайт, активдүү район калгандарын басып кетпеши үчүн.</i>
+summary-new = 🆕
+summary-same = ＝
+summary-up = ▲{ $places }
+summary-down = ▼{ $places }
+summary-district = <b>{ $district }</b> ({ $respondents })
+# review
+summary-no-district = <b>Району көрсөтүлгөн эмес</b> ({ $respondents })
+summary-district-row = { $position }. { $label } — { $count }
+# review
+summary-unplaced = Өз сөзү менен жазылган жана талдоону күтүп жаткан жооптор: { $count } (/review).
+# review
+summary-changed = Мурунку кыскача маалыматтан бери жаңы же өзгөртүлгөн жооптор: { $count }.
+# review
+chart-title = { $city }: негизги көйгөйлөр, жооп бергендердин %
+# review
+chart-note = Жооп бергендер: { $respondents }. Тургундар бешке чейин көйгөй атайт, ошондуктан жалпысы 100%дан ашат.
+# review
+chart-caption = { $city }: { $day } карата көйгөйлөрдүн рейтинги

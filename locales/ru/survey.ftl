@@ -120,3 +120,29 @@ cmd-stop = Не присылать приглашения
 cmd-forget = Удалить мои данные
 cmd-help = Справка
 error-internal = Извините, что-то пошло не так. Ваши ответы не потеряны — попробуйте ещё раз через минуту.
+
+## Working-group summaries (rankings)
+summary-title = <b>{ $city }: рейтинг проблем города</b>
+summary-title-district = <b>{ $city }, { $district }: рейтинг проблем</b>
+summary-respondents = Ответили: { $respondents } { $respondents ->
+        [one] житель
+        [few] жителя
+        [many] жителей
+       *[other] жителя
+    }.
+summary-empty = Пока никто не ответил.
+summary-row = { $position }. { $label } — { $count } ({ $percent }%) { $movement }
+summary-row-weighted = { $position }. { $label } — { $count } ({ $percent }%, с учётом населения районов { $weighted }%) { $movement }
+summary-weighted-note = <i>Доля «с учётом населения» взвешивает районы по числу жителей, чтобы активный район не перевешивал остальные.</i>
+summary-new = 🆕
+summary-same = ＝
+summary-up = ▲{ $places }
+summary-down = ▼{ $places }
+summary-district = <b>{ $district }</b> ({ $respondents })
+summary-no-district = <b>Район не указан</b> ({ $respondents })
+summary-district-row = { $position }. { $label } — { $count }
+summary-unplaced = Ответов своими словами ждут разбора: { $count } (/review).
+summary-changed = Новых или изменённых ответов с прошлой сводки: { $count }.
+chart-title = { $city }: главные проблемы, % ответивших
+chart-note = Ответили: { $respondents }. Жители называют до пяти проблем, поэтому сумма больше 100%.
+chart-caption = { $city }: рейтинг проблем на { $day }

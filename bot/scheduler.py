@@ -1,0 +1,98 @@
+"""Daily summaries on each city's own clock: APScheduler cron jobs, and a catch-up at start."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.summaries import SummarySender
+from flows.catalogue import City
+from flows.world import World
+
+log = logging.getLogger(__name__)
+
+# A summary late by hours (the bot was down, the machine slept) is still worth sending the
+# same day; APScheduler's default grace of 1 second would silently drop it.
+MISFIRE_GRACE = timedelta(hours=6)
+
+
+def summary_time(city: City) -> time:
+    hours, minutes = city.summary_time.split(":")
+    return time(int(hours), int(minutes))
+
+
+def trigger(city: City) -> CronTrigger:
+    at = summary_time(city)
+    return CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(city.timezone))
+
+
+def due_day(city: City, now: datetime) -> str | None:
+    """The local day whose summary is due at `now` (its time has passed), else None."""
+    local = now.astimezone(ZoneInfo(city.timezone))
+    return local.date().isoformat() if local.time() >= summary_time(city) else None
+
+
+class DailySummaries:
+    def __init__(
+        self,
+        sender: SummarySender,
+        world: World,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.sender, self.world, self.clock = sender, world, clock
+        self.scheduler: AsyncIOScheduler | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self) -> None:
+        """Schedule every city (inside the running loop) and send what was missed today."""
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        for city in self.world.cities.values():
+            if not city.working_groups:
+                continue
+            self.scheduler.add_job(
+                self.run_city,
+                trigger(city),
+                args=[city.id],
+                id=f"summary:{city.id}",
+                misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
+                coalesce=True,
+                max_instances=1,
+            )
+        self.scheduler.start()
+        task = asyncio.create_task(self.catch_up())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks)
+
+    async def run_city(self, city: str) -> int:
+        """The job: today's summary (in the city's time zone) to chats that lack it."""
+        day = due_day(self.world.cities[city], self.clock())
+        if day is None:
+            return 0  # fired early (clock skew): the catch-up or tomorrow's run covers it
+        sent = await self.sender.send_city(city, day)
+        log.info("daily summary for %s (%s): %d chat(s)", city, day, sent)
+        return sent
+
+    async def catch_up(self) -> int:
+        """At start: a summary whose time passed today while the bot was down goes out now."""
+        sent = 0
+        for city in self.world.cities.values():
+            if city.working_groups and due_day(city, self.clock()) is not None:
+                try:
+                    sent += await self.run_city(city.id)
+                except Exception:
+                    log.exception("catching up the summary of %s failed", city.id)
+        return sent

@@ -1,0 +1,178 @@
+"""Render and compute working-group summaries: the city ranking as Telegram HTML messages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import ChatMigrated, RetryAfter
+
+from bot import chart
+from bot.i18n import Texts, html_to_plain
+from flows.catalogue import Lang
+from flows.session import Msg
+from flows.summary import CityRanking, city_ranking, summary_parts
+from flows.world import World
+from storage.base import Store
+
+log = logging.getLogger(__name__)
+HTML = ParseMode.HTML
+
+TELEGRAM_LIMIT = 4096
+
+
+def render(texts: Texts, lang: Lang, parts: list[Msg], limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """HTML messages of at most `limit` characters, split between lines (never inside a tag:
+    every part is a line of balanced HTML)."""
+    messages: list[str] = []
+    current = ""
+    for part in parts:
+        line = texts.format(lang, part).rstrip()
+        if len(line) > limit:
+            line = line[: limit - 1] + "…"  # a single line cannot be this long in practice
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            messages.append(current)
+            candidate = line
+        current = candidate
+    if current:
+        messages.append(current)
+    return messages
+
+
+async def compute(
+    store: Store, world: World, city: str, district: str | None = None
+) -> CityRanking:
+    return city_ranking(world, city, await store.tallies(city), district)
+
+
+def as_json(ranking: CityRanking) -> dict[str, Any]:
+    """Machine-readable ranking: respondents and, per category id, its figures."""
+    overall = ranking.overall
+    return {
+        "city": ranking.city,
+        "district": ranking.district,
+        "respondents": overall.respondents,
+        "weighted": overall.weighted,
+        "unplaced": ranking.unplaced,
+        "categories": {
+            row.category: {
+                "position": row.position,
+                "count": row.count,
+                "share": round(row.share, 4),
+                "score": row.score,
+                "interval": [round(row.interval[0], 4), round(row.interval[1], 4)],
+                **(
+                    {"weighted_share": round(row.weighted_share, 4)}
+                    if row.weighted_share is not None
+                    else {}
+                ),
+            }
+            for row in overall.rows
+        },
+    }
+
+
+def summary_chart(world: World, texts: Texts, ranking: CityRanking, lang: Lang) -> bytes:
+    """The PNG of the top problems, with the city's labels in the chat's language."""
+    shown = world.shown[ranking.city]
+    rows = ranking.overall.rows[: chart.TOP]
+    city = world.cities[ranking.city].name(lang)
+    title = texts.format(lang, Msg("chart-title", {"city": city}), escape=str)
+    note = texts.format(
+        lang, Msg("chart-note", {"respondents": ranking.overall.respondents}), escape=str
+    )
+    return chart.ranking_png(
+        html_to_plain(title),
+        [shown.label(r.category, lang) for r in rows],
+        [r.share for r in rows],
+        html_to_plain(note),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """A working-group chat and the language its summary is written in."""
+
+    chat_id: int
+    lang: Lang
+
+
+class SummarySender:
+    """Sends a city's daily summary (text + chart) to its working-group chats, once per chat
+    and local day: the store's claim makes restarts and a second process harmless."""
+
+    def __init__(self, store: Store, world: World, texts: Texts, bot: Bot) -> None:
+        self.store, self.world, self.texts, self.bot = store, world, texts, bot
+
+    def chats(self, city: str) -> list[Chat]:
+        return [
+            Chat(c.telegram_chat_id, c.language) for c in self.world.cities[city].working_groups
+        ]
+
+    async def send_city(self, city: str, day: str, force: bool = False) -> int:
+        """Send `day`'s summary to every chat of the city that has not had it; returns how
+        many chats got it. `force` sends again (the `--send` of an operator)."""
+        sent = 0
+        for chat in self.chats(city):
+            chat_id = await self.store.current_chat_id(chat.chat_id)
+            if not await self.store.claim_summary(city, chat_id, day) and not force:
+                continue
+            try:
+                ranking, chat_id = await self._send(city, day, chat_id, chat.lang)
+            except Exception:
+                await self.store.release_summary(city, chat_id, day)
+                log.exception("summary for %s to a working-group chat failed", city)
+                continue
+            snapshot = {r.category: (r.position, r.count) for r in ranking.overall.rows}
+            await self.store.finish_summary(
+                city, chat_id, day, ranking.overall.respondents, snapshot
+            )
+            sent += 1
+        return sent
+
+    async def _send(self, city: str, day: str, chat_id: int, lang: Lang) -> tuple[CityRanking, int]:
+        previous = await self.store.previous_summary(city, chat_id, day)
+        changed = await self.store.changed_since(city, previous.sent_at) if previous else None
+        ranking = city_ranking(
+            self.world,
+            city,
+            await self.store.tallies(city),
+            previous=previous.snapshot if previous else None,
+            changed=changed,
+        )
+        for text in render(self.texts, lang, summary_parts(self.world, ranking, lang)):
+            chat_id = await self._call(
+                chat_id, "send_message", text=text, parse_mode=ParseMode.HTML
+            )
+        if ranking.overall.rows:
+            png = await asyncio.to_thread(self.chart, ranking, lang)
+            caption = self.texts.format(
+                lang, Msg("chart-caption", {"city": self.world.cities[city].name(lang), "day": day})
+            )
+            chat_id = await self._call(chat_id, "send_photo", photo=png, caption=caption)
+        return ranking, chat_id
+
+    def chart(self, ranking: CityRanking, lang: Lang) -> bytes:
+        return summary_chart(self.world, self.texts, ranking, lang)
+
+    async def _call(self, chat_id: int, method: str, **kwargs: Any) -> int:
+        """One Bot API call with Telegram's rules: wait out 429s, follow a group's upgrade to a
+        supergroup (and remember it). Returns the chat id to use from now on."""
+        for _ in range(5):
+            try:
+                await getattr(self.bot, method)(chat_id, **kwargs)
+                return chat_id
+            except RetryAfter as exc:
+                delay = exc.retry_after
+                seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else delay
+                await asyncio.sleep(float(seconds))
+            except ChatMigrated as exc:
+                await self.store.record_chat_migration(chat_id, exc.new_chat_id)
+                log.info("a working-group chat became a supergroup; following it")
+                chat_id = exc.new_chat_id
+        raise RuntimeError(f"{method} kept failing")

@@ -1,0 +1,146 @@
+"""A city's problem ranking as message parts: citywide top 10, top 3 per district (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flows.catalogue import OTHER, Lang
+from flows.ranking import Ranking, Row, Tally, population_weighted_shares, rank
+from flows.session import Msg
+from flows.world import World
+
+TOP_CITY = 10
+TOP_DISTRICT = 3
+NO_DISTRICT = ""  # the counters' key for "district not given"
+
+
+def combine(tallies: Mapping[str, Tally]) -> Tally:
+    """The citywide tally from the per-district ones."""
+    counts: dict[str, int] = {}
+    scores: dict[str, int] = {}
+    for tally in tallies.values():
+        for cid, n in tally.counts.items():
+            counts[cid] = counts.get(cid, 0) + n
+        for cid, n in tally.scores.items():
+            scores[cid] = scores.get(cid, 0) + n
+    return Tally(sum(t.respondents for t in tallies.values()), counts, scores)
+
+
+@dataclass(frozen=True, slots=True)
+class CityRanking:
+    """Everything a summary shows for one city (or one district of it)."""
+
+    city: str
+    district: str | None  # None: citywide
+    overall: Ranking
+    districts: Mapping[str, Ranking]  # per district id (NO_DISTRICT for "not given")
+    unplaced: int  # answers in `other` (own words no category fits), waiting for review
+    has_previous: bool = False  # movement arrows only when there was an earlier summary
+    changed: int | None = None  # answers given or changed since the previous summary
+
+
+def city_ranking(
+    world: World,
+    city: str,
+    tallies: Mapping[str, Tally],
+    district: str | None = None,
+    previous: Mapping[str, tuple[int, int]] | None = None,
+    changed: int | None = None,
+) -> CityRanking:
+    """Rank a city's categories. `other` is never ranked: it is counted as waiting for review.
+    Population weighting applies citywide when at least two districts have a population."""
+    shown = world.shown[city]
+    order = shown.ids
+    ranked_tallies = {d: _without_other(t) for d, t in tallies.items()}
+    unplaced = sum(t.counts.get(OTHER, 0) for t in tallies.values())
+    if district is not None:
+        one = ranked_tallies.get(district, Tally(0, {}, {}))
+        unplaced = tallies.get(district, Tally(0, {}, {})).counts.get(OTHER, 0)
+        overall = rank(one, previous, order=order)
+        return CityRanking(city, district, overall, {}, unplaced, previous is not None, changed)
+    population = {d.id: d.population for d in world.cities[city].districts if d.population}
+    weighted = population_weighted_shares(ranked_tallies, population)
+    overall = rank(combine(ranked_tallies), previous, weighted, order=order)
+    per_district = {d: rank(t, order=order) for d, t in ranked_tallies.items()}
+    has_previous = previous is not None
+    return CityRanking(city, None, overall, per_district, unplaced, has_previous, changed)
+
+
+def _without_other(tally: Tally) -> Tally:
+    counts = {c: n for c, n in tally.counts.items() if c != OTHER}
+    scores = {c: n for c, n in tally.scores.items() if c != OTHER}
+    return Tally(tally.respondents, counts, scores)
+
+
+def summary_parts(world: World, ranking: CityRanking, lang: Lang) -> list[Msg]:
+    """The summary as message parts, one per line or block, for Fluent to render."""
+    city = world.cities[ranking.city]
+    shown = world.shown[ranking.city]
+    districts = {d.id: d.name(lang) for d in city.districts}
+    overall = ranking.overall
+    if ranking.district is None:
+        parts = [Msg("summary-title", {"city": city.name(lang)})]
+    else:
+        name = districts.get(ranking.district, ranking.district)
+        parts = [Msg("summary-title-district", {"city": city.name(lang), "district": name})]
+    parts.append(Msg("summary-respondents", {"respondents": overall.respondents}))
+    if ranking.changed is not None:
+        parts.append(Msg("summary-changed", {"count": ranking.changed}))
+    if not overall.rows:
+        parts.append(Msg("summary-empty"))
+    for row in overall.rows[:TOP_CITY]:
+        label = shown.label(row.category, lang)
+        parts.append(_row(row, label, overall.weighted, ranking.has_previous))
+    if overall.weighted:
+        parts.append(Msg("summary-weighted-note"))
+    for did in [d.id for d in city.districts] + [NO_DISTRICT]:
+        local = ranking.districts.get(did)
+        if local is None or not local.rows:
+            continue
+        name = districts[did] if did else None
+        title = (
+            Msg("summary-district", {"district": name, "respondents": local.respondents})
+            if name
+            else Msg("summary-no-district", {"respondents": local.respondents})
+        )
+        parts.append(title)
+        for row in local.rows[:TOP_DISTRICT]:
+            parts.append(
+                Msg(
+                    "summary-district-row",
+                    {
+                        "position": row.position,
+                        "label": shown.label(row.category, lang),
+                        "count": row.count,
+                    },
+                )
+            )
+    if ranking.unplaced:
+        parts.append(Msg("summary-unplaced", {"count": ranking.unplaced}))
+    return parts
+
+
+def _row(row: Row, label: str, weighted: bool, has_previous: bool) -> Msg:
+    movement: Msg | str
+    if not has_previous:
+        movement = ""  # the first summary: nothing to compare with
+    elif row.moved is None:
+        movement = Msg("summary-new")
+    elif row.moved > 0:
+        movement = Msg("summary-up", {"places": row.moved})
+    elif row.moved < 0:
+        movement = Msg("summary-down", {"places": -row.moved})
+    else:
+        movement = Msg("summary-same")
+    args: dict[str, object] = {
+        "position": row.position,
+        "label": label,
+        "count": row.count,
+        "percent": round(row.share * 100),
+        "movement": movement,
+    }
+    if weighted and row.weighted_share is not None:
+        args["weighted"] = round(row.weighted_share * 100)
+        return Msg("summary-row-weighted", args)
+    return Msg("summary-row", args)
