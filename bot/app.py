@@ -15,6 +15,7 @@ from bot.summaries import SummarySender
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
 from bot.web import STATUS_PATH, TELEGRAM_PATH, TelegramWebhook, build_web
 from bot.whatsapp import WhatsAppChannel
+from bot.workgroups import WorkGroups
 from flows.world import World
 from storage.sqlite import SqliteStore
 
@@ -31,7 +32,7 @@ def run_polling(settings: Settings, world: World, token: str) -> None:
     """Long polling until Ctrl+C; the store opens inside PTB's event loop and closes with it."""
     store = SqliteStore(settings.database)
     texts = Texts()
-    channel = TelegramChannel(Conversations(store, world), texts)
+    channel = TelegramChannel(Conversations(store, world), texts, WorkGroups(store, world, texts))
     daily: DailySummaries | None = None
 
     async def start() -> None:
@@ -91,7 +92,7 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
         if token is not None:
             secret = settings.webhook_secret
             assert secret is not None  # checked by the CLI
-            channel = TelegramChannel(conversations, texts)
+            channel = TelegramChannel(conversations, texts, WorkGroups(store, world, texts))
             telegram_app = channel.build(token, settings.telegram_api_base_url)
             await telegram_app.initialize()
             await channel.set_commands(telegram_app)

@@ -53,8 +53,7 @@ class DailySummaries:
         """Schedule every city (inside the running loop) and send what was missed today."""
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         for city in self.world.cities.values():
-            if not city.working_groups:
-                continue
+            # Every city: a group bound with /bind later is served without a restart.
             self.scheduler.add_job(
                 self.run_city,
                 trigger(city),
@@ -90,7 +89,7 @@ class DailySummaries:
         """At start: a summary whose time passed today while the bot was down goes out now."""
         sent = 0
         for city in self.world.cities.values():
-            if city.working_groups and due_day(city, self.clock()) is not None:
+            if due_day(city, self.clock()) is not None:
                 try:
                     sent += await self.run_city(city.id)
                 except Exception:

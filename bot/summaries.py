@@ -109,17 +109,32 @@ class SummarySender:
     def __init__(self, store: Store, world: World, texts: Texts, bot: Bot) -> None:
         self.store, self.world, self.texts, self.bot = store, world, texts, bot
 
-    def chats(self, city: str) -> list[Chat]:
-        return [
-            Chat(c.telegram_chat_id, c.language) for c in self.world.cities[city].working_groups
-        ]
+    async def chats(self, city: str) -> list[Chat]:
+        """The configured working-group chats and those bound with /bind, each once (by its
+        current id: a configured group may since have become a supergroup)."""
+        found: dict[int, Chat] = {}
+        for configured in self.world.cities[city].working_groups:
+            chat_id = await self.store.current_chat_id(configured.telegram_chat_id)
+            found.setdefault(chat_id, Chat(chat_id, configured.language))
+        for chat_id, lang in await self.store.groups(city):
+            found[chat_id] = Chat(chat_id, lang)  # type: ignore[arg-type]  # /language wins
+        return list(found.values())
+
+    async def send_now(self, city: str, chat_id: int, lang: Lang, district: str | None) -> None:
+        """/summary in a group: now, not counted as the daily one, no arrows."""
+        ranking = city_ranking(self.world, city, await self.store.tallies(city), district)
+        for text in render(self.texts, lang, summary_parts(self.world, ranking, lang)):
+            chat_id = await self._call(chat_id, "send_message", text=text, parse_mode=HTML)
+        if ranking.overall.rows and district is None:
+            png = await asyncio.to_thread(self.chart, ranking, lang)
+            await self._call(chat_id, "send_photo", photo=png)
 
     async def send_city(self, city: str, day: str, force: bool = False) -> int:
         """Send `day`'s summary to every chat of the city that has not had it; returns how
         many chats got it. `force` sends again (the `--send` of an operator)."""
         sent = 0
-        for chat in self.chats(city):
-            chat_id = await self.store.current_chat_id(chat.chat_id)
+        for chat in await self.chats(city):
+            chat_id = chat.chat_id
             if not await self.store.claim_summary(city, chat_id, day) and not force:
                 continue
             try:

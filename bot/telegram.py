@@ -22,6 +22,7 @@ from telegram.request import BaseRequest
 
 from bot.i18n import Texts
 from bot.service import Conversations
+from bot.workgroups import WorkGroups
 from flows.catalogue import LANGS
 from flows.session import Inbound, Msg, Reply, Turn
 from flows.survey import COMMANDS
@@ -105,9 +106,12 @@ def keyboard(texts: Texts, lang: str, reply: Reply) -> InlineKeyboardMarkup | No
 class TelegramChannel:
     """Owns the PTB Application; every update goes through Conversations."""
 
-    def __init__(self, conversations: Conversations, texts: Texts) -> None:
+    def __init__(
+        self, conversations: Conversations, texts: Texts, workgroups: WorkGroups | None = None
+    ) -> None:
         self.conversations = conversations
         self.texts = texts
+        self.workgroups = workgroups
 
     def build(
         self,
@@ -168,6 +172,10 @@ class TelegramChannel:
         Raises only when nothing was committed (the store is unreachable), so a webhook can
         answer 500 and Telegram's redelivery is safe: it is deduplicated on update_id.
         """
+        if self.workgroups is not None and await self.workgroups.process(update, bot):
+            if update.callback_query is not None:
+                await self._stop_spinner(update)
+            return
         translated = to_inbound(update)
         if translated is None:
             if update.callback_query is not None:

@@ -184,6 +184,22 @@ class Store(Protocol):
         """The chat's id now, following group -> supergroup migrations."""
         ...
 
+    async def bind_group(self, chat_id: int, city: str, lang: str) -> None:
+        """Bind (or re-bind) a Telegram group to a city's working group."""
+        ...
+
+    async def unbind_group(self, chat_id: int) -> None: ...
+
+    async def group(self, chat_id: int) -> tuple[str, str] | None:
+        """(city, language) of a bound group."""
+        ...
+
+    async def set_group_language(self, chat_id: int, lang: str) -> None: ...
+
+    async def groups(self, city: str) -> list[tuple[int, str]]:
+        """The city's bound groups: (chat id, language)."""
+        ...
+
     async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
         """Per district ("" = not given) of the city's current answers: respondents and per
         category count and rank-weighted score. From the counters kept with every answer;

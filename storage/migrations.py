@@ -182,6 +182,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX answers_city_created ON answers (city, created_at)",
         ),
     ),
+    Migration(
+        "bound working-group chats",
+        (
+            # Chats bound with /bind (besides those in the city configuration), and the language
+            # their summaries are written in.
+            """
+            CREATE TABLE work_groups (
+                chat_id INTEGER PRIMARY KEY,
+                city TEXT NOT NULL,
+                lang TEXT NOT NULL CHECK (lang IN ('ru', 'ky')),
+                bound_at TEXT NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX work_groups_city ON work_groups (city)",
+        ),
+    ),
 )
 
 

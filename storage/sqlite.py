@@ -673,9 +673,13 @@ class SqliteStore:
                 " SET new_chat_id = excluded.new_chat_id, migrated_at = excluded.migrated_at",
                 (old_chat_id, new_chat_id, now),
             )
-            # Today's claim and the history move with the chat.
+            # Today's claim, the history and the binding move with the chat.
             db.execute(
                 "UPDATE OR IGNORE summaries SET chat_id = ? WHERE chat_id = ?",
+                (new_chat_id, old_chat_id),
+            )
+            db.execute(
+                "UPDATE OR IGNORE work_groups SET chat_id = ? WHERE chat_id = ?",
                 (new_chat_id, old_chat_id),
             )
 
@@ -691,6 +695,41 @@ class SqliteStore:
                 return chat_id
             chat_id = rows[0][0]
             seen.add(chat_id)
+
+    async def bind_group(self, chat_id: int, city: str, lang: str) -> None:
+        now = _iso(self._clock())
+
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT INTO work_groups (chat_id, city, lang, bound_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (chat_id) DO UPDATE SET city = excluded.city,"
+                " bound_at = excluded.bound_at",
+                (chat_id, city, lang, now),
+            )
+
+        await self._write(run)
+
+    async def unbind_group(self, chat_id: int) -> None:
+        def run(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM work_groups WHERE chat_id = ?", (chat_id,))
+
+        await self._write(run)
+
+    async def group(self, chat_id: int) -> tuple[str, str] | None:
+        rows = await self._query("SELECT city, lang FROM work_groups WHERE chat_id = ?", (chat_id,))
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    async def set_group_language(self, chat_id: int, lang: str) -> None:
+        def run(db: sqlite3.Connection) -> None:
+            db.execute("UPDATE work_groups SET lang = ? WHERE chat_id = ?", (lang, chat_id))
+
+        await self._write(run)
+
+    async def groups(self, city: str) -> list[tuple[int, str]]:
+        rows = await self._query(
+            "SELECT chat_id, lang FROM work_groups WHERE city = ? ORDER BY chat_id", (city,)
+        )
+        return [(int(chat_id), lang) for chat_id, lang in rows]
 
     async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
         if recount:

@@ -89,8 +89,8 @@ async def test_a_new_migration_is_applied_once(
     extra = Migration(
         "working groups",
         (
-            "CREATE TABLE work_groups (city TEXT PRIMARY KEY, chat_id INTEGER NOT NULL) STRICT",
-            "INSERT INTO work_groups VALUES ('bishkek', 1)",
+            "CREATE TABLE extra_example (city TEXT PRIMARY KEY, chat_id INTEGER NOT NULL) STRICT",
+            "INSERT INTO extra_example VALUES ('bishkek', 1)",
         ),
     )
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, extra))
@@ -99,7 +99,7 @@ async def test_a_new_migration_is_applied_once(
             assert (await s.load(ANA)).session.profile.lang == "ky"
     with raw(db_path) as db:
         assert migrations.schema_version(db) == len(migrations.MIGRATIONS)
-        assert db.execute("SELECT * FROM work_groups").fetchall() == [("bishkek", 1)]
+        assert db.execute("SELECT * FROM extra_example").fetchall() == [("bishkek", 1)]
 
 
 async def test_a_failing_migration_leaves_nothing_behind(
@@ -415,6 +415,7 @@ async def test_the_counters_migration_counts_answers_stored_before_it(db_path: P
         db.execute("DROP TABLE summaries")
         db.execute("DROP TABLE chat_migrations")
         db.execute("DROP INDEX answers_city_created")
+        db.execute("DROP TABLE work_groups")
         db.execute(f"PRAGMA user_version = {before}")
     async with SqliteStore(db_path) as s:
         kept = await s.tallies("bishkek")

@@ -203,3 +203,28 @@ chart-title = { $city }: негизги көйгөйлөр, жооп берге�
 chart-note = Жооп бергендер: { $respondents }. Тургундар бешке чейин көйгөй атайт, ошондуктан жалпысы 100%дан ашат.
 # review
 chart-caption = { $city }: { $day } карата көйгөйлөрдүн рейтинги
+
+## Working-group chats
+# review
+group-help = Жумушчу топтун буйруктары:
+    /bind &lt;шаар&gt; — бул чатты шаардын жумушчу тобуна кошуу (шаардын администраторлору гана)
+    /unbind — чатты ажыратуу
+    /summary — көйгөйлөрдүн учурдагы рейтинги; /summary &lt;район&gt; — район боюнча
+    /language — кыскача маалыматтын тили: /language ky же /language ru
+    Бот күн сайын белгиленген убакта графиги менен кыскача маалымат жөнөтөт.
+# review
+group-unknown-city = Мындай шаар табылган жок. Мисалы: /bind karakol (шаарлар: { $cities }).
+# review
+group-not-admin = Муну бот жөндөөлөрүндөгү шаардын администратору гана жасай алат.
+# review
+group-bound = Даяр: бул чат — { $city } шаарынын жумушчу тобу. Кыскача маалымат күн сайын келет; азыр — /summary.
+# review
+group-unbound = Чат { $city } шаарынын жумушчу тобунан ажыратылды. Кыскача маалымат мындан ары келбейт.
+# review
+group-not-bound = Бул чат азырынча шаарга кошула элек. Шаардын администратору /bind &lt;шаар&gt; деп жаза алат.
+# review
+group-language-usage = Тилди көрсөтүңүз: /language ky же /language ru.
+# review
+group-language-set = Даяр: кыскача маалымат кыргыз тилинде болот.
+# review
+group-unknown-district = Мындай район табылган жок. Райондор: { $districts }.
