@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     classify.add_argument("--city", help="only this city's categories (default: all)")
     sub.add_parser("check", help="validate the city configuration and print a summary")
+    export = sub.add_parser("export", help="export a city's ranking and answers for the council")
+    export.add_argument("--city", required=True, help="city id")
+    export.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    export.add_argument("--out", type=Path, required=True, metavar="FILE")
+    export.add_argument("--lang", choices=["ru", "ky"], default="ru")
     summary = sub.add_parser("summary", help="print a city's problem ranking (from the database)")
     summary.add_argument("--city", required=True, help="city id")
     summary.add_argument("--district", help="one district id (default: citywide)")
@@ -80,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _chat(settings, args.city, args.lang, args.resident)
         if args.command == "classify":
             return _classify(settings, args.city)
+        if args.command == "export":
+            return _export(settings, args)
         if args.command == "summary":
             return _summary(settings, args)
         return _check(settings)
@@ -144,6 +151,44 @@ def _run_web(settings: Settings) -> int:
     return 0
 
 
+def _open_city(settings: Settings, city: str) -> Any:
+    """The world, if the city and the database exist (else a message and None)."""
+    world = load_world(settings.config)
+    if city not in world.cities:
+        print(f"citybot: unknown city {city!r} (known: {', '.join(world.cities)})", file=sys.stderr)
+        return None
+    if not settings.database.exists():
+        print(f"citybot: no database at {settings.database} (CITYBOT_DATABASE)", file=sys.stderr)
+        return None
+    return world
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.export import Exporter
+    from bot.i18n import Texts
+    from flows.summary import city_ranking
+    from storage.sqlite import SqliteStore
+
+    world = _open_city(settings, args.city)
+    if world is None:
+        return 2
+
+    async def go() -> int:
+        async with SqliteStore(settings.database) as store:
+            tallies = await store.tallies(args.city)
+            rows = await store.export_rows(args.city)
+        exporter = Exporter(world, Texts())
+        if args.format == "csv":
+            args.out.write_text(exporter.csv(args.city, rows, args.lang), encoding="utf-8")
+        else:
+            ranking = city_ranking(world, args.city, tallies)
+            args.out.write_bytes(exporter.xlsx(ranking, rows, args.lang))
+        print(f"{len(rows)} answer items of {args.city} written to {args.out}", file=sys.stderr)
+        return 0
+
+    return asyncio.run(go())
+
+
 def _summary(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
@@ -153,17 +198,13 @@ def _summary(settings: Settings, args: argparse.Namespace) -> int:
     from storage.sqlite import SqliteStore
 
     city, district, lang = args.city, args.district, args.lang
-    world = load_world(settings.config)
-    if city not in world.cities:
-        print(f"citybot: unknown city {city!r} (known: {', '.join(world.cities)})", file=sys.stderr)
+    world = _open_city(settings, city)
+    if world is None:
         return 2
     districts = {d.id for d in world.cities[city].districts}
     if district is not None and district not in districts:
         known = ", ".join(sorted(districts))
         print(f"citybot: unknown district {district!r} of {city} (known: {known})", file=sys.stderr)
-        return 2
-    if not settings.database.exists():
-        print(f"citybot: no database at {settings.database} (CITYBOT_DATABASE)", file=sys.stderr)
         return 2
     if args.send and settings.token is None:
         print("citybot: --send needs TELEGRAM_BOT_TOKEN", file=sys.stderr)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import UTC, datetime
 
 from telegram import Bot, Update
 from telegram.constants import ChatType, ParseMode
 
+from bot.export import Exporter
 from bot.i18n import Texts
 from bot.summaries import SummarySender
+from flows.catalogue import Lang
+from flows.session import Msg
+from flows.summary import city_ranking
 from flows.workgroup import (
     Bind,
     GroupContext,
+    SendExport,
     SendSummary,
     SetGroupLanguage,
     Unbind,
@@ -64,8 +71,23 @@ class WorkGroups:
         if decision.reply is not None:
             text = self.texts.format(decision.lang, decision.reply)
             await bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+        if isinstance(action, SendExport):
+            await self._export(bot, chat.id, action.city, decision.lang)
         if isinstance(action, SendSummary):
             sender = SummarySender(self.store, self.world, self.texts, bot)
             await sender.send_now(action.city, chat.id, decision.lang, action.district)
         log.info("working-group command /%s handled", command)
         return True
+
+    async def _export(self, bot: Bot, chat_id: int, city: str, lang: Lang) -> None:
+        exporter = Exporter(self.world, self.texts)
+        ranking = city_ranking(self.world, city, await self.store.tallies(city))
+        rows = await self.store.export_rows(city)
+        data = await asyncio.to_thread(exporter.xlsx, ranking, rows, lang)
+        day = datetime.now(UTC).date().isoformat()
+        caption = self.texts.format(
+            lang, Msg("export-caption", {"city": self.world.cities[city].name(lang)})
+        )
+        await bot.send_document(
+            chat_id, data, filename=f"citybot-{city}-{day}.xlsx", caption=caption
+        )

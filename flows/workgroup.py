@@ -9,7 +9,7 @@ from flows.choices import Choice, resolve
 from flows.session import Msg
 from flows.world import World
 
-GROUP_COMMANDS = ("bind", "unbind", "summary", "language", "help")
+GROUP_COMMANDS = ("bind", "unbind", "summary", "export", "language", "help")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,12 @@ class SendSummary:
     district: str | None
 
 
-Action = Bind | Unbind | SetGroupLanguage | SendSummary
+@dataclass(frozen=True, slots=True)
+class SendExport:
+    city: str
+
+
+Action = Bind | Unbind | SetGroupLanguage | SendSummary | SendExport
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,8 @@ def decide(world: World, ctx: GroupContext, command: str, args: str) -> Decision
         if chosen is None:
             return Decision(Msg("group-language-usage"), lang=lang)
         return Decision(Msg("group-language-set"), SetGroupLanguage(chosen), chosen)
+    if command == "export":
+        return Decision(None, SendExport(city), lang)
     # summary: any member of a bound working-group chat may ask for it
     if not args.strip():
         return Decision(None, SendSummary(city, None), lang)

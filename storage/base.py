@@ -79,6 +79,15 @@ STATUS_ORDER = {
 
 
 @dataclass(frozen=True, slots=True)
+class ExportRow:
+    district: str | None
+    rank: int
+    category: str
+    text: str | None  # the resident's own words, if any
+    answered_on: str  # YYYY-MM-DD (UTC): a day, not a time, to keep rows unlinkable
+
+
+@dataclass(frozen=True, slots=True)
 class SentSummary:
     """A summary that went out: when, to how many respondents, and its positions/counts."""
 
@@ -198,6 +207,11 @@ class Store(Protocol):
 
     async def groups(self, city: str) -> list[tuple[int, str]]:
         """The city's bound groups: (chat id, language)."""
+        ...
+
+    async def export_rows(self, city: str) -> list[ExportRow]:
+        """Every item of the city's current answers, for the council: no resident identifiers
+        (not even an opaque one), ordered by answer date, then rank."""
         ...
 
     async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:

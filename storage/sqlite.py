@@ -35,6 +35,7 @@ from storage.base import (
     STATUS_ORDER,
     Delivery,
     DuplicateUpdate,
+    ExportRow,
     Loaded,
     ResidentRecord,
     ResidentRef,
@@ -730,6 +731,15 @@ class SqliteStore:
             "SELECT chat_id, lang FROM work_groups WHERE city = ? ORDER BY chat_id", (city,)
         )
         return [(int(chat_id), lang) for chat_id, lang in rows]
+
+    async def export_rows(self, city: str) -> list[ExportRow]:
+        rows = await self._query(
+            "SELECT a.district, i.rank, i.category, i.text, substr(a.created_at, 1, 10)"
+            " FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id"
+            " WHERE a.is_current = 1 AND a.city = ? ORDER BY a.created_at, a.id, i.rank",
+            (city,),
+        )
+        return [ExportRow(*row) for row in rows]
 
     async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
         if recount:

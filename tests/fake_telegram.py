@@ -28,6 +28,7 @@ class FakeBotAPI(BaseRequest):
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.uploads: list[tuple[str, int, str, bytes]] = []  # method, chat, filename, bytes
         self._ids = itertools.count(1)
         # method -> function(params) returning (status, body) to inject failures
         self.faults: dict[str, Callable[[dict[str, Any]], tuple[int, dict] | None]] = {}
@@ -55,6 +56,9 @@ class FakeBotAPI(BaseRequest):
         api = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         self.calls.append((api, params))
+        if request_data is not None and request_data.multipart_data:
+            for filename, content, _mime in request_data.multipart_data.values():
+                self.uploads.append((api, int(params.get("chat_id", 0)), filename, content))
         fault = self.faults.get(api)
         if fault is not None:
             injected = fault(params)
@@ -78,6 +82,15 @@ class FakeBotAPI(BaseRequest):
                 markup = params["reply_markup"]
                 message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
             return message
+        if api == "sendDocument":
+            return {
+                "message_id": next(self._ids),
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "group"},
+                "from": BOT_USER,
+                "document": {"file_id": "d", "file_unique_id": "du"},
+                "caption": params.get("caption", ""),
+            }
         if api == "sendPhoto":
             return {
                 "message_id": next(self._ids),

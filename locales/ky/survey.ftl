@@ -210,6 +210,7 @@ group-help = Жумушчу топтун буйруктары:
     /bind &lt;шаар&gt; — бул чатты шаардын жумушчу тобуна кошуу (шаардын администраторлору гана)
     /unbind — чатты ажыратуу
     /summary — көйгөйлөрдүн учурдагы рейтинги; /summary &lt;район&gt; — район боюнча
+    /export — шаардык кеңеш үчүн таблица (XLSX)
     /language — кыскача маалыматтын тили: /language ky же /language ru
     Бот күн сайын белгиленген убакта графиги менен кыскача маалымат жөнөтөт.
 # review
@@ -228,3 +229,43 @@ group-language-usage = Тилди көрсөтүңүз: /language ky же /langu
 group-language-set = Даяр: кыскача маалымат кыргыз тилинде болот.
 # review
 group-unknown-district = Мындай район табылган жок. Райондор: { $districts }.
+
+## Export for the council (column and sheet names)
+# review
+export-sheet-ranking = Рейтинг
+# review
+export-sheet-answers = Жооптор
+# review
+export-sheet-chart = График
+# review
+export-col-place = Кайда
+# review
+export-col-position = Орун
+# review
+export-col-category = Көйгөй
+# review
+export-col-category-id = Код
+# review
+export-col-count = Атагандар
+# review
+export-col-share = Үлүшү
+# review
+export-col-score = Упай (1-орун = 5)
+# review
+export-col-low = Үлүшү: 95% төмөнкү чеги
+# review
+export-col-high = Үлүшү: 95% жогорку чеги
+# review
+export-col-district = Район
+# review
+export-col-rank = Тургундун тизмесиндеги орду
+# review
+export-col-words = Өз сөзү менен
+# review
+export-col-date = Күнү
+# review
+export-citywide = Бүт шаар
+# review
+export-no-district = Району көрсөтүлгөн эмес
+# review
+export-caption = { $city }: көйгөйлөрдүн рейтинги жана тургундардын жооптору

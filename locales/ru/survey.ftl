@@ -152,6 +152,7 @@ group-help = Команды рабочей группы:
     /bind &lt;город&gt; — подключить этот чат к рабочей группе города (только администраторы города)
     /unbind — отключить чат
     /summary — рейтинг проблем сейчас; /summary &lt;район&gt; — по району
+    /export — таблица для городского кенеша (XLSX)
     /language — язык сводок: /language ky или /language ru
     Каждый день в заданное время бот сам присылает сводку с графиком.
 group-unknown-city = Не знаю такого города. Напишите, например: /bind karakol (города: { $cities }).
@@ -162,3 +163,24 @@ group-not-bound = Этот чат ещё не подключён к городу
 group-language-usage = Укажите язык: /language ky или /language ru.
 group-language-set = Готово: сводки будут на русском языке.
 group-unknown-district = Не знаю такого района. Районы: { $districts }.
+
+## Export for the council (column and sheet names)
+export-sheet-ranking = Рейтинг
+export-sheet-answers = Ответы
+export-sheet-chart = График
+export-col-place = Где
+export-col-position = Место
+export-col-category = Проблема
+export-col-category-id = Код
+export-col-count = Назвали
+export-col-share = Доля
+export-col-score = Баллы (1-е место = 5)
+export-col-low = Доля: нижняя граница 95%
+export-col-high = Доля: верхняя граница 95%
+export-col-district = Район
+export-col-rank = Место в списке жителя
+export-col-words = Своими словами
+export-col-date = Дата
+export-citywide = Весь город
+export-no-district = Район не указан
+export-caption = { $city }: рейтинг проблем и ответы жителей
