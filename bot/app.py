@@ -38,6 +38,7 @@ def run_polling(settings: Settings, world: World, token: str) -> None:
     async def start() -> None:
         nonlocal daily
         await store.open()
+        world.teach(await store.learned())  # wordings placed by working-group review
         daily = DailySummaries(SummarySender(store, world, texts, app.bot), world)
         daily.start()
 
@@ -81,6 +82,7 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
     assert public is not None
     store = SqliteStore(settings.database)
     await store.open()
+    world.teach(await store.learned())  # wordings placed by working-group review
     conversations = Conversations(store, world)
     texts = Texts()
     telegram_app = None

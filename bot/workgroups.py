@@ -11,6 +11,7 @@ from telegram.constants import ChatType, ParseMode
 
 from bot.export import Exporter
 from bot.i18n import Texts
+from bot.review import ReviewDesk
 from bot.summaries import SummarySender
 from flows.catalogue import Lang
 from flows.session import Msg
@@ -21,6 +22,7 @@ from flows.workgroup import (
     SendExport,
     SendSummary,
     SetGroupLanguage,
+    StartReview,
     Unbind,
     decide,
 )
@@ -38,12 +40,27 @@ class WorkGroups:
 
     def __init__(self, store: Store, world: World, texts: Texts) -> None:
         self.store, self.world, self.texts = store, world, texts
+        self.desk = ReviewDesk(store, world, texts)
+
+    async def _button(self, update: Update, bot: Bot) -> None:
+        """A tap in a group: only review buttons, only in a bound working-group chat."""
+        query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+        assert query is not None and chat is not None
+        bound = await self.store.group(chat.id)
+        if bound is None or user is None or not (query.data or "").startswith("rv:"):
+            return
+        city, lang = bound
+        await self.desk.on_button(bot, chat.id, city, lang, user.id, query.data or "")  # type: ignore[arg-type]
 
     async def process(self, update: Update, bot: Bot) -> bool:
         """Handle a group update; False when it is not a group's (the resident path takes it)."""
         chat, message, user = update.effective_chat, update.message, update.effective_user
         if chat is None or chat.type not in GROUP_TYPES:
             return False
+        query = update.callback_query
+        if query is not None:
+            await self._button(update, bot)
+            return True
         if message is not None and message.migrate_to_chat_id:
             # The group became a supergroup: its binding and summaries follow the new id.
             await self.store.record_chat_migration(chat.id, message.migrate_to_chat_id)
@@ -71,6 +88,8 @@ class WorkGroups:
         if decision.reply is not None:
             text = self.texts.format(decision.lang, decision.reply)
             await bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+        if isinstance(action, StartReview):
+            await self.desk.show(bot, chat.id, action.city, decision.lang)
         if isinstance(action, SendExport):
             await self._export(bot, chat.id, action.city, decision.lang)
         if isinstance(action, SendSummary):

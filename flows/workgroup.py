@@ -9,7 +9,7 @@ from flows.choices import Choice, resolve
 from flows.session import Msg
 from flows.world import World
 
-GROUP_COMMANDS = ("bind", "unbind", "summary", "export", "language", "help")
+GROUP_COMMANDS = ("bind", "unbind", "summary", "review", "export", "language", "help")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,12 @@ class SendExport:
     city: str
 
 
-Action = Bind | Unbind | SetGroupLanguage | SendSummary | SendExport
+@dataclass(frozen=True, slots=True)
+class StartReview:
+    city: str
+
+
+Action = Bind | Unbind | SetGroupLanguage | SendSummary | SendExport | StartReview
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,8 @@ def decide(world: World, ctx: GroupContext, command: str, args: str) -> Decision
         return Decision(Msg("group-language-set"), SetGroupLanguage(chosen), chosen)
     if command == "export":
         return Decision(None, SendExport(city), lang)
+    if command == "review":
+        return Decision(None, StartReview(city), lang)
     # summary: any member of a bound working-group chat may ask for it
     if not args.strip():
         return Decision(None, SendSummary(city, None), lang)

@@ -50,3 +50,17 @@ class World:
             for cid, cats in shown.items()
         }
         return cls(catalogue, by_id, fixed_city, shown, matchers, bundled.words())
+
+    def teach(self, learned: Mapping[str, Mapping[str, str]]) -> None:
+        """Rebuild the matchers of cities that review taught (city -> normalised wording ->
+        category); wordings kept as "other" teach nothing. The World's cities, catalogue and
+        words stay as they are: only the matchers' keyword lists grow."""
+        for city, wordings in learned.items():
+            if city not in self.shown:
+                continue
+            by_category: dict[str, list[str]] = {}
+            for wording, category in wordings.items():
+                if category != "other":
+                    by_category.setdefault(category, []).append(wording)
+            categories = [c for c in self.shown[city].categories if c.id != "other"]
+            self.matchers[city] = Matcher.for_categories(categories, by_category)

@@ -79,6 +79,13 @@ STATUS_ORDER = {
 
 
 @dataclass(frozen=True, slots=True)
+class UnplacedItem:
+    answer_id: int
+    rank: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ExportRow:
     district: str | None
     rank: int
@@ -212,6 +219,27 @@ class Store(Protocol):
     async def export_rows(self, city: str) -> list[ExportRow]:
         """Every item of the city's current answers, for the council: no resident identifiers
         (not even an opaque one), ordered by answer date, then rank."""
+        ...
+
+    async def unplaced(self, city: str) -> list[UnplacedItem]:
+        """Items of the city's current answers still in `other`, with the resident's words."""
+        ...
+
+    async def review(
+        self,
+        city: str,
+        wording: str,
+        category: str,
+        reviewer: int,
+        items: Sequence[tuple[int, int]],
+    ) -> int:
+        """Place the items (answer id, rank) into `category` (counters move; an item whose
+        answer changed since, or already names that category, stays), record who did it, and
+        learn the wording for the city. Returns how many items moved."""
+        ...
+
+    async def learned(self) -> dict[str, dict[str, str]]:
+        """city -> normalised wording -> category, as review taught it."""
         ...
 
     async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:

@@ -198,6 +198,35 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX work_groups_city ON work_groups (city)",
         ),
     ),
+    Migration(
+        "review of free text",
+        (
+            # Who placed which wording into which category, for audit (reviewers are
+            # working-group members, identified by their Telegram user id; residents are not
+            # named here: the wording is stored normalised, the items are only counted).
+            """
+            CREATE TABLE reviews (
+                id INTEGER PRIMARY KEY,
+                city TEXT NOT NULL,
+                wording TEXT NOT NULL,
+                category TEXT NOT NULL,
+                reviewer INTEGER NOT NULL,
+                items INTEGER NOT NULL,
+                reviewed_at TEXT NOT NULL
+            ) STRICT
+            """,
+            # What review taught the matcher, per city ('other': "keep as own words").
+            """
+            CREATE TABLE learned_wordings (
+                city TEXT NOT NULL,
+                wording TEXT NOT NULL,
+                category TEXT NOT NULL,
+                learned_at TEXT NOT NULL,
+                PRIMARY KEY (city, wording)
+            ) STRICT, WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 

@@ -40,6 +40,7 @@ from storage.base import (
     ResidentRecord,
     ResidentRef,
     SentSummary,
+    UnplacedItem,
     VersionConflict,
 )
 
@@ -740,6 +741,79 @@ class SqliteStore:
             (city,),
         )
         return [ExportRow(*row) for row in rows]
+
+    async def unplaced(self, city: str) -> list[UnplacedItem]:
+        rows = await self._query(
+            "SELECT i.answer_id, i.rank, i.text FROM answers AS a"
+            " JOIN answer_items AS i ON i.answer_id = a.id"
+            " WHERE a.is_current = 1 AND a.city = ? AND i.category = 'other'"
+            " AND i.text IS NOT NULL ORDER BY a.id, i.rank",
+            (city,),
+        )
+        return [UnplacedItem(answer_id, rank, text) for answer_id, rank, text in rows]
+
+    async def review(
+        self,
+        city: str,
+        wording: str,
+        category: str,
+        reviewer: int,
+        items: Sequence[tuple[int, int]],
+    ) -> int:
+        now = _iso(self._clock())
+
+        def run(db: sqlite3.Connection) -> int:
+            moved = 0
+            if category != "other":
+                for answer_id, rank in items:
+                    found = db.execute(
+                        "SELECT coalesce(a.district, '') FROM answers AS a"
+                        " JOIN answer_items AS i ON i.answer_id = a.id"
+                        " WHERE a.id = ? AND a.is_current = 1 AND a.city = ? AND i.rank = ?"
+                        " AND i.category = 'other' AND NOT EXISTS (SELECT 1 FROM answer_items"
+                        "  WHERE answer_id = a.id AND category = ?)",
+                        (answer_id, city, rank, category),
+                    ).fetchall()
+                    if not found:
+                        continue
+                    (district,) = found[0]
+                    db.execute(
+                        "UPDATE answer_items SET category = ? WHERE answer_id = ? AND rank = ?",
+                        (category, answer_id, rank),
+                    )
+                    db.execute(
+                        "UPDATE tally_categories SET count = count - 1, score = score - ?"
+                        " WHERE city = ? AND district = ? AND category = 'other'",
+                        (6 - rank, city, district),
+                    )
+                    db.execute(
+                        "INSERT INTO tally_categories (city, district, category, count, score)"
+                        " VALUES (?, ?, ?, 1, ?) ON CONFLICT (city, district, category)"
+                        " DO UPDATE SET count = count + 1, score = score + excluded.score",
+                        (city, district, category, 6 - rank),
+                    )
+                    moved += 1
+            db.execute(
+                "INSERT INTO reviews (city, wording, category, reviewer, items, reviewed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (city, wording, category, reviewer, moved, now),
+            )
+            db.execute(
+                "INSERT INTO learned_wordings (city, wording, category, learned_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (city, wording) DO UPDATE"
+                " SET category = excluded.category, learned_at = excluded.learned_at",
+                (city, wording, category, now),
+            )
+            return moved
+
+        return await self._write(run)
+
+    async def learned(self) -> dict[str, dict[str, str]]:
+        rows = await self._query("SELECT city, wording, category FROM learned_wordings", ())
+        out: dict[str, dict[str, str]] = {}
+        for city, wording, category in rows:
+            out.setdefault(city, {})[wording] = category
+        return out
 
     async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
         if recount:

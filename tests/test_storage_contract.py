@@ -535,3 +535,44 @@ async def test_changed_since_and_chat_migrations(store: Store, clock: FakeClock)
     await store.record_chat_migration(-1001, -1002)
     assert await store.current_chat_id(-1) == -1002
     assert await store.previous_summary("karakol", -1002, "2026-05-02") is not None
+
+
+async def test_review_moves_only_current_unduplicated_items(store: Store) -> None:
+    def other(text: str, *also: str) -> list[Item]:
+        return [*(Item(category=c) for c in also), Item(category="other", text=text)]
+
+    await store.commit(
+        ANA,
+        Conversation(),
+        [SaveAnswer(Answer(version=1, city="karakol", district="d1", items=other("нет бассейна")))],
+    )
+    await store.commit(
+        BEK,
+        Conversation(),
+        [
+            SaveAnswer(
+                Answer(
+                    version=1,
+                    city="karakol",
+                    district=None,
+                    items=other("нет бассейна", "youth_leisure"),
+                )
+            )
+        ],
+    )
+    items = [(u.answer_id, u.rank) for u in await store.unplaced("karakol")]
+    assert len(items) == 2
+    # Ana changes her answer before the review lands: her old item is not current any more.
+    await store.commit(
+        ANA,
+        Conversation(),
+        [SaveAnswer(Answer(version=2, city="karakol", district="d1", items=other("нет бассейна")))],
+    )
+    moved = await store.review("karakol", "нет бассейна", "youth_leisure", 4242, items)
+    assert moved == 0, "Ana's item is stale; Bek already named youth_leisure"
+    items = [(u.answer_id, u.rank) for u in await store.unplaced("karakol")]
+    moved = await store.review("karakol", "нет бассейна", "public_spaces", 4242, items)
+    assert moved == 2
+    assert await store.unplaced("karakol") == []
+    assert await store.tallies("karakol") == await store.tallies("karakol", recount=True)
+    assert (await store.learned()) == {"karakol": {"нет бассейна": "public_spaces"}}

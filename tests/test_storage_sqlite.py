@@ -416,6 +416,8 @@ async def test_the_counters_migration_counts_answers_stored_before_it(db_path: P
         db.execute("DROP TABLE chat_migrations")
         db.execute("DROP INDEX answers_city_created")
         db.execute("DROP TABLE work_groups")
+        db.execute("DROP TABLE reviews")
+        db.execute("DROP TABLE learned_wordings")
         db.execute(f"PRAGMA user_version = {before}")
     async with SqliteStore(db_path) as s:
         kept = await s.tallies("bishkek")

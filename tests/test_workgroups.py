@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -68,6 +69,34 @@ class Group:
         update = {"update_id": next(_ids), "message": message}
         await self.app.process_update(Update.de_json(update, self.app.bot))
         return [html_to_plain(m["text"]) for m in self.api.sent(chat)[before:]]
+
+    async def tap(self, user: int, data: str, chat: int = GROUP) -> list[str]:
+        before = len(self.api.sent(chat))
+        query = {
+            "id": str(next(_ids)),
+            "from": {"id": user, "is_bot": False, "first_name": "Member"},
+            "chat_instance": "wg",
+            "data": data,
+            "message": {
+                "message_id": next(_ids),
+                "date": int(time.time()),
+                "chat": {"id": chat, "type": "group", "title": "WG"},
+                "text": "(buttons)",
+            },
+        }
+        update = {"update_id": next(_ids), "callback_query": query}
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+        return [html_to_plain(m["text"]) for m in self.api.sent(chat)[before:]]
+
+    def buttons(self, chat: int = GROUP) -> dict[str, str]:
+        """label -> callback data of the latest keyboard sent to the chat."""
+        for message in reversed(self.api.sent(chat)):
+            markup = message.get("reply_markup")
+            if markup:
+                markup = json.loads(markup) if isinstance(markup, str) else markup
+                rows = markup["inline_keyboard"]
+                return {b["text"]: b["callback_data"] for row in rows for b in row}
+        return {}
 
 
 @pytest.fixture
