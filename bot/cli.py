@@ -194,6 +194,7 @@ def _summary(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot import summaries
     from bot.i18n import Texts, html_to_plain
+    from bot.review import ReviewDesk
     from flows.summary import summary_parts
     from storage.sqlite import SqliteStore
 
@@ -218,13 +219,19 @@ def _summary(settings: Settings, args: argparse.Namespace) -> int:
             ranking = await summaries.compute(store, world, city, district)
             if args.send:
                 return await _send_summary(settings, store, world, texts, city)
+            waiting = await ReviewDesk(store, world, texts).queue(city)
         finally:
             await store.close()
+        # Operators (not the working-group chat) also see the most frequent own words.
+        wordings = [{"text": w.sample, "count": len(w.items)} for w in waiting[:20]]
         if args.json:
-            print(json.dumps(summaries.as_json(ranking), ensure_ascii=False, indent=2))
+            data = {**summaries.as_json(ranking), "unplaced_wordings": wordings}
+            print(json.dumps(data, ensure_ascii=False, indent=2))
         else:
             for message in summaries.render(texts, lang, summary_parts(world, ranking, lang)):
                 print(html_to_plain(message))
+            for wording in wordings:
+                print(f"  {wording['count']:>4}  {wording['text']}")
         if args.chart:
             args.chart.write_bytes(summaries.summary_chart(world, texts, ranking, lang))
             print(f"chart written to {args.chart}", file=sys.stderr)

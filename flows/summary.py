@@ -133,6 +133,11 @@ def _row(row: Row, label: str, weighted: bool, has_previous: bool) -> Msg:
         movement = Msg("summary-down", {"places": -row.moved})
     else:
         movement = Msg("summary-same")
+    if has_previous and row.previous_count is not None and row.count != row.previous_count:
+        # the change in how many named it, as digits and a sign: "▲2 (+3)"
+        movement = Msg(
+            "summary-moved", {"movement": movement, "delta": f"{row.count - row.previous_count:+d}"}
+        )
     args: dict[str, object] = {
         "position": row.position,
         "label": label,

@@ -89,8 +89,8 @@ async def test_the_next_day_shows_movement_and_changed_answers(db: Path, world: 
         text = s.texts()[-1]
         assert "Новых или изменённых ответов с прошлой сводки: 3." in text
         # heating: 4th -> 1st (its 3 new first places outweigh roads' score); roads 1st -> 2nd
-        assert "1. Отопление — 4 (50%) ▲3" in text
-        assert "2. Дороги — 4 (50%) ▼1" in text
+        assert "1. Отопление — 4 (50%) ▲3 (+3)" in text
+        assert "2. Дороги — 4 (50%) ▼1\n" in text, "no count change: no delta"
 
 
 async def test_a_group_upgraded_to_a_supergroup_keeps_getting_it(db: Path, world: World) -> None:

@@ -155,6 +155,7 @@ async def test_cli_summary_json_and_text(db: Path) -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["respondents"] == 5 and data["unplaced"] == 2
+    assert data["unplaced_wordings"] == [{"text": "<b>мэр</b> & депутаты", "count": 2}]
     roads = data["categories"]["roads"]
     assert (roads["count"], roads["share"], roads["score"], roads["position"]) == (4, 0.8, 19, 1)
     low, high = roads["interval"]

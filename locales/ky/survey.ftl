@@ -189,6 +189,7 @@ summary-new = 🆕
 summary-same = ＝
 summary-up = ▲{ $places }
 summary-down = ▼{ $places }
+summary-moved = { $movement } ({ $delta })
 summary-district = <b>{ $district }</b> ({ $respondents })
 # review
 summary-no-district = <b>Району көрсөтүлгөн эмес</b> ({ $respondents })

@@ -138,6 +138,7 @@ summary-new = 🆕
 summary-same = ＝
 summary-up = ▲{ $places }
 summary-down = ▼{ $places }
+summary-moved = { $movement } ({ $delta })
 summary-district = <b>{ $district }</b> ({ $respondents })
 summary-no-district = <b>Район не указан</b> ({ $respondents })
 summary-district-row = { $position }. { $label } — { $count }
