@@ -13,6 +13,7 @@ from telegram.error import ChatMigrated, RetryAfter
 
 from bot import chart
 from bot.i18n import Texts, html_to_plain
+from bot.telegram_retry import retry_seconds
 from flows.catalogue import Lang
 from flows.session import Msg
 from flows.summary import CityRanking, city_ranking, summary_parts
@@ -183,8 +184,7 @@ class SummarySender:
                 await getattr(self.bot, method)(chat_id, **kwargs)
                 return chat_id
             except RetryAfter as exc:
-                delay = exc.retry_after
-                seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else delay
+                seconds = retry_seconds(exc)
                 await asyncio.sleep(float(seconds))
             except ChatMigrated as exc:
                 await self.store.record_chat_migration(chat_id, exc.new_chat_id)

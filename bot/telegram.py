@@ -22,6 +22,7 @@ from telegram.request import BaseRequest
 
 from bot.i18n import Texts
 from bot.service import Conversations
+from bot.telegram_retry import retry_seconds
 from bot.workgroups import WorkGroups
 from flows.catalogue import LANGS
 from flows.session import Inbound, Msg, Reply, Turn
@@ -223,8 +224,7 @@ class TelegramChannel:
                 return
             except RetryAfter as exc:
                 # The only correct reaction to 429: wait as long as Telegram says.
-                delay = exc.retry_after
-                seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else delay
+                seconds = retry_seconds(exc)
                 log.warning("Telegram 429, retrying in %.1fs (attempt %d)", seconds, attempt)
                 await asyncio.sleep(float(seconds))
             except Forbidden:

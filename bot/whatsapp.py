@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Hashable, Mapping
@@ -205,9 +206,21 @@ class WhatsAppChannel:
             if not await self.send(who, body):
                 return  # the rest would fail the same way
 
-    async def send(self, who: ResidentRef, body: str) -> bool:
+    async def send(
+        self,
+        who: ResidentRef,
+        body: str | None,
+        template: tuple[str, Mapping[str, str]] | None = None,
+    ) -> bool:
         """One message with retries; False when it was not sent (the rest of the turn is
-        then dropped too, so a resident never gets the second half of a reply alone)."""
+        then dropped too, so a resident never gets the second half of a reply alone).
+        `template`: (content SID, variables) of an approved template, for residents outside
+        the 24-hour window (announcements)."""
+        content: dict[str, object] = (
+            {"content_sid": template[0], "content_variables": json.dumps(dict(template[1]))}
+            if template
+            else {"body": body}
+        )
         if self._client is None:
             raise RuntimeError("WhatsApp channel is not started")
         code: int | None = None
@@ -220,8 +233,8 @@ class WhatsAppChannel:
                     self._client.messages.create_async(
                         to=f"whatsapp:+{who.external_id}",
                         from_=self.sender,
-                        body=body,
                         status_callback=self.status_callback or values.unset,
+                        **content,
                     ),
                     SEND_TIMEOUT,  # twilio's AsyncTwilioHttpClient passes no timeout to aiohttp
                 )

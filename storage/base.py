@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from flows.ranking import Tally
 from flows.session import Answer, Conversation, Effect, Session
@@ -76,6 +76,40 @@ STATUS_ORDER = {
     "undelivered": 6,
     "failed": 6,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    id: int
+    city: str
+    kind: str  # "announcement" | "reminder"
+    parent_id: int | None
+    content: dict[str, Any]
+    state: str  # scheduled | sending | done | cancelled
+    send_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One claimed delivery: who, on which channel, in which language."""
+
+    resident_id: int
+    ref: ResidentRef
+    lang: str
+    last_inbound_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastCounts:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    pending: int = 0  # not yet sent, including those in flight
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.failed + self.skipped + self.pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +274,55 @@ class Store(Protocol):
 
     async def learned(self) -> dict[str, dict[str, str]]:
         """city -> normalised wording -> category, as review taught it."""
+        ...
+
+    async def create_announcement(
+        self,
+        city: str,
+        content: Mapping[str, Any],
+        send_at: datetime,
+        actor: str,
+        kind: str = "announcement",
+        parent_id: int | None = None,
+    ) -> int:
+        """A scheduled announcement (send_at now = send at once); logged as created by actor."""
+        ...
+
+    async def announcement(self, announcement_id: int) -> Announcement | None: ...
+
+    async def announcements(self, city: str | None = None) -> list[Announcement]:
+        """Newest first."""
+        ...
+
+    async def cancel_announcement(self, announcement_id: int, actor: str) -> bool:
+        """Cancel a scheduled one (and its reminder); False when it already started."""
+        ...
+
+    async def due_announcements(self, now: datetime) -> list[int]:
+        """Scheduled ones whose time has come, and those left 'sending' (to resume)."""
+        ...
+
+    async def start_broadcast(self, announcement_id: int, actor: str) -> bool:
+        """Begin (freeze the recipients: the city's subscribed residents) or resume (what a
+        crash left in flight is pending again). False when cancelled or done."""
+        ...
+
+    async def claim_recipients(self, announcement_id: int, limit: int) -> list[Recipient]:
+        """Take up to `limit` pending deliveries; residents unsubscribed since are skipped."""
+        ...
+
+    async def finish_delivery(
+        self, announcement_id: int, resident_id: int, state: str, error: str | None = None
+    ) -> None: ...
+
+    async def broadcast_counts(self, announcement_id: int) -> BroadcastCounts: ...
+
+    async def finish_broadcast(self, announcement_id: int, actor: str) -> bool:
+        """Mark it done when nothing is pending; True if it is done now."""
+        ...
+
+    async def announcement_log(self, announcement_id: int) -> list[tuple[str, str]]:
+        """(action, actor), oldest first."""
         ...
 
     async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:

@@ -227,6 +227,56 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        "announcements",
+        (
+            # A public-hearing announcement (or its reminder: parent_id). content is JSON:
+            # title/place/agenda per language, the hearing's local date and time, and
+            # `only` (one language for everyone) when the admin chose so.
+            """
+            CREATE TABLE announcements (
+                id INTEGER PRIMARY KEY,
+                city TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('announcement', 'reminder')),
+                parent_id INTEGER REFERENCES announcements (id) ON DELETE CASCADE,
+                content TEXT NOT NULL CHECK (json_valid(content)),
+                state TEXT NOT NULL
+                    CHECK (state IN ('scheduled', 'sending', 'done', 'cancelled')),
+                send_at TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                started_at TEXT,
+                finished_at TEXT
+            ) STRICT
+            """,
+            "CREATE INDEX announcements_due ON announcements (state, send_at)",
+            # Who did what to an announcement (admins: Telegram id or WhatsApp number).
+            """
+            CREATE TABLE announcement_log (
+                id INTEGER PRIMARY KEY,
+                announcement_id INTEGER NOT NULL REFERENCES announcements (id) ON DELETE CASCADE,
+                action TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                at TEXT NOT NULL
+            ) STRICT
+            """,
+            # One row per recipient, frozen when sending starts. 'sending' = claimed by the
+            # engine; a crash leaves it so, and a restart sends it again (the in-flight bound).
+            """
+            CREATE TABLE broadcast_deliveries (
+                announcement_id INTEGER NOT NULL REFERENCES announcements (id) ON DELETE CASCADE,
+                resident_id INTEGER NOT NULL REFERENCES residents (id) ON DELETE CASCADE,
+                state TEXT NOT NULL
+                    CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'skipped')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                error TEXT,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (announcement_id, resident_id)
+            ) STRICT, WITHOUT ROWID
+            """,
+            "CREATE INDEX broadcast_state ON broadcast_deliveries (announcement_id, state)",
+            "CREATE INDEX residents_city_subscribed ON residents (city, subscribed)",
+        ),
+    ),
 )
 
 

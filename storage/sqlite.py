@@ -33,10 +33,13 @@ from flows.session import (
 from storage import migrations
 from storage.base import (
     STATUS_ORDER,
+    Announcement,
+    BroadcastCounts,
     Delivery,
     DuplicateUpdate,
     ExportRow,
     Loaded,
+    Recipient,
     ResidentRecord,
     ResidentRef,
     SentSummary,
@@ -815,6 +818,191 @@ class SqliteStore:
             out.setdefault(city, {})[wording] = category
         return out
 
+    # --- announcements ---------------------------------------------------------------------
+
+    async def create_announcement(
+        self,
+        city: str,
+        content: Mapping[str, Any],
+        send_at: datetime,
+        actor: str,
+        kind: str = "announcement",
+        parent_id: int | None = None,
+    ) -> int:
+        now = _iso(self._clock())
+        packed = json.dumps(content, ensure_ascii=False)
+
+        def run(db: sqlite3.Connection) -> int:
+            ((new_id,),) = db.execute(
+                "INSERT INTO announcements (city, kind, parent_id, content, state, send_at,"
+                " created_at) VALUES (?, ?, ?, ?, 'scheduled', ?, ?) RETURNING id",
+                (city, kind, parent_id, packed, _iso(send_at), now),
+            ).fetchall()
+            _log(db, new_id, "created", actor, now)
+            return int(new_id)
+
+        return await self._write(run)
+
+    async def announcement(self, announcement_id: int) -> Announcement | None:
+        rows = await self._query(_ANNOUNCEMENT + " WHERE id = ?", (announcement_id,))
+        return _announcement(rows[0]) if rows else None
+
+    async def announcements(self, city: str | None = None) -> list[Announcement]:
+        if city is None:
+            rows = await self._query(_ANNOUNCEMENT + " ORDER BY id DESC", ())
+        else:
+            rows = await self._query(_ANNOUNCEMENT + " WHERE city = ? ORDER BY id DESC", (city,))
+        return [_announcement(row) for row in rows]
+
+    async def cancel_announcement(self, announcement_id: int, actor: str) -> bool:
+        now = _iso(self._clock())
+
+        def run(db: sqlite3.Connection) -> bool:
+            done = db.execute(
+                "UPDATE announcements SET state = 'cancelled', finished_at = ?"
+                " WHERE (id = ? OR parent_id = ?) AND state = 'scheduled' RETURNING id",
+                (now, announcement_id, announcement_id),
+            ).fetchall()
+            for (cancelled,) in done:
+                _log(db, cancelled, "cancelled", actor, now)
+            return any(row[0] == announcement_id for row in done)
+
+        return await self._write(run)
+
+    async def due_announcements(self, now: datetime) -> list[int]:
+        rows = await self._query(
+            "SELECT id FROM announcements WHERE (state = 'scheduled' AND send_at <= ?)"
+            " OR state = 'sending' ORDER BY send_at, id",
+            (_iso(now),),
+        )
+        return [int(row[0]) for row in rows]
+
+    async def start_broadcast(self, announcement_id: int, actor: str) -> bool:
+        now = _iso(self._clock())
+
+        def run(db: sqlite3.Connection) -> bool:
+            rows = db.execute(
+                "SELECT state, city FROM announcements WHERE id = ?", (announcement_id,)
+            ).fetchall()
+            if not rows or rows[0][0] not in ("scheduled", "sending"):
+                return False
+            state, city = rows[0]
+            if state == "sending":
+                # Resuming after a crash: what was in flight goes again (the in-flight bound).
+                db.execute(
+                    "UPDATE broadcast_deliveries SET state = 'pending', updated_at = ?"
+                    " WHERE announcement_id = ? AND state = 'sending'",
+                    (now, announcement_id),
+                )
+                return True
+            db.execute(
+                "UPDATE announcements SET state = 'sending', started_at = ? WHERE id = ?",
+                (now, announcement_id),
+            )
+            # The recipients, frozen now: whoever subscribes later gets the next one.
+            db.execute(
+                "INSERT INTO broadcast_deliveries (announcement_id, resident_id, state,"
+                " updated_at) SELECT ?, id, 'pending', ? FROM residents"
+                " WHERE city = ? AND subscribed = 1",
+                (announcement_id, now, city),
+            )
+            _log(db, announcement_id, "sending", actor, now)
+            return True
+
+        return await self._write(run)
+
+    async def claim_recipients(self, announcement_id: int, limit: int) -> list[Recipient]:
+        now = _iso(self._clock())
+
+        def run(db: sqlite3.Connection) -> list[Recipient]:
+            rows = db.execute(
+                "UPDATE broadcast_deliveries SET state = 'sending', attempts = attempts + 1,"
+                " updated_at = ? WHERE announcement_id = ? AND resident_id IN ("
+                "  SELECT resident_id FROM broadcast_deliveries"
+                "  WHERE announcement_id = ? AND state = 'pending' LIMIT ?)"
+                " RETURNING resident_id",
+                (now, announcement_id, announcement_id, limit),
+            ).fetchall()
+            claimed: list[Recipient] = []
+            for (resident_id,) in rows:
+                found = db.execute(
+                    "SELECT channel, external_id, coalesce(lang, 'ru'), subscribed,"
+                    " last_inbound_at FROM residents WHERE id = ?",
+                    (resident_id,),
+                ).fetchall()
+                if not found or found[0][3] != 1:
+                    # Unsubscribed (or forgotten) since the list was frozen: skip them.
+                    db.execute(
+                        "UPDATE broadcast_deliveries SET state = 'skipped', error = ?"
+                        " WHERE announcement_id = ? AND resident_id = ?",
+                        ("unsubscribed", announcement_id, resident_id),
+                    )
+                    continue
+                channel, external_id, lang, _, inbound = found[0]
+                claimed.append(
+                    Recipient(resident_id, ResidentRef(channel, external_id), lang, _dt(inbound))
+                )
+            return claimed
+
+        return await self._write(run)
+
+    async def finish_delivery(
+        self, announcement_id: int, resident_id: int, state: str, error: str | None = None
+    ) -> None:
+        now = _iso(self._clock())
+
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
+                "UPDATE broadcast_deliveries SET state = ?, error = ?, updated_at = ?"
+                " WHERE announcement_id = ? AND resident_id = ?",
+                (state, error, now, announcement_id, resident_id),
+            )
+
+        await self._write(run)
+
+    async def broadcast_counts(self, announcement_id: int) -> BroadcastCounts:
+        rows = await self._query(
+            "SELECT state, count(*) FROM broadcast_deliveries WHERE announcement_id = ?"
+            " GROUP BY state",
+            (announcement_id,),
+        )
+        by_state = dict(rows)
+        return BroadcastCounts(
+            sent=by_state.get("sent", 0),
+            failed=by_state.get("failed", 0),
+            skipped=by_state.get("skipped", 0),
+            pending=by_state.get("pending", 0) + by_state.get("sending", 0),
+        )
+
+    async def finish_broadcast(self, announcement_id: int, actor: str) -> bool:
+        now = _iso(self._clock())
+
+        def run(db: sqlite3.Connection) -> bool:
+            left = db.execute(
+                "SELECT 1 FROM broadcast_deliveries WHERE announcement_id = ?"
+                " AND state IN ('pending', 'sending') LIMIT 1",
+                (announcement_id,),
+            ).fetchall()
+            if left:
+                return False
+            done = db.execute(
+                "UPDATE announcements SET state = 'done', finished_at = ?"
+                " WHERE id = ? AND state = 'sending' RETURNING id",
+                (now, announcement_id),
+            ).fetchall()
+            if done:
+                _log(db, announcement_id, "sent", actor, now)
+            return True
+
+        return await self._write(run)
+
+    async def announcement_log(self, announcement_id: int) -> list[tuple[str, str]]:
+        rows = await self._query(
+            "SELECT action, actor FROM announcement_log WHERE announcement_id = ? ORDER BY id",
+            (announcement_id,),
+        )
+        return [(action, actor) for action, actor in rows]
+
     async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
         if recount:
             people_sql, category_sql = _RECOUNT_RESPONDENTS, _RECOUNT_CATEGORIES
@@ -920,6 +1108,25 @@ def _apply(db: sqlite3.Connection, turn: _Turn) -> None:
             _count_current(db, resident_id, -1)
             db.execute("DELETE FROM residents WHERE id = ?", (resident_id,))
             return  # validated to be the last effect; the conversation dies with the row
+
+
+_ANNOUNCEMENT = (
+    "SELECT id, city, kind, parent_id, content, state, send_at, created_at FROM announcements"
+)
+
+
+def _announcement(row: Sequence[Any]) -> Announcement:
+    ident, city, kind, parent, content, state, send_at, created = row
+    send, made = _dt(send_at), _dt(created)
+    assert send is not None and made is not None
+    return Announcement(ident, city, kind, parent, json.loads(content), state, send, made)
+
+
+def _log(db: sqlite3.Connection, announcement_id: int, action: str, actor: str, now: str) -> None:
+    db.execute(
+        "INSERT INTO announcement_log (announcement_id, action, actor, at) VALUES (?, ?, ?, ?)",
+        (announcement_id, action, actor, now),
+    )
 
 
 def _count_current(db: sqlite3.Connection, resident_id: int, sign: int) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import itertools
 import json
 import time
@@ -230,3 +232,56 @@ class TelegramResident:
     async def redeliver(self) -> list[str]:
         assert self.last_update is not None
         return await self.deliver(self.last_update)
+
+
+class RateLimitedBotAPI(FakeBotAPI):
+    """A Bot API that enforces `limit` sendMessage calls per rolling second with 429 +
+    retry_after, answers 403 for `blocked` chats, and counts what was really delivered."""
+
+    def __init__(self, limit: float, blocked: frozenset[int] = frozenset(), latency: float = 0.0):
+        super().__init__()
+        self.limit, self.blocked, self.latency = limit, blocked, latency
+        self.delivered: dict[int, int] = {}
+        self.too_many = 0
+        self._window: collections.deque[float] = collections.deque()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api = url.rsplit("/", 1)[-1]
+        if api != "sendMessage":
+            return await super().do_request(url, method, request_data)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        params = dict(request_data.parameters) if request_data else {}
+        chat = int(params["chat_id"])
+        now = time.monotonic()
+        while self._window and now - self._window[0] >= 1.0:
+            self._window.popleft()
+        if len(self._window) >= self.limit:
+            self.too_many += 1
+            body = {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            }
+            return 429, json.dumps(body).encode()
+        self._window.append(now)
+        if chat in self.blocked:
+            body = {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
+            return 403, json.dumps(body).encode()
+        self.delivered[chat] = self.delivered.get(chat, 0) + 1
+        self.calls.append((api, params))
+        return 200, json.dumps({"ok": True, "result": self._result(api, params)}).encode()

@@ -576,3 +576,53 @@ async def test_review_moves_only_current_unduplicated_items(store: Store) -> Non
     assert await store.unplaced("karakol") == []
     assert await store.tallies("karakol") == await store.tallies("karakol", recount=True)
     assert (await store.learned()) == {"karakol": {"нет бассейна": "public_spaces"}}
+
+
+async def test_broadcast_freezes_recipients_claims_resumes_and_counts(
+    store: Store, clock: FakeClock
+) -> None:
+    people = [ResidentRef("tg", str(n)) for n in range(6)]
+    for n, who in enumerate(people):
+        city = "karakol" if n < 5 else "manas"
+        effects = [SaveAnswer(answer(1, city=city)), SetSubscribed(n != 4)]
+        await store.commit(who, Conversation(), effects)
+    aid = await store.create_announcement("karakol", {"title": {"ru": "Т"}}, clock.now, "tg:1")
+    assert (await store.due_announcements(clock.now)) == [aid]
+    assert await store.start_broadcast(aid, "scheduler")
+    assert (await store.broadcast_counts(aid)).pending == 4, "subscribed residents of Karakol"
+    # Someone subscribes after the start: not this time.
+    await store.commit(people[4], Conversation(), [SetSubscribed(True)])
+    first = await store.claim_recipients(aid, 2)
+    assert len(first) == 2 and {r.ref for r in first} <= set(people[:4])
+    await store.finish_delivery(aid, first[0].resident_id, "sent")
+    # A crash: first[1] stays 'sending'. One more resident unsubscribes meanwhile.
+    rest = [who for who in people[:4] if who not in {r.ref for r in first}]
+    await store.commit(rest[0], Conversation(), [SetSubscribed(False)])
+    assert await store.start_broadcast(aid, "restart") is True, "resume"
+    again = await store.claim_recipients(aid, 10)
+    assert {r.ref for r in again} == {first[1].ref, rest[1]}, "in flight again; no one skipped"
+    for r in again:
+        await store.finish_delivery(aid, r.resident_id, "failed" if r.ref == rest[1] else "sent")
+    counts = await store.broadcast_counts(aid)
+    assert (counts.sent, counts.failed, counts.skipped, counts.pending) == (2, 1, 1, 0)
+    assert await store.finish_broadcast(aid, "engine")
+    assert (await store.announcement(aid)).state == "done"  # type: ignore[union-attr]
+    assert await store.start_broadcast(aid, "x") is False
+    actions = [a for a, _ in await store.announcement_log(aid)]
+    assert actions == ["created", "sending", "sent"]
+
+
+async def test_a_cancelled_announcement_and_its_reminder_are_never_sent(
+    store: Store, clock: FakeClock
+) -> None:
+    later = clock.now + timedelta(days=2)
+    aid = await store.create_announcement("karakol", {}, later, "tg:1")
+    rid = await store.create_announcement(
+        "karakol", {}, later - timedelta(days=1), "tg:1", kind="reminder", parent_id=aid
+    )
+    assert await store.due_announcements(clock.now) == []
+    assert await store.cancel_announcement(aid, "tg:1")
+    assert (await store.announcement(rid)).state == "cancelled"  # type: ignore[union-attr]
+    assert await store.due_announcements(later + timedelta(days=1)) == []
+    assert await store.start_broadcast(aid, "scheduler") is False
+    assert await store.cancel_announcement(aid, "tg:1") is False, "already cancelled"

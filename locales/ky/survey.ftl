@@ -291,3 +291,16 @@ btn-review-all = Бардык темалар…
 btn-review-keep = Өз сөзү менен калтыруу
 # review
 btn-review-skip = Өткөрүп жиберүү
+
+## Public-hearing announcements (what residents receive)
+# review
+announcement-text = 📢 <b>Коомдук угуулар: { $title }</b>
+    Качан: { $date }, { $time }
+    Кайда: { $place }
+    Күн тартиби: { $agenda }
+    Келиңиз — пикириңиз эске алынат. Чакыруулардан баш тартуу: /stop
+# review
+announcement-reminder = ⏰ <b>Эскертүү: эртең коомдук угуулар — { $title }</b>
+    Качан: { $date }, { $time }
+    Кайда: { $place }
+    Чакыруулардан баш тартуу: /stop

@@ -208,3 +208,14 @@ review-gone = Эту формулировку уже разобрали.
 btn-review-all = Все темы…
 btn-review-keep = Оставить своими словами
 btn-review-skip = Пропустить
+
+## Public-hearing announcements (what residents receive)
+announcement-text = 📢 <b>Общественные слушания: { $title }</b>
+    Когда: { $date }, { $time }
+    Где: { $place }
+    Повестка: { $agenda }
+    Приходите — ваше мнение учтут. Отписаться от приглашений: /stop
+announcement-reminder = ⏰ <b>Напоминание: завтра общественные слушания — { $title }</b>
+    Когда: { $date }, { $time }
+    Где: { $place }
+    Отписаться от приглашений: /stop

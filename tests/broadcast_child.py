@@ -1,0 +1,44 @@
+"""Runs the broadcast engine in its own process (for the kill test): the fake Bot API appends
+every delivered chat id to a file, so deliveries survive the process being killed."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from telegram import Bot
+
+from bot.broadcast import BroadcastEngine
+from bot.i18n import Texts
+from storage.sqlite import SqliteStore
+from tests.fake_telegram import RateLimitedBotAPI
+
+
+class RecordingAPI(RateLimitedBotAPI):
+    def __init__(self, log: Path, limit: float) -> None:
+        super().__init__(limit)
+        self.log = log.open("a", buffering=1)  # line-buffered: each delivery hits the file
+
+    async def do_request(self, url, method, request_data=None, *a, **k):  # type: ignore[no-untyped-def]
+        before = sum(self.delivered.values())
+        result = await super().do_request(url, method, request_data, *a, **k)
+        if sum(self.delivered.values()) > before:
+            params = dict(request_data.parameters) if request_data else {}
+            self.log.write(f"{params['chat_id']}\n")
+        return result
+
+
+async def main(db: str, log: str, announcement: int, rate: float) -> None:
+    api = RecordingAPI(Path(log), rate)
+    async with SqliteStore(db) as store, Bot("1:T", base_url="http://x/bot", request=api) as bot:
+        engine = BroadcastEngine(store, Texts(), bot=bot, telegram_rate=rate)
+        print("started", flush=True)
+        await engine.run(announcement, "child")
+    print("finished", flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])))
