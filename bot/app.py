@@ -7,6 +7,10 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from telegram import Bot
+
+from bot.announcements import Dispatcher
+from bot.broadcast import BroadcastEngine
 from bot.i18n import Texts
 from bot.scheduler import DailySummaries
 from bot.service import Conversations
@@ -28,21 +32,45 @@ async def open_conversations(settings: Settings, world: World) -> tuple[Conversa
     return Conversations(store, world), store
 
 
+def broadcast_engine(
+    settings: Settings,
+    store: SqliteStore,
+    texts: Texts,
+    bot: Bot | None,
+    whatsapp: WhatsAppChannel | None,
+) -> BroadcastEngine:
+    return BroadcastEngine(
+        store,
+        texts,
+        bot=bot,
+        whatsapp=whatsapp,
+        telegram_rate=settings.telegram_broadcast_rate,
+        whatsapp_rate=settings.whatsapp_broadcast_rate,
+        paid_broadcast=settings.telegram_paid_broadcast,
+        template_sid=settings.twilio_announcement_content_sid,
+    )
+
+
 def run_polling(settings: Settings, world: World, token: str) -> None:
     """Long polling until Ctrl+C; the store opens inside PTB's event loop and closes with it."""
     store = SqliteStore(settings.database)
     texts = Texts()
     channel = TelegramChannel(Conversations(store, world), texts, WorkGroups(store, world, texts))
     daily: DailySummaries | None = None
+    dispatcher: Dispatcher | None = None
 
     async def start() -> None:
-        nonlocal daily
+        nonlocal daily, dispatcher
         await store.open()
         world.teach(await store.learned())  # wordings placed by working-group review
         daily = DailySummaries(SummarySender(store, world, texts, app.bot), world)
         daily.start()
+        dispatcher = Dispatcher(store, broadcast_engine(settings, store, texts, app.bot, None))
+        dispatcher.start()
 
     async def stop() -> None:
+        if dispatcher is not None:
+            await dispatcher.stop()
         if daily is not None:
             await daily.stop()
         await store.close()
@@ -89,6 +117,7 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
     telegram = None
     whatsapp = None
     daily: DailySummaries | None = None
+    dispatcher: Dispatcher | None = None
     try:
         token = settings.token
         if token is not None:
@@ -118,6 +147,9 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
                 status_callback=f"{public}{STATUS_PATH}",
             )
             await whatsapp.start()
+        bot = telegram_app.bot if telegram_app is not None else None
+        dispatcher = Dispatcher(store, broadcast_engine(settings, store, texts, bot, whatsapp))
+        dispatcher.start()
         web = build_web(
             store,
             public,
@@ -143,6 +175,8 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
         )
         await _server_class(uvicorn)(config).serve()
     finally:
+        if dispatcher is not None:
+            await dispatcher.stop()
         if daily is not None:
             await daily.stop()
         if whatsapp is not None:

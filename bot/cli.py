@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -48,6 +49,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     classify.add_argument("--city", help="only this city's categories (default: all)")
     sub.add_parser("check", help="validate the city configuration and print a summary")
+    announce = sub.add_parser(
+        "announce", help="schedule a public-hearing announcement (sent by the running bot)"
+    )
+    announce.add_argument("--city", required=True)
+    for field in ("title", "place", "agenda"):
+        for lang in ("ru", "ky"):
+            announce.add_argument(f"--{field}-{lang}", default="")
+    announce.add_argument("--when", required=True, help='the hearing: "dd.mm.yyyy hh:mm" (local)')
+    announce.add_argument("--at", help='send at "dd.mm.yyyy hh:mm" (default: now)')
+    announce.add_argument("--reminder", help='a reminder at "dd.mm.yyyy hh:mm"')
+    announce.add_argument("--only", choices=["ru", "ky"], help="one language for everyone")
+    announce.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    broadcasts = sub.add_parser("broadcasts", help="list announcements with delivery counts")
+    broadcasts.add_argument("--city")
     export = sub.add_parser("export", help="export a city's ranking and answers for the council")
     export.add_argument("--city", required=True, help="city id")
     export.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
@@ -85,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _chat(settings, args.city, args.lang, args.resident)
         if args.command == "classify":
             return _classify(settings, args.city)
+        if args.command == "announce":
+            return _announce(settings, args)
+        if args.command == "broadcasts":
+            return _broadcasts(settings, args.city)
         if args.command == "export":
             return _export(settings, args)
         if args.command == "summary":
@@ -161,6 +180,100 @@ def _open_city(settings: Settings, city: str) -> Any:
         print(f"citybot: no database at {settings.database} (CITYBOT_DATABASE)", file=sys.stderr)
         return None
     return world
+
+
+def _announce(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot import announcements
+    from bot.i18n import Texts, html_to_plain
+    from storage.sqlite import SqliteStore
+
+    world = load_world(settings.config)
+    if args.city not in world.cities:
+        print(f"citybot: unknown city {args.city!r}", file=sys.stderr)
+        return 2
+    city = world.cities[args.city]
+    now = datetime.now(UTC)
+    langs = [args.only] if args.only else ["ru", "ky"]
+    missing = [
+        f"--{field}-{lang}"
+        for field in ("title", "place", "agenda")
+        for lang in langs
+        if not getattr(args, f"{field}_{lang}").strip()
+    ]
+    if missing:
+        print(f"citybot: missing {', '.join(missing)} (or use --only ru|ky)", file=sys.stderr)
+        return 2
+    try:
+        when = announcements.parse_local(args.when, city, now)
+        send_at = announcements.parse_local(args.at, city, now) if args.at else now
+        reminder = announcements.parse_local(args.reminder, city, now) if args.reminder else None
+    except announcements.BadTime as exc:
+        print(f"citybot: {exc}", file=sys.stderr)
+        return 2
+    if send_at >= when or (reminder is not None and not send_at < reminder < when):
+        print("citybot: send before the reminder, and both before the hearing", file=sys.stderr)
+        return 2
+    per_lang = {
+        field: {lang: getattr(args, f"{field}_{lang}").strip() for lang in langs}
+        for field in ("title", "place", "agenda")
+    }
+    data = announcements.content(city, when, **per_lang, only=args.only)
+    texts = Texts()
+    for lang, text in announcements.preview(texts, city.id, data).items():
+        print(f"--- {lang} ---\n{html_to_plain(text)}\n")
+
+    async def go() -> int:
+        async with SqliteStore(settings.database) as store:
+            counts = await store.subscriber_counts(city.id)
+            print(f"recipients now: Telegram {counts.get('tg', 0)}, WhatsApp {counts.get('wa', 0)}")
+            if not args.yes:
+                answer = await asyncio.to_thread(input, "Schedule it? [y/N] ")
+                if answer.strip().lower() not in ("y", "yes", "д", "да", "ооба"):
+                    print("cancelled")
+                    return 1
+            actor = f"cli:{os.environ.get('USER', 'operator')}"
+            aid = await store.create_announcement(city.id, data, send_at, actor)
+            if reminder is not None:
+                await store.create_announcement(
+                    city.id, data, reminder, actor, kind="reminder", parent_id=aid
+                )
+            print(
+                f"announcement {aid} scheduled for {send_at:%Y-%m-%d %H:%M} UTC"
+                + (f", reminder {reminder:%Y-%m-%d %H:%M} UTC" if reminder else "")
+                + "; the running bot sends it (citybot run)"
+            )
+            return 0
+
+    return asyncio.run(go())
+
+
+def _broadcasts(settings: Settings, city: str | None) -> int:
+    from storage.sqlite import SqliteStore
+
+    if not settings.database.exists():
+        print(f"citybot: no database at {settings.database}", file=sys.stderr)
+        return 2
+
+    async def go() -> int:
+        async with SqliteStore(settings.database) as store:
+            rows = await store.announcements(city)
+            print(
+                f"{'id':>4}  {'city':<11}{'kind':<13}{'state':<10}{'send at (UTC)':<18}"
+                f"{'sent':>6}{'failed':>7}{'skipped':>8}{'pending':>8}  title"
+            )
+            for a in rows:
+                c = await store.broadcast_counts(a.id)
+                title = next(iter(v for v in (a.content.get("title") or {}).values() if v), "")
+                print(
+                    f"{a.id:>4}  {a.city:<11}{a.kind:<13}{a.state:<10}"
+                    f"{a.send_at:%Y-%m-%d %H:%M}  {c.sent:>6}{c.failed:>7}{c.skipped:>8}"
+                    f"{c.pending:>8}  {title}"
+                )
+        return 0
+
+    return asyncio.run(go())
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:

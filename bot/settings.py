@@ -32,6 +32,18 @@ class Settings(BaseSettings):
     twilio_whatsapp_from: str | None = Field(default=None, alias="TWILIO_WHATSAPP_FROM")
     twilio_api_base_url: str = Field(default="https://api.twilio.com", alias="TWILIO_API_BASE_URL")
 
+    # Announcements: bulk pace below the platforms' limits, so replies keep priority.
+    telegram_broadcast_rate: float = Field(
+        default=25.0, gt=0, le=1000, alias="TELEGRAM_BROADCAST_RATE"
+    )
+    telegram_paid_broadcast: bool = Field(default=False, alias="TELEGRAM_PAID_BROADCAST")
+    whatsapp_broadcast_rate: float = Field(
+        default=20.0, gt=0, le=400, alias="WHATSAPP_BROADCAST_RATE"
+    )
+    twilio_announcement_content_sid: str | None = Field(
+        default=None, alias="TWILIO_ANNOUNCEMENT_CONTENT_SID"
+    )
+
     @property
     def token(self) -> str | None:
         value = self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""

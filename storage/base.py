@@ -321,6 +321,10 @@ class Store(Protocol):
         """Mark it done when nothing is pending; True if it is done now."""
         ...
 
+    async def subscriber_counts(self, city: str) -> dict[str, int]:
+        """Subscribed residents of the city per channel (the recipients if sent now)."""
+        ...
+
     async def announcement_log(self, announcement_id: int) -> list[tuple[str, str]]:
         """(action, actor), oldest first."""
         ...

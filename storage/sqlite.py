@@ -996,6 +996,14 @@ class SqliteStore:
 
         return await self._write(run)
 
+    async def subscriber_counts(self, city: str) -> dict[str, int]:
+        rows = await self._query(
+            "SELECT channel, count(*) FROM residents WHERE city = ? AND subscribed = 1"
+            " GROUP BY channel",
+            (city,),
+        )
+        return {channel: int(n) for channel, n in rows}
+
     async def announcement_log(self, announcement_id: int) -> list[tuple[str, str]]:
         rows = await self._query(
             "SELECT action, actor FROM announcement_log WHERE announcement_id = ? ORDER BY id",

@@ -1,0 +1,122 @@
+"""Announcements outside the chat: parse and validate times, preview, and the dispatcher that
+sends due announcements and reminders from the database (so they survive restarts)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.broadcast import BroadcastEngine, announcement_text
+from bot.i18n import Texts
+from flows.catalogue import LANGS, City
+from storage.base import Announcement, Store
+
+log = logging.getLogger(__name__)
+
+TIME_FORMAT = "%d.%m.%Y %H:%M"
+CHECK_EVERY = timedelta(seconds=20)
+
+
+class BadTime(ValueError):
+    """A date/time that is not dd.mm.yyyy hh:mm, or not in the future."""
+
+
+def parse_local(text: str, city: City, now: datetime, future: bool = True) -> datetime:
+    """`dd.mm.yyyy hh:mm` in the city's time zone, as an aware datetime (UTC)."""
+    try:
+        naive = datetime.strptime(text.strip(), TIME_FORMAT)
+    except ValueError:
+        raise BadTime(f"expected dd.mm.yyyy hh:mm, got {text!r}") from None
+    moment = naive.replace(tzinfo=ZoneInfo(city.timezone)).astimezone(UTC)
+    if future and moment <= now:
+        raise BadTime(f"{text} is not in the future")
+    return moment
+
+
+def content(
+    city: City,
+    when: datetime,
+    title: dict[str, str],
+    place: dict[str, str],
+    agenda: dict[str, str],
+    only: str | None = None,
+) -> dict[str, Any]:
+    """The stored content: texts per language and the hearing's local date and time."""
+    local = when.astimezone(ZoneInfo(city.timezone))
+    return {
+        "title": title,
+        "place": place,
+        "agenda": agenda,
+        "date": local.strftime("%d.%m.%Y"),
+        "time": local.strftime("%H:%M"),
+        "only": only,
+    }
+
+
+def preview(texts: Texts, city: str, data: dict[str, Any], kind: str = "announcement") -> dict:
+    """The text each language's residents will see."""
+    fake = Announcement(
+        0, city, kind, None, data, "scheduled", datetime.now(UTC), datetime.now(UTC)
+    )
+    langs = [data["only"]] if data.get("only") else list(LANGS)
+    return {lang: announcement_text(texts, fake, lang) for lang in langs}
+
+
+class Dispatcher:
+    """Every few seconds: send what is due (scheduled announcements and reminders, and any
+    left half-sent by a crash). One broadcast at a time per process; the store's claims keep
+    two processes from sending anyone the same thing twice."""
+
+    def __init__(
+        self,
+        store: Store,
+        engine: BroadcastEngine,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store, self.engine, self.clock = store, engine, clock
+        self.scheduler: AsyncIOScheduler | None = None
+        self._lock = asyncio.Lock()
+
+    def start(self) -> None:
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=CHECK_EVERY.total_seconds(),
+            next_run_time=datetime.now(UTC),  # at start too: resume what a crash left
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def tick(self) -> int:
+        """Send everything due now; returns how many announcements were handled."""
+        if self._lock.locked():
+            return 0
+        async with self._lock:
+            handled = 0
+            for announcement_id in await self.store.due_announcements(self.clock()):
+                try:
+                    counts = await self.engine.run(announcement_id, "scheduler")
+                    log.info(
+                        "announcement %d: sent %d, failed %d, skipped %d",
+                        announcement_id,
+                        counts.sent,
+                        counts.failed,
+                        counts.skipped,
+                    )
+                    handled += 1
+                except Exception:
+                    log.exception("announcement %d could not be sent", announcement_id)
+            return handled

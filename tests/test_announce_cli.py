@@ -1,0 +1,89 @@
+"""`citybot announce` / `citybot broadcasts`, and the dispatcher that sends what is due."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from telegram import Bot
+
+from bot.announcements import Dispatcher
+from bot.broadcast import BroadcastEngine
+from bot.i18n import Texts
+from storage.sqlite import SqliteStore
+from tests.fake_telegram import RateLimitedBotAPI
+from tests.storage_helpers import FakeClock
+from tests.test_broadcast import _residents
+from tests.test_cli_and_config import run
+
+ARGS = [
+    "announce", "--city", "karakol",
+    "--title-ru", "Бюджет 2027", "--title-ky", "2027-жылдын бюджети",
+    "--place-ru", "Мэрия", "--place-ky", "Мэрия",
+    "--agenda-ru", "Проект", "--agenda-ky", "Долбоор",
+]  # fmt: skip
+
+
+async def test_announce_previews_counts_and_schedules(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    async with SqliteStore(db) as store:
+        await _residents(store, range(1, 4))
+    result = run(
+        [*ARGS, "--when", "05.12.2099 15:00", "--reminder", "04.12.2099 10:00", "--yes"],
+        CITYBOT_DATABASE=str(db),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--- ru ---" in result.stdout and "Общественные слушания: Бюджет 2027" in result.stdout
+    assert "Коомдук угуулар: 2027-жылдын бюджети" in result.stdout
+    assert "05.12.2099, 15:00" in result.stdout
+    assert "recipients now: Telegram 3, WhatsApp 0" in result.stdout
+    listing = run(["broadcasts", "--city", "karakol"], CITYBOT_DATABASE=str(db))
+    assert "reminder" in listing.stdout and "announcement" in listing.stdout
+    assert listing.stdout.count("scheduled") == 1 + 1  # the header has no such word
+
+
+def test_announce_refuses_bad_and_past_times_and_missing_texts(tmp_path: Path) -> None:
+    db = str(tmp_path / "db.sqlite3")
+    bad = run([*ARGS, "--when", "31.02.2099 15:00", "--yes"], CITYBOT_DATABASE=db)
+    assert bad.returncode == 2 and "dd.mm.yyyy hh:mm" in bad.stderr
+    past = run([*ARGS, "--when", "01.01.2020 10:00", "--yes"], CITYBOT_DATABASE=db)
+    assert past.returncode == 2 and "not in the future" in past.stderr
+    order = run(
+        [*ARGS, "--when", "05.12.2099 15:00", "--reminder", "06.12.2099 10:00", "--yes"],
+        CITYBOT_DATABASE=db,
+    )
+    assert order.returncode == 2 and "before the hearing" in order.stderr
+    missing = run(
+        ["announce", "--city", "karakol", "--title-ru", "X", "--when", "05.12.2099 15:00", "--yes"],
+        CITYBOT_DATABASE=db,
+    )
+    assert missing.returncode == 2 and "--place-ru" in missing.stderr and "--only" in missing.stderr
+
+
+async def test_the_dispatcher_sends_what_is_due_and_never_a_cancelled_one(tmp_path: Path) -> None:
+    clock = FakeClock()
+    api = RateLimitedBotAPI(limit=1000)
+    async with SqliteStore(tmp_path / "db.sqlite3", clock=clock) as store:
+        await _residents(store, range(1, 6))
+        now = clock.now
+        due = await store.create_announcement("karakol", {"title": {"ru": "A"}}, now, "tg:1")
+        later = await store.create_announcement(
+            "karakol", {"title": {"ru": "B"}}, now + timedelta(hours=2), "tg:1"
+        )
+        cancelled = await store.create_announcement("karakol", {"title": {"ru": "C"}}, now, "tg:1")
+        await store.cancel_announcement(cancelled, "tg:1")
+        async with Bot("1:T", base_url="http://x/bot", request=api) as bot:
+            dispatcher = Dispatcher(
+                store, BroadcastEngine(store, Texts(), bot=bot), clock=lambda: clock.now
+            )
+            assert await dispatcher.tick() == 1
+            assert sum(api.delivered.values()) == 5
+            assert await dispatcher.tick() == 0, "nothing twice"
+            clock.advance(hours=3)
+            assert await dispatcher.tick() == 1
+        assert sum(api.delivered.values()) == 10
+        assert (await store.announcement(due)).state == "done"  # type: ignore[union-attr]
+        assert (await store.announcement(later)).state == "done"  # type: ignore[union-attr]
+        assert (await store.announcement(cancelled)).state == "cancelled"  # type: ignore[union-attr]
+        texts = [p["text"] for p in api.sent()]
+        assert not any("C</b>" in t for t in texts)
