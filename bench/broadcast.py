@@ -60,7 +60,7 @@ async def run(subscribers: int, limit: float, rate: float, latency: float, db: P
     losses = subscribers - len(api.delivered)
     speed = delivered / elapsed
     print(
-        f"limit {limit:>6.0f}/s, engine {rate:>6.0f}/s, latency {latency * 1000:.0f} ms: "
+        f"limit {limit:>6.0f}/s, engine {rate:>6.1f}/s, latency {latency * 1000:.0f} ms: "
         f"{delivered} delivered in {elapsed:6.1f} s = {speed:7.1f}/s ({speed / limit:6.1%} of "
         f"the limit); 429s {api.too_many}; duplicates {duplicates}; losses {losses}; "
         f"store says sent {counts.sent}, failed {counts.failed}"
