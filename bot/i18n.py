@@ -96,6 +96,7 @@ class Texts:
         return self.format(lang, label, escape) if isinstance(label, Msg) else escape(label)
 
     def reply_html(self, lang: Lang, reply: Reply) -> str:
+        lang = reply.lang or lang
         return "\n".join(self.format(lang, part) for part in reply.parts)
 
     def option_label(self, lang: Lang, option: Option) -> str:

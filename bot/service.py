@@ -6,6 +6,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flows import survey
 from flows.session import Inbound, Msg, Reply, Session, Turn
@@ -13,6 +16,8 @@ from flows.world import World
 from storage.base import DuplicateUpdate, ResidentRef, Store
 
 log = logging.getLogger(__name__)
+
+_LATE = frozenset({"announce-recipients", "announcements-list"})
 
 Deliver = Callable[[Turn], Awaitable[None]]
 
@@ -46,10 +51,78 @@ class KeyedLocks:
 class Conversations:
     """The one path every channel's message takes. Channels only translate and render."""
 
-    def __init__(self, store: Store, world: World) -> None:
+    def __init__(
+        self,
+        store: Store,
+        world: World,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.store = store
         self.world = world
+        self.clock = clock
         self.locks = KeyedLocks()
+
+    async def _resolve(self, turn: Turn) -> Turn:
+        """Fill the few message parts that need the database (counts, lists): read after the
+        commit, so a reply never waits for them inside the resident's transaction."""
+        if not any(p.id in _LATE for r in turn.replies for p in r.parts):
+            return turn
+        replies = []
+        for reply in turn.replies:
+            parts: list[Msg] = []
+            for part in reply.parts:
+                if part.id == "announce-recipients":
+                    counts = await self.store.subscriber_counts(str(part.args.get("city", "")))
+                    parts.append(
+                        Msg(part.id, {"tg": counts.get("tg", 0), "wa": counts.get("wa", 0)})
+                    )
+                elif part.id == "announcements-list":
+                    parts.extend(await self._upcoming(str(part.args.get("city", "")), turn))
+                else:
+                    parts.append(part)
+            replies.append(replace(reply, parts=tuple(parts)))
+        return replace(turn, replies=tuple(replies))
+
+    async def _upcoming(self, city: str, turn: Turn) -> list[Msg]:
+        """Hearings of the city that were announced and are still ahead."""
+        found = []
+        place = self.world.cities.get(city)
+        if place is not None:
+            zone = ZoneInfo(place.timezone)
+            now = self.clock()
+            for a in await self.store.announcements(city):
+                if a.kind != "announcement" or a.state not in ("sending", "done"):
+                    continue
+                try:
+                    when = datetime.strptime(
+                        f"{a.content.get('date')} {a.content.get('time')}", "%d.%m.%Y %H:%M"
+                    ).replace(tzinfo=zone)
+                except ValueError:
+                    continue
+                if when < now:
+                    continue
+                lang = a.content.get("only") or turn.lang
+
+                def pick(field: str, c: dict = a.content, lang: str = lang) -> str:
+                    values = c.get(field) or {}
+                    return values.get(lang) or next((v for v in values.values() if v), "")
+
+                found.append(
+                    (
+                        when,
+                        Msg(
+                            "announcements-item",
+                            {
+                                "title": pick("title"),
+                                "date": a.content.get("date", ""),
+                                "time": a.content.get("time", ""),
+                                "place": pick("place"),
+                            },
+                        ),
+                    )
+                )
+        found.sort(key=lambda pair: pair[0])
+        return [m for _, m in found] or [Msg("announcements-none")]
 
     @staticmethod
     def _error(session: Session) -> Turn:
@@ -68,6 +141,9 @@ class Conversations:
         Replies go out only after the new state and answers are committed, and while the
         resident's lock is held, so two quick taps never interleave or reorder replies.
         """
+        # Who sent it and when: the announcement flow checks the admin role and that dates
+        # are in the future (flows stay pure: they are told, they do not look).
+        event = replace(event, sender=f"{who.channel}:{who.external_id}", now=self.clock())
         async with self.locks.hold(who):
             loaded = await self.store.load(who, dedup_key)
             if loaded.duplicate:
@@ -92,5 +168,5 @@ class Conversations:
                 log.exception("commit failed for a %s resident", who.channel)
                 await deliver(self._error(loaded.session))
                 return None
-            await deliver(turn)
+            await deliver(await self._resolve(turn))
             return turn

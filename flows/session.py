@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
@@ -55,6 +56,21 @@ class Profile(BaseModel):
     subscribed: bool | None = None
 
 
+class Draft(BaseModel):
+    """An admin's announcement being composed (flows/announce.py); texts per language."""
+
+    stage: str = "city"
+    city: str | None = None
+    only: Lang | None = None  # one language for everyone; None: both
+    langs_done: list[str] = Field(default_factory=list)  # of the current field
+    title: dict[str, str] = Field(default_factory=dict)
+    place: dict[str, str] = Field(default_factory=dict)
+    agenda: dict[str, str] = Field(default_factory=dict)
+    when: str | None = None  # the hearing, "dd.mm.yyyy hh:mm" in the city's time zone
+    at: str | None = None  # send at (same format); None: now
+    reminder: str | None = None
+
+
 class Conversation(BaseModel):
     """The serialised, versioned part of the session: the step and the unconfirmed draft."""
 
@@ -69,6 +85,7 @@ class Conversation(BaseModel):
     pending: str | None = None  # typed problem awaiting "accept the category or keep my words"
     suggestions: list[str] = Field(default_factory=list)
     resume: Step | None = None  # where to go back after /language or a cancelled /forget
+    draft: Draft | None = None  # an admin composing an announcement (beside the survey)
 
 
 class Session(BaseModel):
@@ -97,6 +114,10 @@ class Inbound:
     media: str = ""
     # The platform's idea of the resident's language (Telegram language_code), used once.
     lang_hint: str | None = None
+    # Filled by the service, not the channel: "tg:<id>" / "wa:<number>" (admin checks) and
+    # the time of the message (announcement dates must be in the future).
+    sender: str = ""
+    now: datetime | None = None
 
 
 # --- outbound --------------------------------------------------------------------------------
@@ -128,6 +149,7 @@ class Reply:
     parts: tuple[Msg, ...]
     options: tuple[Option, ...] = ()
     columns: int = 1
+    lang: Lang | None = None  # render in this language, not the turn's (a preview)
 
 
 # --- effects (storage applies them in the same transaction as the new state) ----------------
@@ -155,7 +177,17 @@ class Forget:
     """Delete everything stored about the resident (answers, history, state, profile)."""
 
 
-Effect = SetLanguage | SetSubscribed | SaveAnswer | Forget
+@dataclass(frozen=True, slots=True)
+class CreateAnnouncement:
+    """An admin confirmed an announcement: stored (and later sent) with its reminder."""
+
+    city: str
+    content: dict[str, object]
+    send_at: datetime
+    reminder_at: datetime | None = None
+
+
+Effect = SetLanguage | SetSubscribed | SaveAnswer | Forget | CreateAnnouncement
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from flows import announce
 from flows.catalogue import LANGS, OTHER, City, Lang
 from flows.choices import Choice, negated, resolve
 from flows.session import (
@@ -44,7 +45,7 @@ LANGUAGE_NAMES = {"ky": "Кыргызча", "ru": "Русский"}  # data: the
 _OPPOSITE = {"f:yes": "f:no", "S:1": "S:0", "r:ok": None, "E": None, "S:0": None}
 _YES_NO_STEPS = (Step.REVIEW, Step.SUBSCRIBE, Step.DONE, Step.FORGET)
 
-COMMANDS = ("start", "my", "edit", "language", "stop", "forget", "help")
+COMMANDS = ("start", "my", "edit", "language", "stop", "forget", "announcements", "help")
 
 
 class _Turn:
@@ -98,6 +99,8 @@ def step(session: Session, event: Inbound, world: World) -> Turn:
             _after_language(t, first=True)
             if event.kind != "command" or event.command == "start":
                 return t.finish()
+    if t.s.profile.lang is not None and _announcing(t, event):
+        return t.finish()
     if event.kind == "media":
         # Before a language is known the bilingual language prompt is the whole answer.
         lead = (
@@ -115,6 +118,24 @@ def step(session: Session, event: Inbound, world: World) -> Turn:
     else:
         _text(t, event.text.strip())
     return t.finish()
+
+
+def _announcing(t: _Turn, event: Inbound) -> bool:
+    """An admin's announcement draft (flows/announce.py) takes the event if it is open."""
+    if event.kind == "command" and event.command == "announce":
+        outcome = announce.start(t.world, event, t.lang)
+    elif t.conv.draft is not None and (
+        event.kind == "choice" or (event.kind == "text" and not event.text.startswith("/"))
+    ):
+        outcome = announce.step(t.world, t.conv.draft.model_copy(deep=True), event, t.lang)
+    else:
+        return False
+    t.replies.extend(outcome.replies)
+    t.effects.extend(outcome.effects)
+    t.conv.draft = None if outcome.finished else outcome.draft
+    if outcome.finished:
+        _show(t)  # back where the survey was
+    return True
 
 
 # --- screens: what each step shows, and the choices it accepts ------------------------------
@@ -440,6 +461,10 @@ def _command(t: _Turn, command: str) -> None:
         _go(t, Step.FORGET)
     elif command == "help":
         t.say(Msg("help"))
+        _show(t)
+    elif command == "announcements":
+        city = t.s.answer.city if t.s.answer else c.city
+        t.say(Msg("announcements-list", {"city": city or ""}))
         _show(t)
     else:
         t.say(Msg("unknown-command", {"command": command[:32]}), Msg("help"))

@@ -21,6 +21,7 @@ from flows.session import (
     MAX_PROBLEMS,
     Answer,
     Conversation,
+    CreateAnnouncement,
     Effect,
     Forget,
     Item,
@@ -244,7 +245,9 @@ def _items(packed: str) -> list[Item]:
 def _validate_effects(effects: Sequence[Effect]) -> tuple[Effect, ...]:
     checked = tuple(effects)
     for index, effect in enumerate(checked):
-        if not isinstance(effect, SetLanguage | SetSubscribed | SaveAnswer | Forget):
+        if not isinstance(
+            effect, SetLanguage | SetSubscribed | SaveAnswer | Forget | CreateAnnouncement
+        ):
             raise TypeError(f"unknown effect {effect!r}")
         if isinstance(effect, SetLanguage) and effect.lang not in LANGS:
             raise ValueError(f"unknown language {effect.lang!r}")
@@ -1110,6 +1113,9 @@ def _apply(db: sqlite3.Connection, turn: _Turn) -> None:
             )
         elif isinstance(effect, SaveAnswer):
             _save_answer(db, resident_id, effect.answer, turn.now)
+        elif isinstance(effect, CreateAnnouncement):
+            actor = f"{turn.channel}:{turn.external_id}"
+            _create_announcement(db, effect, actor, turn.now)
         elif isinstance(effect, Forget):
             # ON DELETE CASCADE takes answers and items; tables added later must cascade
             # too (tests/test_storage_sqlite.py checks every table with a resident_id).
@@ -1135,6 +1141,26 @@ def _log(db: sqlite3.Connection, announcement_id: int, action: str, actor: str, 
         "INSERT INTO announcement_log (announcement_id, action, actor, at) VALUES (?, ?, ?, ?)",
         (announcement_id, action, actor, now),
     )
+
+
+def _create_announcement(
+    db: sqlite3.Connection, effect: CreateAnnouncement, actor: str, now: str
+) -> None:
+    """In the admin's own turn: the announcement exists exactly when the chat confirms it."""
+    packed = json.dumps(effect.content, ensure_ascii=False)
+    ((parent,),) = db.execute(
+        "INSERT INTO announcements (city, kind, content, state, send_at, created_at)"
+        " VALUES (?, 'announcement', ?, 'scheduled', ?, ?) RETURNING id",
+        (effect.city, packed, _iso(effect.send_at), now),
+    ).fetchall()
+    _log(db, parent, "created", actor, now)
+    if effect.reminder_at is not None:
+        ((reminder,),) = db.execute(
+            "INSERT INTO announcements (city, kind, parent_id, content, state, send_at,"
+            " created_at) VALUES (?, 'reminder', ?, ?, 'scheduled', ?, ?) RETURNING id",
+            (effect.city, parent, packed, _iso(effect.reminder_at), now),
+        ).fetchall()
+        _log(db, reminder, "created", actor, now)
 
 
 def _count_current(db: sqlite3.Connection, resident_id: int, sign: int) -> None:

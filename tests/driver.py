@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 from bot.i18n import Texts, html_to_plain
-from flows.session import Effect, Inbound, Option, Session, Turn
+from flows.session import Effect, Inbound, Msg, Option, Reply, Session, Turn
 from flows.survey import step
 from flows.world import World
 
@@ -11,14 +14,22 @@ TEXTS = Texts(strict=True)
 
 
 class FlowResident:
-    def __init__(self, world: World, lang_hint: str | None = None) -> None:
+    def __init__(
+        self,
+        world: World,
+        lang_hint: str | None = None,
+        sender: str = "tg:1",
+        now: datetime | None = None,
+    ) -> None:
         self.world = world
         self.lang_hint = lang_hint
+        self.sender, self.now = sender, now or datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
         self.session = Session()
         self.effects: list[Effect] = []
         self.turn: Turn | None = None
 
     def _do(self, event: Inbound) -> str:
+        event = replace(event, sender=self.sender, now=self.now)  # as the service does
         self.turn = step(self.session, event, self.world)
         self.session = self.turn.session
         self.effects.extend(self.turn.effects)
@@ -51,7 +62,7 @@ class FlowResident:
     def text(self) -> str:
         assert self.turn is not None
         return "\n\n".join(
-            html_to_plain(TEXTS.reply_html(self.turn.lang, r)) for r in self.turn.replies
+            html_to_plain(TEXTS.reply_html(self.turn.lang, _late(r))) for r in self.turn.replies
         )
 
     @property
@@ -67,3 +78,15 @@ class FlowResident:
     @property
     def labels(self) -> list[str]:
         return [self.label(o) for o in self.options]
+
+
+def _late(reply: Reply) -> Reply:
+    """What the service fills from the database (bot/service.py), as an empty database would."""
+    parts = []
+    for part in reply.parts:
+        if part.id == "announce-recipients":
+            part = Msg(part.id, {"tg": 0, "wa": 0})
+        elif part.id == "announcements-list":
+            part = Msg("announcements-none")
+        parts.append(part)
+    return replace(reply, parts=tuple(parts))

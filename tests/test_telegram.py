@@ -111,7 +111,7 @@ async def test_commands_menu_is_set_in_both_languages(bot: Harness) -> None:
     by_lang = {p.get("language_code"): p["commands"] for p in calls}
     assert set(by_lang) == {"ru", "ky", None}
     names = [c["command"] for c in by_lang["ky"]]
-    assert names == ["start", "my", "edit", "language", "stop", "forget", "help"]
+    assert names == ["start", "my", "edit", "language", "stop", "forget", "announcements", "help"]
     assert by_lang["ky"][1]["description"] == "Менин жоопторум"
     assert by_lang["ru"][1]["description"] == "Мои ответы"
 

@@ -304,3 +304,67 @@ announcement-reminder = ⏰ <b>Эскертүү: эртең коомдук уг�
     Качан: { $date }, { $time }
     Кайда: { $place }
     Чакыруулардан баш тартуу: /stop
+
+## Composing an announcement (city admins)
+# review
+cmd-announcements = жакынкы коомдук угуулар
+# review
+announce-not-admin = Кулактандырууларды шаардын администраторлору гана жөнөтө алат.
+# review
+announce-ask-city = Кулактандыруу кайсы шаар үчүн?
+# review
+announce-ask-langs = Кулактандыруу кайсы тилдерде? Тургундар аны өз тилинде алышат.
+# review
+announce-both-langs = Орусча жана кыргызча
+# review
+announce-only = Бир гана: { $lang }
+# review
+announce-ask-title = Угуулардын аталышы ({ $lang }):
+# review
+announce-ask-when = Угуулардын күнү жана убактысы кк.аа.жжжж сс:мм форматында, мисалы 05.12.2026 15:00:
+# review
+announce-ask-place = Орду ({ $lang }):
+# review
+announce-ask-agenda = Күн тартиби ({ $lang }):
+# review
+announce-ask-at = Качан жөнөтөбүз? Күнү жана убактысы кк.аа.жжжж сс:мм форматында:
+# review
+announce-ask-reminder = Качан эскертебиз (адатта бир күн мурун)? кк.аа.жжжж сс:мм форматында:
+# review
+announce-bad-time = Күн түшүнүксүз. Формат: кк.аа.жжжж сс:мм, мисалы 05.12.2026 15:00.
+# review
+announce-past-time = Бул убакыт өтүп кетти. Келечектеги убакытты көрсөтүңүз.
+# review
+announce-after-hearing = Жөнөтүү жана эскертүү угуулардан мурун болушу керек.
+# review
+announce-too-long = Өтө узун: { $limit } белгиден ашпашы керек.
+# review
+announce-preview-head = <b>Тургундар кулактандырууну мындай көрүшөт:</b>
+# review
+announce-recipients = Азыр алуучулар: Telegram — { $tg }, WhatsApp — { $wa }.
+# review
+announce-when-now = Жөнөтүү: ырастагандан кийин дароо.
+# review
+announce-when-at = Жөнөтүү: { $at }.
+# review
+announce-when-reminder = Эскертүү: { $at }.
+# review
+announce-btn-send-now = ✅ Азыр жөнөтүү
+# review
+announce-btn-confirm = ✅ Ырастоо
+# review
+announce-btn-schedule = 🕒 Кийинчерээк жөнөтүү
+# review
+announce-btn-reminder = ⏰ Эскертүү кошуу
+# review
+announce-btn-edit = ✏️ Текстти өзгөртүү
+# review
+announce-sending = Даяр: кулактандыруу жөнөтүлүүдө. Кабарлар — /announcements.
+# review
+announce-scheduled = Даяр: кулактандыруу { $at } жөнөтүлөт.
+# review
+announce-cancelled = Кулактандыруу жокко чыгарылды, эч нерсе жөнөтүлгөн жок.
+announcements-list = { $list }
+# review
+announcements-none = Жакынкы коомдук угуулар азырынча жок.
+announcements-item = • <b>{ $title }</b> — { $date }, { $time }, { $place }

@@ -219,3 +219,37 @@ announcement-reminder = ⏰ <b>Напоминание: завтра общест
     Когда: { $date }, { $time }
     Где: { $place }
     Отписаться от приглашений: /stop
+
+## Composing an announcement (city admins)
+cmd-announcements = ближайшие общественные слушания
+announce-not-admin = Объявления могут отправлять только администраторы города.
+announce-ask-city = Для какого города объявление?
+announce-ask-langs = На каких языках объявление? Жители получат его на своём языке.
+announce-both-langs = На русском и кыргызском
+announce-only = Только: { $lang }
+announce-ask-title = Название слушаний ({ $lang }):
+announce-ask-when = Дата и время слушаний в формате дд.мм.гггг чч:мм, например 05.12.2026 15:00:
+announce-ask-place = Место ({ $lang }):
+announce-ask-agenda = Повестка ({ $lang }):
+announce-ask-at = Когда отправить? Дата и время в формате дд.мм.гггг чч:мм:
+announce-ask-reminder = Когда напомнить (обычно накануне)? Дата и время в формате дд.мм.гггг чч:мм:
+announce-bad-time = Не понял дату. Нужен формат дд.мм.гггг чч:мм, например 05.12.2026 15:00.
+announce-past-time = Это время уже прошло. Укажите время в будущем.
+announce-after-hearing = Отправка и напоминание должны быть раньше самих слушаний.
+announce-too-long = Слишком длинно: не больше { $limit } символов.
+announce-preview-head = <b>Так объявление увидят жители:</b>
+announce-recipients = Получателей сейчас: Telegram — { $tg }, WhatsApp — { $wa }.
+announce-when-now = Отправка: сразу после подтверждения.
+announce-when-at = Отправка: { $at }.
+announce-when-reminder = Напоминание: { $at }.
+announce-btn-send-now = ✅ Отправить сейчас
+announce-btn-confirm = ✅ Подтвердить
+announce-btn-schedule = 🕒 Отправить позже
+announce-btn-reminder = ⏰ Добавить напоминание
+announce-btn-edit = ✏️ Изменить текст
+announce-sending = Готово: объявление отправляется. Ход рассылки — /announcements.
+announce-scheduled = Готово: объявление будет отправлено { $at }.
+announce-cancelled = Объявление отменено, ничего не отправлено.
+announcements-list = { $list }
+announcements-none = Ближайших общественных слушаний пока нет.
+announcements-item = • <b>{ $title }</b> — { $date }, { $time }, { $place }
