@@ -11,11 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram.error import TelegramError
 
-from bot.broadcast import BroadcastEngine, announcement_text
+from bot.broadcast import BroadcastEngine, Progress, ProgressFn, announcement_text
 from bot.i18n import Texts
 from flows.catalogue import LANGS, City
-from storage.base import Announcement, Store
+from flows.session import Msg
+from storage.base import Announcement, ResidentRef, Store
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +80,10 @@ class Dispatcher:
         store: Store,
         engine: BroadcastEngine,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        texts: Texts | None = None,
     ) -> None:
         self.store, self.engine, self.clock = store, engine, clock
+        self.texts = texts or Texts()
         self.scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
 
@@ -108,7 +112,8 @@ class Dispatcher:
             handled = 0
             for announcement_id in await self.store.due_announcements(self.clock()):
                 try:
-                    counts = await self.engine.run(announcement_id, "scheduler")
+                    report = await self._progress_for(announcement_id)
+                    counts = await self.engine.run(announcement_id, "scheduler", report)
                     log.info(
                         "announcement %d: sent %d, failed %d, skipped %d",
                         announcement_id,
@@ -120,3 +125,41 @@ class Dispatcher:
                 except Exception:
                     log.exception("announcement %d could not be sent", announcement_id)
             return handled
+
+    async def _progress_for(self, announcement_id: int) -> ProgressFn | None:
+        """One message in the Telegram chat of the admin who created it, edited as it goes."""
+        bot = self.engine.bot
+        log_rows = await self.store.announcement_log(announcement_id)
+        creator = next((actor for action, actor in log_rows if action == "created"), "")
+        if bot is None or not creator.startswith("tg:") or not creator[3:].isdigit():
+            return None
+        chat_id = int(creator[3:])
+        record = await self.store.resident(ResidentRef("tg", creator[3:]))
+        lang = record.lang if record and record.lang in LANGS else "ru"
+        message_id: int | None = None
+
+        async def progress(p: Progress) -> None:
+            nonlocal message_id
+            final = p.counts.pending == 0
+            args = {
+                "sent": p.counts.sent,
+                "failed": p.counts.failed,
+                "skipped": p.counts.skipped,
+                "left": p.counts.pending,
+                "rate": f"{p.rate:.1f}",
+                "minutes": round((p.seconds_left or 0) / 60),
+            }
+            text = self.texts.format(
+                lang, Msg("broadcast-done" if final else "broadcast-progress", args)
+            )  # type: ignore[arg-type]
+            try:
+                if message_id is None:
+                    message_id = (
+                        await bot.send_message(chat_id, text, parse_mode="HTML")
+                    ).message_id
+                else:
+                    await bot.edit_message_text(text, chat_id, message_id, parse_mode="HTML")
+            except TelegramError as exc:
+                log.info("progress message not updated: %s", exc)
+
+        return progress

@@ -15,7 +15,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
@@ -176,6 +176,15 @@ class TelegramChannel:
         if self.workgroups is not None and await self.workgroups.process(update, bot):
             if update.callback_query is not None:
                 await self._stop_spinner(update)
+            return
+        member = update.my_chat_member
+        if member is not None and member.chat.type == ChatType.PRIVATE:
+            # The resident blocked (or unblocked) the bot: nothing can reach them now, so
+            # announcements stop; unblocking does not subscribe anyone again by itself.
+            if member.new_chat_member.status == ChatMemberStatus.BANNED:
+                who = ResidentRef(CHANNEL, str(member.chat.id))
+                if await self.conversations.store.set_subscribed(who, False):
+                    log.info("a resident blocked the bot: unsubscribed")
             return
         translated = to_inbound(update)
         if translated is None:

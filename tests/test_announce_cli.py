@@ -66,9 +66,9 @@ async def test_the_dispatcher_sends_what_is_due_and_never_a_cancelled_one(tmp_pa
     async with SqliteStore(tmp_path / "db.sqlite3", clock=clock) as store:
         await _residents(store, range(1, 6))
         now = clock.now
-        due = await store.create_announcement("karakol", {"title": {"ru": "A"}}, now, "tg:1")
+        due = await store.create_announcement("karakol", {"title": {"ru": "A"}}, now, "tg:999")
         later = await store.create_announcement(
-            "karakol", {"title": {"ru": "B"}}, now + timedelta(hours=2), "tg:1"
+            "karakol", {"title": {"ru": "B"}}, now + timedelta(hours=2), "cli:test"
         )
         cancelled = await store.create_announcement("karakol", {"title": {"ru": "C"}}, now, "tg:1")
         await store.cancel_announcement(cancelled, "tg:1")
@@ -77,11 +77,13 @@ async def test_the_dispatcher_sends_what_is_due_and_never_a_cancelled_one(tmp_pa
                 store, BroadcastEngine(store, Texts(), bot=bot), clock=lambda: clock.now
             )
             assert await dispatcher.tick() == 1
-            assert sum(api.delivered.values()) == 5
+            assert sum(n for chat, n in api.delivered.items() if chat != 999) == 5
+            (report,) = [p["text"] for p in api.sent(999)]
+            assert "Рассылка завершена: отправлено 5" in report, "the admin who created it"
             assert await dispatcher.tick() == 0, "nothing twice"
             clock.advance(hours=3)
             assert await dispatcher.tick() == 1
-        assert sum(api.delivered.values()) == 10
+        assert sum(n for chat, n in api.delivered.items() if chat != 999) == 10
         assert (await store.announcement(due)).state == "done"  # type: ignore[union-attr]
         assert (await store.announcement(later)).state == "done"  # type: ignore[union-attr]
         assert (await store.announcement(cancelled)).state == "cancelled"  # type: ignore[union-attr]

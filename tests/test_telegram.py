@@ -434,3 +434,29 @@ async def test_the_same_update_delivered_twice_at_once_is_processed_once(bot: Ha
     assert len(sent) == 1 and "Добавлено: <b>Дороги</b>" in sent[0]
     loaded = await bot.store.load(ResidentRef("tg", "140"))
     assert [i.category for i in loaded.session.conv.items] == ["roads"]
+
+
+async def test_a_resident_who_blocks_the_bot_is_unsubscribed(bot: Harness) -> None:
+    r = bot.resident(150, "ru")
+    await r.send("/start")
+    await bot.store.set_subscribed(ResidentRef("tg", "150"), True)
+    update = {
+        "update_id": 424_242,
+        "my_chat_member": {
+            "chat": {"id": 150, "type": "private", "first_name": "R"},
+            "from": r.user,
+            "date": 1,
+            "old_chat_member": {
+                "status": "member",
+                "user": {"id": 1, "is_bot": True, "first_name": "b"},
+            },
+            "new_chat_member": {
+                "status": "kicked",
+                "until_date": 0,
+                "user": {"id": 1, "is_bot": True, "first_name": "b"},
+            },
+        },
+    }
+    assert await r.deliver(update) == []
+    record = await bot.store.resident(ResidentRef("tg", "150"))
+    assert record is not None and record.subscribed is False

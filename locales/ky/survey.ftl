@@ -368,3 +368,7 @@ announcements-list = { $list }
 # review
 announcements-none = Жакынкы коомдук угуулар азырынча жок.
 announcements-item = • <b>{ $title }</b> — { $date }, { $time }, { $place }
+# review
+broadcast-progress = 📤 Жөнөтүү жүрүүдө: жөнөтүлдү { $sent }, жеткирилген жок { $failed }, калды { $left } (секундасына { $rate }, дагы ~{ $minutes } мүн).
+# review
+broadcast-done = ✅ Жөнөтүү бүттү: жөнөтүлдү { $sent }, жеткирилген жок { $failed }, өткөрүлдү { $skipped } (баш тарткандар же WhatsApp шаблону жок).

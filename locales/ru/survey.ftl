@@ -253,3 +253,5 @@ announce-cancelled = Объявление отменено, ничего не о
 announcements-list = { $list }
 announcements-none = Ближайших общественных слушаний пока нет.
 announcements-item = • <b>{ $title }</b> — { $date }, { $time }, { $place }
+broadcast-progress = 📤 Рассылка идёт: отправлено { $sent }, не доставлено { $failed }, осталось { $left } ({ $rate } в секунду, ещё ~{ $minutes } мин).
+broadcast-done = ✅ Рассылка завершена: отправлено { $sent }, не доставлено { $failed }, пропущено { $skipped } (отписались или нет шаблона WhatsApp).
