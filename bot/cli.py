@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     announce.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     broadcasts = sub.add_parser("broadcasts", help="list announcements with delivery counts")
     broadcasts.add_argument("--city")
+    broadcasts.add_argument(
+        "--cancel", type=int, metavar="ID", help="cancel a scheduled announcement (and reminder)"
+    )
     export = sub.add_parser("export", help="export a city's ranking and answers for the council")
     export.add_argument("--city", required=True, help="city id")
     export.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
@@ -103,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "announce":
             return _announce(settings, args)
         if args.command == "broadcasts":
-            return _broadcasts(settings, args.city)
+            return _broadcasts(settings, args.city, args.cancel)
         if args.command == "export":
             return _export(settings, args)
         if args.command == "summary":
@@ -249,7 +252,7 @@ def _announce(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(go())
 
 
-def _broadcasts(settings: Settings, city: str | None) -> int:
+def _broadcasts(settings: Settings, city: str | None, cancel: int | None = None) -> int:
     from storage.sqlite import SqliteStore
 
     if not settings.database.exists():
@@ -258,6 +261,12 @@ def _broadcasts(settings: Settings, city: str | None) -> int:
 
     async def go() -> int:
         async with SqliteStore(settings.database) as store:
+            if cancel is not None:
+                actor = f"cli:{os.environ.get('USER', 'operator')}"
+                if not await store.cancel_announcement(cancel, actor):
+                    print(f"citybot: announcement {cancel} is not scheduled", file=sys.stderr)
+                    return 1
+                print(f"announcement {cancel} cancelled")
             rows = await store.announcements(city)
             print(
                 f"{'id':>4}  {'city':<11}{'kind':<13}{'state':<10}{'send at (UTC)':<18}"

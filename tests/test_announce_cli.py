@@ -40,6 +40,10 @@ async def test_announce_previews_counts_and_schedules(tmp_path: Path) -> None:
     listing = run(["broadcasts", "--city", "karakol"], CITYBOT_DATABASE=str(db))
     assert "reminder" in listing.stdout and "announcement" in listing.stdout
     assert listing.stdout.count("scheduled") == 1 + 1  # the header has no such word
+    cancelled = run(["broadcasts", "--cancel", "1"], CITYBOT_DATABASE=str(db))
+    assert cancelled.returncode == 0 and cancelled.stdout.count("cancelled") == 1 + 2
+    again = run(["broadcasts", "--cancel", "1"], CITYBOT_DATABASE=str(db))
+    assert again.returncode == 1 and "not scheduled" in again.stderr
 
 
 def test_announce_refuses_bad_and_past_times_and_missing_texts(tmp_path: Path) -> None:
