@@ -14,7 +14,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.i18n import Texts
+from bot.i18n import Texts, html_to_plain
 from bot.telegram_retry import retry_seconds
 from bot.whatsapp import WhatsAppChannel
 from flows.catalogue import LANGS, Lang
@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 CLAIM = 50  # recipients claimed at a time: also the bound on repeats after a hard kill
 RETRIES = 3  # other errors: attempts per recipient before it counts as failed
-WINDOW = timedelta(hours=24)  # WhatsApp free-form window after the resident's last message
+WINDOW = timedelta(hours=24)
+STALE_CLAIM = timedelta(minutes=5)  # WhatsApp free-form window after the resident's last message
 
 
 class RateLimiter:
@@ -114,10 +115,13 @@ class BroadcastEngine:
         self.clock = clock
         self.progress_every = progress_every
         self.rate_limited = 0  # 429s seen (for the report and the benchmark)
+        # Claims older than this are taken to be a crashed process's, and sent again; a live
+        # process (another instance) finishes its claims well within it.
+        self.stale_after = STALE_CLAIM
 
     async def run(self, announcement_id: int, actor: str, progress: ProgressFn | None = None):
         """Send (or resume) one announcement; returns the final counts."""
-        if not await self.store.start_broadcast(announcement_id, actor):
+        if not await self.store.start_broadcast(announcement_id, actor, self.stale_after):
             return await self.store.broadcast_counts(announcement_id)
         announcement = await self.store.announcement(announcement_id)
         assert announcement is not None
@@ -133,10 +137,20 @@ class BroadcastEngine:
             nonlocal done_here
             queue = queues[channel]
             while (recipient := await queue.get()) is not None:
-                state, error = await self._deliver(announcement, recipient)
-                await self.store.finish_delivery(
-                    announcement_id, recipient.resident_id, state, error
-                )
+                try:
+                    state, error = await self._deliver(announcement, recipient)
+                except Exception as exc:
+                    # Never let one recipient (or a revoked token) kill a worker: a dead
+                    # worker would leave the claim loop blocked on a full queue forever.
+                    log.exception("sending an announcement failed unexpectedly")
+                    state, error = "failed", f"{type(exc).__name__}"[:200]
+                try:
+                    await self.store.finish_delivery(
+                        announcement_id, recipient.resident_id, state, error
+                    )
+                except Exception:
+                    # Left 'sending': a later run sends it again once the claim is stale.
+                    log.exception("recording a delivery failed")
                 done_here += 1
 
         tasks = [
@@ -168,7 +182,11 @@ class BroadcastEngine:
         await self.store.finish_broadcast(announcement_id, "engine")
         counts = await self.store.broadcast_counts(announcement_id)
         if progress is not None:
-            await progress(Progress(counts, done_here / max(time.monotonic() - started, 1e-9), 0))
+            rate = done_here / max(time.monotonic() - started, 1e-9)
+            try:
+                await progress(Progress(counts, rate, 0))
+            except Exception:
+                log.warning("final progress report failed", exc_info=True)
         return counts
 
     async def _report(
@@ -184,11 +202,11 @@ class BroadcastEngine:
             return
         while True:
             await asyncio.sleep(self.progress_every)
-            counts = await self.store.broadcast_counts(announcement_id)
-            elapsed = time.monotonic() - started
-            rate = done() / elapsed if elapsed else 0.0
-            left = counts.pending / rate if rate else None
             try:
+                counts = await self.store.broadcast_counts(announcement_id)
+                elapsed = time.monotonic() - started
+                rate = done() / elapsed if elapsed else 0.0
+                left = counts.pending / rate if rate else None
                 await progress(Progress(counts, rate, left))
             except Exception:
                 log.warning("progress report failed", exc_info=True)
@@ -226,10 +244,14 @@ class BroadcastEngine:
                 return "failed", "blocked the bot"
             except BadRequest as exc:
                 return "failed", str(exc)[:200]
-            except (TimedOut, NetworkError) as exc:
+            except TimedOut:
+                # It may have been delivered: a duplicate is worse than one missed message.
+                return "failed", "timed out (may have been delivered)"
+            except NetworkError as exc:
                 error = type(exc).__name__
                 attempt += 1
-                await asyncio.sleep(0.5 * 2**attempt * (0.5 + random.random()))
+                if attempt < RETRIES:
+                    await asyncio.sleep(0.5 * 2**attempt * (0.5 + random.random()))
         return "failed", error
 
     async def _whatsapp(self, announcement: Announcement, r: Recipient) -> tuple[str, str | None]:
@@ -254,5 +276,7 @@ class BroadcastEngine:
         else:
             return "skipped", "outside the 24-hour window and no template configured"
         await self.limits["wa"].acquire()
+        if body is not None:
+            body = html_to_plain(body, bold="*")  # WhatsApp shows *bold*, not HTML
         sent = await self.whatsapp.send(r.ref, body, template)
         return ("sent", None) if sent else ("failed", "twilio refused (see deliveries)")

@@ -167,6 +167,10 @@ def _on_text(
     if draft.stage in ("at", "reminder") and hearing is not None and moment >= hearing:
         out.replies.append(Reply((Msg("announce-after-hearing"),)))
         return _ask(world, draft, lang, out, cities)
+    sending = parse_local(draft.at, city) if draft.at else now
+    if draft.stage == "reminder" and sending is not None and moment <= sending:
+        out.replies.append(Reply((Msg("announce-bad-order"),)))
+        return _ask(world, draft, lang, out, cities)
     normalised = moment.astimezone(ZoneInfo(city.timezone)).strftime(TIME_FORMAT)
     if draft.stage == "when":
         draft.when, draft.stage = normalised, "place"
@@ -190,10 +194,19 @@ def _create(
     hearing = parse_local(draft.when or "", city)
     send_at = parse_local(draft.at, city) if draft.at else now
     reminder = parse_local(draft.reminder, city) if draft.reminder else None
-    if hearing is None or hearing <= now or send_at is None or send_at < now - timedelta(minutes=1):
-        # Time passed while the admin was composing: ask again rather than send the past.
+    if hearing is None or hearing <= now:
+        # The hearing's time passed while the admin was composing (or an edit moved it).
         draft.stage = "when"
         out.replies.append(Reply((Msg("announce-past-time"),)))
+        return _ask(world, draft, lang, out, cities)
+    # now <= send < reminder < hearing, whatever order the times were typed or edited in
+    late = send_at is None or send_at < now - timedelta(minutes=1)
+    disordered = send_at is not None and (
+        send_at >= hearing or (reminder is not None and not send_at < reminder < hearing)
+    )
+    if late or disordered:
+        draft.at, draft.reminder = None, None
+        out.replies.append(Reply((Msg("announce-bad-order"),)))
         return _ask(world, draft, lang, out, cities)
     local = hearing.astimezone(ZoneInfo(city.timezone))
     content: dict[str, object] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from flows.ranking import Tally
@@ -302,9 +302,12 @@ class Store(Protocol):
         """Scheduled ones whose time has come, and those left 'sending' (to resume)."""
         ...
 
-    async def start_broadcast(self, announcement_id: int, actor: str) -> bool:
-        """Begin (freeze the recipients: the city's subscribed residents) or resume (what a
-        crash left in flight is pending again). False when cancelled or done."""
+    async def start_broadcast(
+        self, announcement_id: int, actor: str, stale_after: timedelta = timedelta(minutes=5)
+    ) -> bool:
+        """Begin (freeze the recipients: the city's subscribed residents) or resume: claims
+        older than `stale_after` (a crashed process's) are pending again; younger ones belong
+        to a live process and are left alone. False when cancelled or done."""
         ...
 
     async def claim_recipients(self, announcement_id: int, limit: int) -> list[Recipient]:

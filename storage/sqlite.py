@@ -861,14 +861,21 @@ class SqliteStore:
         now = _iso(self._clock())
 
         def run(db: sqlite3.Connection) -> bool:
-            done = db.execute(
+            parent = db.execute(
                 "UPDATE announcements SET state = 'cancelled', finished_at = ?"
-                " WHERE (id = ? OR parent_id = ?) AND state = 'scheduled' RETURNING id",
-                (now, announcement_id, announcement_id),
+                " WHERE id = ? AND state = 'scheduled' RETURNING id",
+                (now, announcement_id),
             ).fetchall()
-            for (cancelled,) in done:
+            if not parent:
+                return False  # already sending, sent or cancelled: its reminder stays
+            children = db.execute(
+                "UPDATE announcements SET state = 'cancelled', finished_at = ?"
+                " WHERE parent_id = ? AND state = 'scheduled' RETURNING id",
+                (now, announcement_id),
+            ).fetchall()
+            for (cancelled,) in (*parent, *children):
                 _log(db, cancelled, "cancelled", actor, now)
-            return any(row[0] == announcement_id for row in done)
+            return True
 
         return await self._write(run)
 
@@ -880,8 +887,11 @@ class SqliteStore:
         )
         return [int(row[0]) for row in rows]
 
-    async def start_broadcast(self, announcement_id: int, actor: str) -> bool:
+    async def start_broadcast(
+        self, announcement_id: int, actor: str, stale_after: timedelta = timedelta(minutes=5)
+    ) -> bool:
         now = _iso(self._clock())
+        stale = _iso(self._clock() - stale_after)
 
         def run(db: sqlite3.Connection) -> bool:
             rows = db.execute(
@@ -894,8 +904,8 @@ class SqliteStore:
                 # Resuming after a crash: what was in flight goes again (the in-flight bound).
                 db.execute(
                     "UPDATE broadcast_deliveries SET state = 'pending', updated_at = ?"
-                    " WHERE announcement_id = ? AND state = 'sending'",
-                    (now, announcement_id),
+                    " WHERE announcement_id = ? AND state = 'sending' AND updated_at <= ?",
+                    (now, announcement_id, stale),
                 )
                 return True
             db.execute(

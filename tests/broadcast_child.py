@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,14 +32,16 @@ class RecordingAPI(RateLimitedBotAPI):
         return result
 
 
-async def main(db: str, log: str, announcement: int, rate: float) -> None:
+async def main(db: str, log: str, announcement: int, rate: float, stale: float) -> None:
     api = RecordingAPI(Path(log), rate)
     async with SqliteStore(db) as store, Bot("1:T", base_url="http://x/bot", request=api) as bot:
         engine = BroadcastEngine(store, Texts(), bot=bot, telegram_rate=rate)
+        engine.stale_after = timedelta(seconds=stale)  # the restart knows the old run is dead
         print("started", flush=True)
         await engine.run(announcement, "child")
     print("finished", flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])))
+    args = sys.argv[1:]
+    asyncio.run(main(args[0], args[1], int(args[2]), float(args[3]), float(args[4])))

@@ -234,3 +234,26 @@ async def test_an_admin_announces_through_telegram_and_residents_receive_it(
         stranger = h.resident(999, "ru")
         await stranger.send("/start")
         assert "только администраторы" in (await stranger.send("/announce"))[0]
+
+
+def test_times_must_run_send_then_reminder_then_hearing(world: World) -> None:
+    r = _admin(world)
+    r.command("announce")
+    r.tap("Только: Русский")
+    for text in ("Бюджет", "05.12.2026 15:00", "Мэрия", "Проект"):
+        r.send(text)
+    r.tap("Отправить позже")
+    r.send("03.12.2026 10:00")
+    r.tap("Добавить напоминание")
+    assert "Время не сходится" in r.send("01.12.2026 10:00"), "a reminder before the sending"
+    r.send("04.12.2026 10:00")
+    # An edit moves the hearing before the sending: refused at confirmation, times reset.
+    r.tap("Изменить текст")
+    for text in ("Бюджет", "02.12.2026 15:00", "Мэрия", "Проект"):
+        r.send(text)
+    text = r.tap("Подтвердить")
+    assert "Время не сходится" in text and created(r) == []
+    assert r.session.conv.draft is not None and r.session.conv.draft.at is None
+    r.tap("Отправить сейчас")
+    (effect,) = created(r)
+    assert effect.reminder_at is None and effect.send_at == r.now

@@ -598,7 +598,9 @@ async def test_broadcast_freezes_recipients_claims_resumes_and_counts(
     # A crash: first[1] stays 'sending'. One more resident unsubscribes meanwhile.
     rest = [who for who in people[:4] if who not in {r.ref for r in first}]
     await store.commit(rest[0], Conversation(), [SetSubscribed(False)])
-    assert await store.start_broadcast(aid, "restart") is True, "resume"
+    assert await store.start_broadcast(aid, "other process") is True
+    assert await store.claim_recipients(aid, 10) != [], "the pending ones, shared"
+    assert await store.start_broadcast(aid, "restart", timedelta(0)) is True, "resume"
     again = await store.claim_recipients(aid, 10)
     assert {r.ref for r in again} == {first[1].ref, rest[1]}, "in flight again; no one skipped"
     for r in again:

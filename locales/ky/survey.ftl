@@ -300,7 +300,7 @@ announcement-text = 📢 <b>Коомдук угуулар: { $title }</b>
     Күн тартиби: { $agenda }
     Келиңиз — пикириңиз эске алынат. Чакыруулардан баш тартуу: /stop
 # review
-announcement-reminder = ⏰ <b>Эскертүү: эртең коомдук угуулар — { $title }</b>
+announcement-reminder = ⏰ <b>Эскертүү: коомдук угуулар — { $title }</b>
     Качан: { $date }, { $time }
     Кайда: { $place }
     Чакыруулардан баш тартуу: /stop
@@ -372,3 +372,5 @@ announcements-item = • <b>{ $title }</b> — { $date }, { $time }, { $place }
 broadcast-progress = 📤 Жөнөтүү жүрүүдө: жөнөтүлдү { $sent }, жеткирилген жок { $failed }, калды { $left } (секундасына { $rate }, дагы ~{ $minutes } мүн).
 # review
 broadcast-done = ✅ Жөнөтүү бүттү: жөнөтүлдү { $sent }, жеткирилген жок { $failed }, өткөрүлдү { $skipped } (баш тарткандар же WhatsApp шаблону жок).
+# review
+announce-bad-order = Убакыттар туура эмес: тартиби: жөнөтүү → эскертүү → угуулар, баары келечекте болушу керек. Жөнөтүү жана эскертүү убактысы өчүрүлдү, кайра коюңуз.
