@@ -54,6 +54,18 @@ async def _residents(
     return people
 
 
+def _whatsapp(store: SqliteStore, world: World, twilio: FakeTwilioAPI) -> WhatsAppChannel:
+    return WhatsAppChannel(
+        Conversations(store, world),
+        Texts(),
+        account_sid=twilio.account_sid,
+        auth_token=twilio.auth_token,
+        sender="whatsapp:+1",
+        api_base_url=twilio.base_url,
+        backoff=0.01,
+    )
+
+
 async def test_everyone_once_at_the_limit_blocked_ones_unsubscribed(tmp_path: Path) -> None:
     blocked = frozenset({1003, 1017, 1042})
     api = RateLimitedBotAPI(limit=20, blocked=blocked)
@@ -127,15 +139,7 @@ async def test_whatsapp_free_form_inside_the_window_template_outside(
             store, range(996700000002, 996700000003), channel="wa", lang="ky"
         )
         clock.advance(hours=1)
-        channel = WhatsAppChannel(
-            Conversations(store, world),
-            Texts(),
-            account_sid=sid,
-            auth_token=token,
-            sender="whatsapp:+1",
-            api_base_url=twilio.base_url,
-            backoff=0.01,
-        )
+        channel = _whatsapp(store, world, twilio)
         await channel.start()
         try:
             aid = await store.create_announcement("karakol", CONTENT, clock.now, "wa:1")
@@ -275,14 +279,7 @@ async def test_whatsapp_gets_plain_text_with_its_own_bold(tmp_path: Path, world:
     sid, token = "AC" + "6" * 32, "token"
     async with FakeTwilioAPI(sid, token) as twilio, SqliteStore(tmp_path / "db.sqlite3") as store:
         await _residents(store, range(996700000009, 996700000010), channel="wa")
-        channel = WhatsAppChannel(
-            Conversations(store, world),
-            Texts(),
-            account_sid=sid,
-            auth_token=token,
-            sender="whatsapp:+1",
-            api_base_url=twilio.base_url,
-        )
+        channel = _whatsapp(store, world, twilio)
         await channel.start()
         try:
             content = {**CONTENT, "title": {"ru": "A & B", "ky": "A & B"}}
