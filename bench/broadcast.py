@@ -23,14 +23,7 @@ from flows.session import Answer, Conversation, Item, SaveAnswer, SetSubscribed
 from storage.base import ResidentRef
 from storage.sqlite import SqliteStore
 from tests.fake_telegram import RateLimitedBotAPI
-
-CONTENT = {
-    "title": {"ru": "Бюджет 2027", "ky": "2027-жылдын бюджети"},
-    "place": {"ru": "Мэрия", "ky": "Мэрия"},
-    "agenda": {"ru": "Проект бюджета", "ky": "Бюджеттин долбоору"},
-    "date": "05.12.2026",
-    "time": "15:00",
-}
+from tests.test_broadcast import CONTENT
 
 
 async def run(subscribers: int, limit: float, rate: float, latency: float, db: Path) -> None:

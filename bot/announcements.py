@@ -5,23 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.error import TelegramError
 
 from bot.broadcast import BroadcastEngine, Progress, ProgressFn, announcement_text
 from bot.i18n import Texts
+from flows.announce import parse_local
 from flows.catalogue import LANGS, City
 from flows.session import Msg
-from storage.base import Announcement, ResidentRef, Store
+from storage.base import ResidentRef, Store
 
 log = logging.getLogger(__name__)
 
-TIME_FORMAT = "%d.%m.%Y %H:%M"
 CHECK_EVERY = timedelta(seconds=20)
 
 
@@ -29,45 +27,21 @@ class BadTime(ValueError):
     """A date/time that is not dd.mm.yyyy hh:mm, or not in the future."""
 
 
-def parse_local(text: str, city: City, now: datetime, future: bool = True) -> datetime:
-    """`dd.mm.yyyy hh:mm` in the city's time zone, as an aware datetime (UTC)."""
-    try:
-        naive = datetime.strptime(text.strip(), TIME_FORMAT)
-    except ValueError:
-        raise BadTime(f"expected dd.mm.yyyy hh:mm, got {text!r}") from None
-    moment = naive.replace(tzinfo=ZoneInfo(city.timezone)).astimezone(UTC)
-    if future and moment <= now:
+def parse_future(text: str, city: City, now: datetime) -> datetime:
+    """`dd.mm.yyyy hh:mm` in the city's time zone (the chat flow's rule), in the future."""
+    moment = parse_local(text, city)
+    if moment is None:
+        raise BadTime(f"expected dd.mm.yyyy hh:mm, got {text!r}")
+    if moment <= now:
         raise BadTime(f"{text} is not in the future")
     return moment
 
 
-def content(
-    city: City,
-    when: datetime,
-    title: dict[str, str],
-    place: dict[str, str],
-    agenda: dict[str, str],
-    only: str | None = None,
-) -> dict[str, Any]:
-    """The stored content: texts per language and the hearing's local date and time."""
-    local = when.astimezone(ZoneInfo(city.timezone))
-    return {
-        "title": title,
-        "place": place,
-        "agenda": agenda,
-        "date": local.strftime("%d.%m.%Y"),
-        "time": local.strftime("%H:%M"),
-        "only": only,
-    }
-
-
-def preview(texts: Texts, city: str, data: dict[str, Any], kind: str = "announcement") -> dict:
+def preview(texts: Texts, data: Mapping[str, object]) -> dict[str, str]:
     """The text each language's residents will see."""
-    fake = Announcement(
-        0, city, kind, None, data, "scheduled", datetime.now(UTC), datetime.now(UTC)
-    )
-    langs = [data["only"]] if data.get("only") else list(LANGS)
-    return {lang: announcement_text(texts, fake, lang) for lang in langs}
+    only = data.get("only")
+    langs = [only] if isinstance(only, str) else list(LANGS)
+    return {lang: announcement_text(texts, data, lang) for lang in langs}
 
 
 class Dispatcher:

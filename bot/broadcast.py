@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,16 +17,17 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.i18n import Texts, html_to_plain
 from bot.telegram_retry import retry_seconds
 from bot.whatsapp import WhatsAppChannel
-from flows.catalogue import LANGS, Lang
-from flows.session import Msg
+from flows.announce import announcement_msg
 from storage.base import Announcement, BroadcastCounts, Recipient, Store
 
 log = logging.getLogger(__name__)
 
 CLAIM = 50  # recipients claimed at a time: also the bound on repeats after a hard kill
 RETRIES = 3  # other errors: attempts per recipient before it counts as failed
-WINDOW = timedelta(hours=24)
-STALE_CLAIM = timedelta(minutes=5)  # WhatsApp free-form window after the resident's last message
+WINDOW = timedelta(hours=24)  # WhatsApp free-form window after the resident's last message
+STALE_CLAIM = timedelta(minutes=5)  # older claims are a crashed process's: sent again
+# The approved WhatsApp template's variables {{1}}..{{4}}, in this order.
+TEMPLATE_FIELDS = ("title", "date", "time", "place")
 
 
 class RateLimiter:
@@ -53,26 +54,12 @@ class RateLimiter:
         self._next = max(self._next, self._paused_until)
 
 
-def announcement_text(texts: Texts, announcement: Announcement, lang: Lang) -> str:
-    """The announcement as a resident sees it, in `lang` (or the one language chosen)."""
-    content = announcement.content
-    lang = content.get("only") or lang
-    if lang not in LANGS:
-        lang = "ru"
-
-    def pick(field: str) -> str:
-        values = content.get(field) or {}
-        return values.get(lang) or next((v for v in values.values() if v), "")
-
-    msg_id = "announcement-reminder" if announcement.kind == "reminder" else "announcement-text"
-    args = {
-        "title": pick("title"),
-        "date": content.get("date", ""),
-        "time": content.get("time", ""),
-        "place": pick("place"),
-        "agenda": pick("agenda"),
-    }
-    return texts.format(lang, Msg(msg_id, args))  # type: ignore[arg-type]
+def announcement_text(
+    texts: Texts, content: Mapping[str, object], lang: str, kind: str = "announcement"
+) -> str:
+    """An announcement as a resident sees it, in their language (or the one chosen)."""
+    shown, msg = announcement_msg(content, lang, kind)
+    return texts.format(shown, msg)
 
 
 @dataclass
@@ -219,7 +206,7 @@ class BroadcastEngine:
     async def _telegram(self, announcement: Announcement, r: Recipient) -> tuple[str, str | None]:
         if self.bot is None:
             return "skipped", "telegram not configured"
-        text = announcement_text(self.texts, announcement, r.lang)  # type: ignore[arg-type]
+        text = announcement_text(self.texts, announcement.content, r.lang, announcement.kind)
         limiter = self.limits["tg"]
         error = "unknown"
         attempt = 0
@@ -261,17 +248,10 @@ class BroadcastEngine:
         template = None
         body: str | None = None
         if inside:
-            body = announcement_text(self.texts, announcement, r.lang)  # type: ignore[arg-type]
+            body = announcement_text(self.texts, announcement.content, r.lang, announcement.kind)
         elif self.template_sid:
-            lang = announcement.content.get("only") or r.lang
-            title = announcement.content.get("title") or {}
-            place = announcement.content.get("place") or {}
-            variables = {
-                "1": title.get(lang) or next(iter(title.values()), ""),
-                "2": announcement.content.get("date", ""),
-                "3": announcement.content.get("time", ""),
-                "4": place.get(lang) or next(iter(place.values()), ""),
-            }
+            args = announcement_msg(announcement.content, r.lang)[1].args
+            variables = {str(n): str(args[k]) for n, k in enumerate(TEMPLATE_FIELDS, 1)}
             template = (self.template_sid, variables)
         else:
             return "skipped", "outside the 24-hour window and no template configured"

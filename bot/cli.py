@@ -190,6 +190,7 @@ def _announce(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot import announcements
     from bot.i18n import Texts, html_to_plain
+    from flows.announce import make_content
     from storage.sqlite import SqliteStore
 
     world = load_world(settings.config)
@@ -209,9 +210,9 @@ def _announce(settings: Settings, args: argparse.Namespace) -> int:
         print(f"citybot: missing {', '.join(missing)} (or use --only ru|ky)", file=sys.stderr)
         return 2
     try:
-        when = announcements.parse_local(args.when, city, now)
-        send_at = announcements.parse_local(args.at, city, now) if args.at else now
-        reminder = announcements.parse_local(args.reminder, city, now) if args.reminder else None
+        when = announcements.parse_future(args.when, city, now)
+        send_at = announcements.parse_future(args.at, city, now) if args.at else now
+        reminder = announcements.parse_future(args.reminder, city, now) if args.reminder else None
     except announcements.BadTime as exc:
         print(f"citybot: {exc}", file=sys.stderr)
         return 2
@@ -222,9 +223,9 @@ def _announce(settings: Settings, args: argparse.Namespace) -> int:
         field: {lang: getattr(args, f"{field}_{lang}").strip() for lang in langs}
         for field in ("title", "place", "agenda")
     }
-    data = announcements.content(city, when, **per_lang, only=args.only)
+    data = make_content(city, when, **per_lang, only=args.only)
     texts = Texts()
-    for lang, text in announcements.preview(texts, city.id, data).items():
+    for lang, text in announcements.preview(texts, data).items():
         print(f"--- {lang} ---\n{html_to_plain(text)}\n")
 
     async def go() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from fluent.runtime import FluentBundle, FluentResource
@@ -102,3 +102,25 @@ class Texts:
     def option_label(self, lang: Lang, option: Option) -> str:
         """Button text is not parsed as HTML: render, then drop the markup."""
         return html_to_plain(self.label(lang, option.label))
+
+
+def pack_lines(lines: Iterable[str], limit: int) -> list[str]:
+    """Join lines into as few messages of at most `limit` characters as possible, breaking
+    only between lines (a line longer than the limit is cut into pieces)."""
+    messages: list[str] = []
+    current = ""
+    for line in lines:
+        while len(line) > limit:
+            if current:
+                messages.append(current)
+                current = ""
+            messages.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            messages.append(current)
+            candidate = line
+        current = candidate
+    if current.strip():
+        messages.append(current)
+    return messages

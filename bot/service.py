@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from flows import survey
+from flows import announce, survey
 from flows.session import Inbound, Msg, Reply, Session, Turn
 from flows.world import World
 from storage.base import DuplicateUpdate, ResidentRef, Store
@@ -84,45 +83,16 @@ class Conversations:
         return replace(turn, replies=tuple(replies))
 
     async def _upcoming(self, city: str, turn: Turn) -> list[Msg]:
-        """Hearings of the city that were announced and are still ahead."""
-        found = []
+        """Hearings of the city that were announced (sent or being sent) and are ahead."""
         place = self.world.cities.get(city)
-        if place is not None:
-            zone = ZoneInfo(place.timezone)
-            now = self.clock()
-            for a in await self.store.announcements(city):
-                if a.kind != "announcement" or a.state not in ("sending", "done"):
-                    continue
-                try:
-                    when = datetime.strptime(
-                        f"{a.content.get('date')} {a.content.get('time')}", "%d.%m.%Y %H:%M"
-                    ).replace(tzinfo=zone)
-                except ValueError:
-                    continue
-                if when < now:
-                    continue
-                lang = a.content.get("only") or turn.lang
-
-                def pick(field: str, c: dict = a.content, lang: str = lang) -> str:
-                    values = c.get(field) or {}
-                    return values.get(lang) or next((v for v in values.values() if v), "")
-
-                found.append(
-                    (
-                        when,
-                        Msg(
-                            "announcements-item",
-                            {
-                                "title": pick("title"),
-                                "date": a.content.get("date", ""),
-                                "time": a.content.get("time", ""),
-                                "place": pick("place"),
-                            },
-                        ),
-                    )
-                )
-        found.sort(key=lambda pair: pair[0])
-        return [m for _, m in found] or [Msg("announcements-none")]
+        if place is None:
+            return [Msg("announcements-none")]
+        announced = [
+            a.content
+            for a in await self.store.announcements(city)
+            if a.kind == "announcement" and a.state in ("sending", "done")
+        ]
+        return announce.upcoming_parts(announced, place, self.clock(), turn.lang)
 
     @staticmethod
     def _error(session: Session) -> Turn:

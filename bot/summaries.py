@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, RetryAfter
 
 from bot import chart
-from bot.i18n import Texts, html_to_plain
+from bot.i18n import Texts, html_to_plain, pack_lines
 from bot.telegram_retry import retry_seconds
 from flows.catalogue import Lang
 from flows.session import Msg
@@ -27,22 +27,9 @@ TELEGRAM_LIMIT = 4096
 
 
 def render(texts: Texts, lang: Lang, parts: list[Msg], limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """HTML messages of at most `limit` characters, split between lines (never inside a tag:
-    every part is a line of balanced HTML)."""
-    messages: list[str] = []
-    current = ""
-    for part in parts:
-        line = texts.format(lang, part).rstrip()
-        if len(line) > limit:
-            line = line[: limit - 1] + "…"  # a single line cannot be this long in practice
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            messages.append(current)
-            candidate = line
-        current = candidate
-    if current:
-        messages.append(current)
-    return messages
+    """HTML messages of at most `limit` characters, split between lines (every part is a
+    line of balanced HTML, so a split never falls inside a tag)."""
+    return pack_lines((texts.format(lang, part).rstrip() for part in parts), limit)
 
 
 async def compute(

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from telegram import (
     Bot,
     BotCommand,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
@@ -21,11 +20,12 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.request import BaseRequest
 
 from bot.i18n import Texts
+from bot.keyboards import keyboard
 from bot.service import Conversations
 from bot.telegram_retry import retry_seconds
 from bot.workgroups import WorkGroups
 from flows.catalogue import LANGS
-from flows.session import Inbound, Msg, Reply, Turn
+from flows.session import Inbound, Msg, Turn
 from flows.survey import COMMANDS
 from storage.base import ResidentRef
 
@@ -81,27 +81,6 @@ def to_inbound(update: Update) -> tuple[ResidentRef, Inbound] | None:
             return who, Inbound("command", command=command, text=rest, lang_hint=hint)
         return who, Inbound("text", text=text, lang_hint=hint)
     return who, Inbound("media", media=media_kind(message), lang_hint=hint)
-
-
-_KEYBOARDS: dict[tuple, InlineKeyboardMarkup] = {}
-_KEYBOARDS_MAX = 4096
-
-
-def keyboard(texts: Texts, lang: str, reply: Reply) -> InlineKeyboardMarkup | None:
-    """Inline buttons, built once per distinct keyboard (PTB objects are immutable)."""
-    if not reply.options:
-        return None
-    labels = tuple((o.code, texts.option_label(lang, o)) for o in reply.options)  # type: ignore[arg-type]
-    key = (labels, reply.columns)
-    markup = _KEYBOARDS.get(key)
-    if markup is None:
-        buttons = [InlineKeyboardButton(label, callback_data=code) for code, label in labels]
-        cols = max(1, reply.columns)
-        markup = InlineKeyboardMarkup([buttons[i : i + cols] for i in range(0, len(buttons), cols)])
-        if len(_KEYBOARDS) >= _KEYBOARDS_MAX:
-            _KEYBOARDS.clear()
-        _KEYBOARDS[key] = markup
-    return markup
 
 
 class TelegramChannel:

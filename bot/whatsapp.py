@@ -14,7 +14,7 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from bot.i18n import Texts
+from bot.i18n import Texts, pack_lines
 from bot.local_chat import parse_line, render_numbered
 from bot.service import Conversations
 from flows.session import Inbound, Turn
@@ -67,22 +67,7 @@ def render(texts: Texts, turn: Turn) -> list[str]:
     """One turn as message bodies: its replies joined, since separate messages sent at once
     may arrive out of order on WhatsApp; split at line ends only past Twilio's limit."""
     text = "\n\n".join(render_numbered(texts, turn, bold="*"))
-    bodies: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= MAX_BODY:
-            current = candidate
-            continue
-        if current:
-            bodies.append(current)
-        while len(line) > MAX_BODY:
-            bodies.append(line[:MAX_BODY])
-            line = line[MAX_BODY:]
-        current = line
-    if current.strip():
-        bodies.append(current)
-    return bodies
+    return pack_lines(text.split("\n"), MAX_BODY)
 
 
 class Outbox:

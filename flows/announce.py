@@ -8,6 +8,7 @@ checked on every step, so a forged button or a role removed meanwhile stops it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -24,22 +25,6 @@ FIELDS = ("title", "place", "agenda")
 LANG_NAMES = {"ru": "Русский", "ky": "Кыргызча"}  # data: the names read the same in both
 
 
-def admin_cities(world: World, sender: str) -> list[str]:
-    """The cities whose configuration names this sender ("tg:<id>" / "wa:<number>") admin."""
-    channel, _, ident = sender.partition(":")
-    cities = []
-    for city in world.cities.values():
-        if (
-            channel == "tg" and ident.isdigit() and int(ident) in city.admins.telegram_user_ids
-        ) or (
-            channel == "wa"
-            and ident
-            and ident in {n.lstrip("+") for n in city.admins.whatsapp_numbers}
-        ):
-            cities.append(city.id)
-    return cities
-
-
 def parse_local(text: str, city: City) -> datetime | None:
     """`dd.mm.yyyy hh:mm` in the city's time zone, as UTC; None when it is not that."""
     try:
@@ -47,6 +32,74 @@ def parse_local(text: str, city: City) -> datetime | None:
     except ValueError:
         return None
     return naive.replace(tzinfo=ZoneInfo(city.timezone)).astimezone(UTC)
+
+
+def make_content(
+    city: City,
+    hearing: datetime,
+    title: dict[str, str],
+    place: dict[str, str],
+    agenda: dict[str, str],
+    only: Lang | None = None,
+) -> dict[str, object]:
+    """What is stored and sent: texts per language, the hearing's local date and time."""
+    local = hearing.astimezone(ZoneInfo(city.timezone))
+    return {
+        "title": dict(title),
+        "place": dict(place),
+        "agenda": dict(agenda),
+        "date": local.strftime("%d.%m.%Y"),
+        "time": local.strftime("%H:%M"),
+        "only": only,
+    }
+
+
+def localized(content: Mapping[str, object], field: str, lang: str) -> str:
+    """A field of stored content in `lang`, else in whichever language it was given."""
+    values = content.get(field) or {}
+    assert isinstance(values, Mapping)
+    return str(values.get(lang) or next((v for v in values.values() if v), ""))
+
+
+def reading_language(content: Mapping[str, object], lang: str) -> Lang:
+    """The resident's language, unless the admin chose one language for everyone."""
+    chosen = content.get("only") or lang
+    return chosen if chosen in LANGS else "ru"  # type: ignore[return-value]
+
+
+def announcement_msg(
+    content: Mapping[str, object], lang: str, kind: str = "announcement"
+) -> tuple[Lang, Msg]:
+    """The message residents receive, and the language it is in (theirs, or the one chosen)."""
+    shown = reading_language(content, lang)
+    args: dict[str, str | int | Msg] = {
+        "title": localized(content, "title", shown),
+        "date": str(content.get("date", "")),
+        "time": str(content.get("time", "")),
+        "place": localized(content, "place", shown),
+        "agenda": localized(content, "agenda", shown),
+    }
+    msg_id = "announcement-reminder" if kind == "reminder" else "announcement-text"
+    return shown, Msg(msg_id, args)
+
+
+def hearing_time(content: Mapping[str, object], city: City) -> datetime | None:
+    return parse_local(f"{content.get('date', '')} {content.get('time', '')}", city)
+
+
+def upcoming_parts(
+    announced: list[Mapping[str, object]], city: City, now: datetime, lang: Lang
+) -> list[Msg]:
+    """/announcements: the hearings still ahead, soonest first."""
+    ahead = []
+    for content in announced:
+        when = hearing_time(content, city)
+        if when is None or when < now:
+            continue
+        _, text = announcement_msg(content, lang)
+        ahead.append((when, Msg("announcements-item", text.args)))
+    ahead.sort(key=lambda pair: pair[0])
+    return [msg for _, msg in ahead] or [Msg("announcements-none")]
 
 
 @dataclass
@@ -60,7 +113,7 @@ class Outcome:
 
 
 def start(world: World, event: Inbound, lang: Lang) -> Outcome:
-    cities = admin_cities(world, event.sender)
+    cities = world.admin_cities(event.sender)
     if not cities:
         return Outcome([Reply((Msg("announce-not-admin"),))], finished=True)
     draft = Draft()
@@ -73,7 +126,10 @@ def start(world: World, event: Inbound, lang: Lang) -> Outcome:
 def step(world: World, draft: Draft, event: Inbound, lang: Lang) -> Outcome:
     """One event while a draft is open."""
     out = Outcome(draft=draft)
-    cities = admin_cities(world, event.sender)
+    if event.now is None:
+        # The service stamps every event; without the time no date can be checked.
+        return Outcome([Reply((Msg("error-internal"),))], draft=draft)
+    cities = world.admin_cities(event.sender)
     if not cities or (draft.city is not None and draft.city not in cities):
         # Checked again on every step: a forged tap, or the role removed meanwhile.
         return Outcome([Reply((Msg("announce-not-admin"),))], finished=True)
@@ -156,7 +212,8 @@ def _on_text(
         return _ask(world, draft, lang, out, cities)
     # a date and time: the hearing, the sending, or the reminder
     moment = parse_local(text, city)
-    now = event.now or datetime.now(UTC)
+    now = event.now
+    assert now is not None  # step() refuses events without it
     if moment is None:
         out.replies.append(Reply((Msg("announce-bad-time"),)))
         return _ask(world, draft, lang, out, cities)
@@ -190,7 +247,8 @@ def _create(
     out: Outcome,
     cities: list[str],
 ) -> Outcome:
-    now = event.now or datetime.now(UTC)
+    now = event.now
+    assert now is not None  # step() refuses events without it
     hearing = parse_local(draft.when or "", city)
     send_at = parse_local(draft.at, city) if draft.at else now
     reminder = parse_local(draft.reminder, city) if draft.reminder else None
@@ -208,15 +266,7 @@ def _create(
         draft.at, draft.reminder = None, None
         out.replies.append(Reply((Msg("announce-bad-order"),)))
         return _ask(world, draft, lang, out, cities)
-    local = hearing.astimezone(ZoneInfo(city.timezone))
-    content: dict[str, object] = {
-        "title": dict(draft.title),
-        "place": dict(draft.place),
-        "agenda": dict(draft.agenda),
-        "date": local.strftime("%d.%m.%Y"),
-        "time": local.strftime("%H:%M"),
-        "only": draft.only,
-    }
+    content = make_content(city, hearing, draft.title, draft.place, draft.agenda, draft.only)
     out.effects.append(CreateAnnouncement(city.id, content, send_at, reminder))
     msg = "announce-scheduled" if draft.at else "announce-sending"
     out.replies.append(Reply((Msg(msg, {"at": draft.at or ""}),)))
@@ -285,17 +335,13 @@ def _preview(
 ) -> Outcome:
     city = world.cities[draft.city or ""]
     hearing = parse_local(draft.when or "", city)
-    local = hearing.astimezone(ZoneInfo(city.timezone)) if hearing else None
+    assert hearing is not None  # the preview comes after a valid date
+    content = make_content(city, hearing, draft.title, draft.place, draft.agenda, draft.only)
     out.replies.append(Reply((Msg("announce-preview-head"),)))
     for shown in _langs(draft, lang):
-        args = {
-            "title": draft.title.get(shown, ""),
-            "date": local.strftime("%d.%m.%Y") if local else "",
-            "time": local.strftime("%H:%M") if local else "",
-            "place": draft.place.get(shown, ""),
-            "agenda": draft.agenda.get(shown, ""),
-        }
-        out.replies.append(Reply((Msg("announcement-text", args),), lang=shown))  # type: ignore[arg-type]
+        # exactly what residents reading `shown` will receive
+        shown_lang, text = announcement_msg(content, shown)
+        out.replies.append(Reply((text,), lang=shown_lang))
     when_sent = Msg("announce-when-at", {"at": draft.at}) if draft.at else Msg("announce-when-now")
     tail = [Msg("announce-recipients", {"city": city.id}), when_sent]
     if draft.reminder:

@@ -743,12 +743,15 @@ def _on_review(t: _Turn, code: str | None, text: str) -> None:
     c = t.conv
     if code is None:
         typed = normalise(text)
-        if len(c.items) < MAX_PROBLEMS and len(typed) >= 3 and not typed.isdigit():
+        if len(typed) < 3 or typed.isdigit():
+            _show(t, Msg("not-understood"))
+        elif len(c.items) >= MAX_PROBLEMS:
+            # A sixth problem: say why it cannot be added, rather than "not understood".
+            _show(t, Msg("problems-full", {"max": MAX_PROBLEMS}))
+        else:
             # Typing a problem at review adds it: that is what the resident means.
             c.step = Step.PROBLEMS
             _typed_problem(t, text)
-        else:
-            _show(t, Msg("not-understood"))
     elif code == "r:ok":
         _confirm(t)
     elif code in ("r:add", "r:problems"):

@@ -65,7 +65,7 @@ class Decision:
 
 
 def is_admin(world: World, city: str, user_id: int) -> bool:
-    return user_id in world.cities[city].admins.telegram_user_ids
+    return city in world.admin_cities(f"tg:{user_id}")
 
 
 def decide(world: World, ctx: GroupContext, command: str, args: str) -> Decision | None:

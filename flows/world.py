@@ -25,12 +25,9 @@ class World:
         cities: Sequence[City],
         fixed_city: str | None = None,
         catalogue: Catalogue | None = None,
-        learned: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     ) -> World:
-        """Validate the combination and build one matcher per city.
-
-        `learned` maps city id -> category id -> wordings taught by human review.
-        """
+        """Validate the combination and build one matcher per city (`teach` adds what
+        working-group review learned)."""
         catalogue = catalogue or bundled.catalogue()
         by_id = {c.id: c for c in cities}
         if len(by_id) != len(cities):
@@ -42,13 +39,7 @@ class World:
         if fixed_city is None and len(by_id) == 1:
             fixed_city = next(iter(by_id))
         shown = {cid: CityCategories(catalogue, city) for cid, city in by_id.items()}
-        matchers = {
-            cid: Matcher.for_categories(
-                [c for c in cats.categories if c.id != "other"],
-                (learned or {}).get(cid),
-            )
-            for cid, cats in shown.items()
-        }
+        matchers = {cid: _matcher(cats) for cid, cats in shown.items()}
         return cls(catalogue, by_id, fixed_city, shown, matchers, bundled.words())
 
     def teach(self, learned: Mapping[str, Mapping[str, str]]) -> None:
@@ -62,5 +53,25 @@ class World:
             for wording, category in wordings.items():
                 if category != "other":
                     by_category.setdefault(category, []).append(wording)
-            categories = [c for c in self.shown[city].categories if c.id != "other"]
-            self.matchers[city] = Matcher.for_categories(categories, by_category)
+            self.matchers[city] = _matcher(self.shown[city], by_category)
+
+    def admin_cities(self, sender: str) -> list[str]:
+        """The cities whose configuration names this sender ("tg:<id>" / "wa:<number>") an
+        admin. Every admin action asks again, so a role removed from the file counts at once."""
+        channel, _, ident = sender.partition(":")
+        found = []
+        for city in self.cities.values():
+            if channel == "tg":
+                ids = {str(i) for i in city.admins.telegram_user_ids}
+            elif channel == "wa":
+                ids = {n.lstrip("+") for n in city.admins.whatsapp_numbers}
+            else:
+                ids = set()
+            if ident and ident in ids:
+                found.append(city.id)
+        return found
+
+
+def _matcher(shown: CityCategories, learned: Mapping[str, Sequence[str]] | None = None) -> Matcher:
+    """A city's matcher over the categories it shows ("other" is never a match target)."""
+    return Matcher.for_categories([c for c in shown.categories if c.id != "other"], learned)

@@ -34,6 +34,7 @@ class FakeBotAPI(BaseRequest):
         self._ids = itertools.count(1)
         # method -> function(params) returning (status, body) to inject failures
         self.faults: dict[str, Callable[[dict[str, Any]], tuple[int, dict] | None]] = {}
+        self.latency = 0.0  # seconds each call takes, as the network would
 
     @property
     def read_timeout(self) -> float | None:
@@ -57,6 +58,8 @@ class FakeBotAPI(BaseRequest):
     ) -> tuple[int, bytes]:
         api = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if self.latency:
+            await asyncio.sleep(self.latency)
         self.calls.append((api, params))
         if request_data is not None and request_data.multipart_data:
             for filename, content, _mime in request_data.multipart_data.values():
@@ -244,44 +247,27 @@ class RateLimitedBotAPI(FakeBotAPI):
         self.delivered: dict[int, int] = {}
         self.too_many = 0
         self._window: collections.deque[float] = collections.deque()
+        self.faults["sendMessage"] = self._gate
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        api = url.rsplit("/", 1)[-1]
-        if api != "sendMessage":
-            return await super().do_request(url, method, request_data)
-        if self.latency:
-            await asyncio.sleep(self.latency)
-        params = dict(request_data.parameters) if request_data else {}
-        chat = int(params["chat_id"])
+    def _gate(self, params: dict[str, Any]) -> tuple[int, dict] | None:
         now = time.monotonic()
         while self._window and now - self._window[0] >= 1.0:
             self._window.popleft()
         if len(self._window) >= self.limit:
             self.too_many += 1
-            body = {
+            return 429, {
                 "ok": False,
                 "error_code": 429,
                 "description": "Too Many Requests: retry after 1",
                 "parameters": {"retry_after": 1},
             }
-            return 429, json.dumps(body).encode()
         self._window.append(now)
+        chat = int(params["chat_id"])
         if chat in self.blocked:
-            body = {
+            return 403, {
                 "ok": False,
                 "error_code": 403,
-                "description": "Forbidden: bot was blocked by the user",
+                "description": "Forbidden: bot was blocked",
             }
-            return 403, json.dumps(body).encode()
         self.delivered[chat] = self.delivered.get(chat, 0) + 1
-        self.calls.append((api, params))
-        return 200, json.dumps({"ok": True, "result": self._result(api, params)}).encode()
+        return None

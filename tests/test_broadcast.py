@@ -116,12 +116,11 @@ async def test_each_resident_reads_it_in_their_language(tmp_path: Path) -> None:
 
 
 def test_one_language_for_everyone_and_escaping() -> None:
-    from storage.base import Announcement
-
     content = {**CONTENT, "only": "ky", "title": {"ky": "<script>x</script>"}}
-    a = Announcement(1, "karakol", "announcement", None, content, "sending", None, None)  # type: ignore[arg-type]
-    text = announcement_text(Texts(strict=True), a, "ru")
+    text = announcement_text(Texts(strict=True), content, "ru")
     assert "Коомдук угуулар" in text and "&lt;script&gt;" in text
+    reminder = announcement_text(Texts(strict=True), CONTENT, "ru", "reminder")
+    assert "Напоминание" in reminder and "Повестка" not in reminder
 
 
 async def test_whatsapp_free_form_inside_the_window_template_outside(
@@ -173,6 +172,12 @@ async def test_whatsapp_free_form_inside_the_window_template_outside(
             await channel.stop()
 
 
+def _child(db: Path, log: Path, aid: int, rate: int, stale: int) -> list[str]:
+    """The command that runs the engine in its own process (tests/broadcast_child.py)."""
+    script = ROOT / "tests" / "broadcast_child.py"
+    return [sys.executable, str(script), str(db), str(log), str(aid), str(rate), str(stale)]
+
+
 def test_a_killed_engine_resumes_without_skipping_anyone(tmp_path: Path) -> None:
     """A real SIGKILL mid-run, then a restart: everyone delivered, repeats only in flight."""
     db, log = tmp_path / "db.sqlite3", tmp_path / "delivered.log"
@@ -185,15 +190,7 @@ def test_a_killed_engine_resumes_without_skipping_anyone(tmp_path: Path) -> None
 
     people, aid = asyncio.run(setup())
     child = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "tests" / "broadcast_child.py"),
-            str(db),
-            str(log),
-            str(aid),
-            "100",
-            "300",
-        ],
+        _child(db, log, aid, rate=100, stale=300),
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -212,15 +209,7 @@ def test_a_killed_engine_resumes_without_skipping_anyone(tmp_path: Path) -> None
     first = len(log.read_text().split())
     assert 0 < first < len(people), "killed mid-run"
     restarted = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "tests" / "broadcast_child.py"),
-            str(db),
-            str(log),
-            str(aid),
-            "1000",
-            "0",
-        ],
+        _child(db, log, aid, rate=1000, stale=0),  # the restart knows the old one is dead
         capture_output=True,
         text=True,
         timeout=120,
