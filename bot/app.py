@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
@@ -12,6 +13,7 @@ from telegram import Bot
 from bot.announcements import Dispatcher
 from bot.broadcast import BroadcastEngine
 from bot.i18n import Texts
+from bot.nudges import DeliverTo, Nudger
 from bot.scheduler import DailySummaries
 from bot.service import Conversations
 from bot.settings import Settings
@@ -20,6 +22,7 @@ from bot.telegram import ALLOWED_UPDATES, TelegramChannel
 from bot.web import STATUS_PATH, TELEGRAM_PATH, TelegramWebhook, build_web
 from bot.whatsapp import WhatsAppChannel
 from bot.workgroups import WorkGroups
+from flows.nudge import parse_quiet_hours
 from flows.world import World
 from storage.sqlite import SqliteStore
 
@@ -51,13 +54,26 @@ def broadcast_engine(
     )
 
 
+def nudger(
+    settings: Settings, conversations: Conversations, deliver: dict[str, DeliverTo]
+) -> Nudger:
+    return Nudger(
+        conversations,
+        deliver,
+        after=timedelta(hours=settings.nudge_after_hours),
+        quiet=parse_quiet_hours(settings.nudge_quiet_hours),
+    )
+
+
 def run_polling(settings: Settings, world: World, token: str) -> None:
     """Long polling until Ctrl+C; the store opens inside PTB's event loop and closes with it."""
     store = SqliteStore(settings.database)
     texts = Texts()
-    channel = TelegramChannel(Conversations(store, world), texts, WorkGroups(store, world, texts))
+    conversations = Conversations(store, world)
+    channel = TelegramChannel(conversations, texts, WorkGroups(store, world, texts))
     daily: DailySummaries | None = None
     dispatcher: Dispatcher | None = None
+    reminders = nudger(settings, conversations, {"tg": channel.deliver_to})
 
     async def start() -> None:
         nonlocal daily, dispatcher
@@ -67,8 +83,10 @@ def run_polling(settings: Settings, world: World, token: str) -> None:
         daily.start()
         dispatcher = Dispatcher(store, broadcast_engine(settings, store, texts, app.bot, None))
         dispatcher.start()
+        reminders.start()
 
     async def stop() -> None:
+        await reminders.stop()
         if dispatcher is not None:
             await dispatcher.stop()
         if daily is not None:
@@ -118,6 +136,8 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
     whatsapp = None
     daily: DailySummaries | None = None
     dispatcher: Dispatcher | None = None
+    deliver: dict[str, DeliverTo] = {}
+    reminders = nudger(settings, conversations, deliver)
     try:
         token = settings.token
         if token is not None:
@@ -134,6 +154,7 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
             )
             await telegram_app.start()
             telegram = TelegramWebhook(channel, telegram_app.bot, secret)
+            deliver["tg"] = channel.deliver_to
             daily = DailySummaries(SummarySender(store, world, texts, telegram_app.bot), world)
             daily.start()
         if settings.whatsapp_enabled:
@@ -144,12 +165,16 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
                 auth_token=settings.twilio_token or "",
                 sender=settings.twilio_whatsapp_from or "",
                 api_base_url=settings.twilio_api_base_url,
+                content_base_url=settings.content_base_url,
+                interactive=settings.whatsapp_interactive,
                 status_callback=f"{public}{STATUS_PATH}",
             )
             await whatsapp.start()
+            deliver["wa"] = whatsapp.deliver_to
         bot = telegram_app.bot if telegram_app is not None else None
         dispatcher = Dispatcher(store, broadcast_engine(settings, store, texts, bot, whatsapp))
         dispatcher.start()
+        reminders.start()
         web = build_web(
             store,
             public,
@@ -175,6 +200,7 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
         )
         await _server_class(uvicorn)(config).serve()
     finally:
+        await reminders.stop()
         if dispatcher is not None:
             await dispatcher.stop()
         if daily is not None:

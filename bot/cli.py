@@ -82,6 +82,30 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="push today's summary to the city's working-group chats now (needs the token)",
     )
+    links = sub.add_parser(
+        "links",
+        help="print each district's Telegram and WhatsApp links (city and district preset); "
+        "needs TELEGRAM_BOT_USERNAME (or TELEGRAM_BOT_TOKEN) and/or TWILIO_WHATSAPP_FROM",
+    )
+    links.add_argument("--city", required=True, help="city id")
+    links.add_argument("--district", help="only this district id (default: every district)")
+    links.add_argument(
+        "--source", metavar="TAG", help="where the link is published, e.g. poster (a-z 0-9 _)"
+    )
+    links.add_argument("--json", action="store_true", help="machine-readable output")
+    poster = sub.add_parser(
+        "poster",
+        help="draw a printable A4 poster (ru + ky) with the district's Telegram and WhatsApp "
+        "QR codes",
+    )
+    poster.add_argument("--city", required=True, help="city id")
+    poster.add_argument("--district", required=True, help="district id")
+    poster.add_argument(
+        "--source", metavar="TAG", help="where the link is published (default: none)"
+    )
+    poster.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="FILE.pdf or FILE.png"
+    )
     return parser
 
 
@@ -111,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(settings, args)
         if args.command == "summary":
             return _summary(settings, args)
+        if args.command == "links":
+            return _links(settings, args)
+        if args.command == "poster":
+            return _poster(settings, args)
         return _check(settings)
     except ConfigError as exc:
         print(f"citybot: configuration error\n{exc}", file=sys.stderr)
@@ -378,6 +406,86 @@ async def _send_summary(settings: Settings, store: Any, world: Any, texts: Any, 
     chats = len(world.cities[city].working_groups)
     print(f"summary of {city} for {day} sent to {sent} of {chats} working-group chat(s)")
     return 0 if sent == chats else 1
+
+
+def _links(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from bot import links
+
+    world = load_world(settings.config, settings.city)
+    try:
+        rows = links.build_rows(world, args.city, args.district, args.source)
+        channels = links.resolve_channels(settings)
+    except links.LinkError as exc:
+        print(f"citybot: {exc}", file=sys.stderr)
+        return 2
+    for note in channels.notes:
+        print(f"citybot: {note}", file=sys.stderr)
+    rows = links.build_rows(
+        world,
+        args.city,
+        args.district,
+        args.source,
+        channels.telegram_username,
+        channels.whatsapp_number,
+    )
+    if args.json:
+        print(json.dumps([row.as_json() for row in rows], ensure_ascii=False, indent=2))
+    else:
+        print(links.render_table(rows))
+    return 0
+
+
+def _poster(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import links, poster
+    from bot.i18n import Texts
+
+    try:
+        fmt = poster.poster_format(args.out)
+        world = load_world(settings.config, settings.city)
+        # Checked before the Bot API is asked: a typo answers at once.
+        links.build_rows(world, args.city, args.district, args.source)
+        channels = links.resolve_channels(settings)
+    except (links.LinkError, ValueError) as exc:
+        print(f"citybot: {exc}", file=sys.stderr)
+        return 2
+    for note in channels.notes:
+        print(f"citybot: {note}", file=sys.stderr)
+    (row,) = links.build_rows(
+        world,
+        args.city,
+        args.district,
+        args.source,
+        channels.telegram_username,
+        channels.whatsapp_number,
+    )
+    codes = []
+    if row.telegram and channels.telegram_username:
+        codes.append(poster.Code("telegram", row.telegram, f"@{channels.telegram_username}"))
+    if row.whatsapp and channels.whatsapp_number:
+        number = links.display_number(channels.whatsapp_number)
+        codes.append(poster.Code("whatsapp", row.whatsapp, number))
+    if not codes:
+        print(
+            "citybot: neither Telegram nor WhatsApp is configured: no QR code to print",
+            file=sys.stderr,
+        )
+        return 2
+    if len(codes) == 1:
+        name = "Telegram" if codes[0].channel == "telegram" else "WhatsApp"
+        print(f"citybot: the poster has only the {name} QR code", file=sys.stderr)
+    spec = poster.PosterSpec(
+        row.city_ru, row.city_ky, row.district_ru, row.district_ky, row.payload, tuple(codes)
+    )
+    data = poster.render(Texts(), spec, fmt)
+    try:
+        args.out.write_bytes(data)
+    except OSError as exc:
+        print(f"citybot: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"poster for {row.payload} ({fmt}, A4) written to {args.out}", file=sys.stderr)
+    return 0
 
 
 def _chat(settings: Settings, city: str | None, lang: str | None, resident: str) -> int:

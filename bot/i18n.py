@@ -56,20 +56,26 @@ class Texts:
     def has(self, lang: Lang, msg_id: str) -> bool:
         return self.bundles[lang].has_message(msg_id)
 
-    def format(self, lang: Lang, msg: Msg, escape: Escape = escape_html) -> str:
-        """One message as HTML: string arguments escaped, nested messages rendered first."""
+    def format(
+        self, lang: Lang, msg: Msg, escape: Escape = escape_html, variant: str | None = None
+    ) -> str:
+        """One message as HTML: string arguments escaped, nested messages rendered first.
+
+        `variant`: a channel's wording ("wa": no buttons there), the message's attribute of
+        that name when it has one.
+        """
         # Fluent formatting costs tens of µs; most (message, arguments) pairs repeat across
         # residents (labels, counts), so rendered texts are cached.
-        key = (lang, escape, _key(msg))
+        key = (lang, escape, variant, _key(msg))
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._format(lang, msg, escape)
+            cached = self._format(lang, msg, escape, variant)
             if len(self._cache) >= _CACHE_MAX:
                 self._cache.clear()
             self._cache[key] = cached
         return cached
 
-    def _format(self, lang: Lang, msg: Msg, escape: Escape) -> str:
+    def _format(self, lang: Lang, msg: Msg, escape: Escape, variant: str | None) -> str:
         bundle = self.bundles[lang]
         if not bundle.has_message(msg.id):
             if self.strict:
@@ -79,12 +85,13 @@ class Texts:
         args: dict[str, str | int] = {}
         for key, value in msg.args.items():
             if isinstance(value, Msg):
-                args[key] = self.format(lang, value, escape)
+                args[key] = self.format(lang, value, escape, variant)
             elif isinstance(value, str):
                 args[key] = escape(value)
             else:
                 args[key] = value
-        pattern = bundle.get_message(msg.id).value
+        message = bundle.get_message(msg.id)
+        pattern = message.attributes.get(variant, message.value) if variant else message.value
         text, errors = bundle.format_pattern(pattern, args)
         if errors and self.strict:
             raise ValueError(f"message {msg.id!r} in {lang}: {errors}")
@@ -92,16 +99,20 @@ class Texts:
             log.error("message %r in %s: %s", msg.id, lang, error)
         return text
 
-    def label(self, lang: Lang, label: Msg | str, escape: Escape = escape_html) -> str:
-        return self.format(lang, label, escape) if isinstance(label, Msg) else escape(label)
+    def label(
+        self, lang: Lang, label: Msg | str, escape: Escape = escape_html, variant: str | None = None
+    ) -> str:
+        if isinstance(label, Msg):
+            return self.format(lang, label, escape, variant)
+        return escape(label)
 
-    def reply_html(self, lang: Lang, reply: Reply) -> str:
+    def reply_html(self, lang: Lang, reply: Reply, variant: str | None = None) -> str:
         lang = reply.lang or lang
-        return "\n".join(self.format(lang, part) for part in reply.parts)
+        return "\n".join(self.format(lang, part, variant=variant) for part in reply.parts)
 
-    def option_label(self, lang: Lang, option: Option) -> str:
+    def option_label(self, lang: Lang, option: Option, variant: str | None = None) -> str:
         """Button text is not parsed as HTML: render, then drop the markup."""
-        return html_to_plain(self.label(lang, option.label))
+        return html_to_plain(self.label(lang, option.label, variant=variant))
 
 
 def pack_lines(lines: Iterable[str], limit: int) -> list[str]:

@@ -1,28 +1,43 @@
-"""Inline keyboards from a reply's options (built once per distinct keyboard)."""
+"""Inline keyboards from a reply's options, laid out in the reply's rows."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Texts
 from flows.session import Reply
 
-_KEYBOARDS: dict[tuple, InlineKeyboardMarkup] = {}
-_KEYBOARDS_MAX = 4096
+
+def layout(count: int, rows: Sequence[int], columns: int) -> list[int]:
+    """Row sizes for `count` buttons: `rows` first, then `columns` to a row."""
+    sizes: list[int] = []
+    left = count
+    for size in rows:
+        if left <= 0:
+            break
+        sizes.append(min(size, left))
+        left -= sizes[-1]
+    step = max(1, columns)
+    while left > 0:
+        sizes.append(min(step, left))
+        left -= sizes[-1]
+    return sizes
 
 
 def keyboard(texts: Texts, lang: str, reply: Reply) -> InlineKeyboardMarkup | None:
-    """Inline buttons, built once per distinct keyboard (PTB objects are immutable)."""
+    """Inline buttons (not cached: survey buttons carry their screen number, so no two
+    keyboards are alike)."""
     if not reply.options:
         return None
-    labels = tuple((o.code, texts.option_label(lang, o)) for o in reply.options)  # type: ignore[arg-type]
-    key = (labels, reply.columns)
-    markup = _KEYBOARDS.get(key)
-    if markup is None:
-        buttons = [InlineKeyboardButton(label, callback_data=code) for code, label in labels]
-        cols = max(1, reply.columns)
-        markup = InlineKeyboardMarkup([buttons[i : i + cols] for i in range(0, len(buttons), cols)])
-        if len(_KEYBOARDS) >= _KEYBOARDS_MAX:
-            _KEYBOARDS.clear()
-        _KEYBOARDS[key] = markup
-    return markup
+    buttons = [
+        InlineKeyboardButton(texts.option_label(lang, o), callback_data=o.code)  # type: ignore[arg-type]
+        for o in reply.options
+    ]
+    grid = []
+    start = 0
+    for size in layout(len(buttons), reply.rows, reply.columns):
+        grid.append(buttons[start : start + size])
+        start += size
+    return InlineKeyboardMarkup(grid)

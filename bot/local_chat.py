@@ -8,22 +8,37 @@ from collections.abc import Callable
 
 from bot.i18n import Texts, html_to_plain
 from bot.service import Conversations
-from flows.session import Inbound, Turn
+from flows.session import Inbound, Reply, Turn
 from storage.base import ResidentRef
 
 CHANNEL = "local"
 
 
+# Messages' wording for channels without buttons (a `.wa` attribute in the locale files).
+NUMBERED = "wa"
+
+
+def numbered_options(texts: Texts, lang: str, reply: Reply) -> list[str]:
+    """The options as "1. label" lines (a label that already starts with its own number,
+    such as a listed problem "2. Дороги", is not numbered twice)."""
+    lines = []
+    for n, option in enumerate(reply.options, 1):
+        label = texts.option_label(lang, option, NUMBERED)  # type: ignore[arg-type]
+        lines.append(label if label.startswith(f"{n}. ") else f"{n}. {label}")
+    return lines
+
+
 def render_numbered(texts: Texts, turn: Turn, bold: str = "") -> list[str]:
     """Text for channels without buttons: the last reply's options are numbered; options of
-    earlier replies (a language switch) are shown by name, which can be typed too."""
+    earlier replies are shown by name, which can be typed too."""
     out = []
     last_with_options = max((i for i, r in enumerate(turn.replies) if r.options), default=-1)
     for i, reply in enumerate(turn.replies):
-        lines = [html_to_plain(texts.reply_html(turn.lang, reply), bold)]
-        for n, option in enumerate(reply.options, 1):
-            label = texts.option_label(turn.lang, option)
-            lines.append(f"{n}. {label}" if i == last_with_options else f"— {label}")
+        lines = [html_to_plain(texts.reply_html(turn.lang, reply, NUMBERED), bold)]
+        if i == last_with_options:
+            lines += numbered_options(texts, turn.lang, reply)
+        else:
+            lines += [f"— {texts.option_label(turn.lang, o, NUMBERED)}" for o in reply.options]
         out.append("\n".join(lines))
     return out
 

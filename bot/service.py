@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from flows import announce, survey
 from flows.session import Inbound, Msg, Reply, Session, Turn
+from flows.turn import Facts
 from flows.world import World
 from storage.base import DuplicateUpdate, ResidentRef, Store
 
@@ -94,6 +95,12 @@ class Conversations:
         ]
         return announce.upcoming_parts(announced, place, self.clock(), turn.lang)
 
+    async def _facts(self, needs: survey.Needs) -> Facts:
+        """What the step said it will read, loaded before it runs (the step stays pure)."""
+        if needs.tallies is None or needs.tallies not in self.world.cities:
+            return Facts()
+        return Facts(tallies=await self.store.tallies(needs.tallies))
+
     @staticmethod
     def _error(session: Session) -> Turn:
         lang = session.profile.lang or "ru"
@@ -120,15 +127,24 @@ class Conversations:
                 log.info("duplicate delivery %s ignored", dedup_key)
                 return None
             try:
-                turn = survey.step(loaded.session, event, self.world)
+                facts = await self._facts(survey.needs(loaded.session, event))
+                turn = survey.step(loaded.session, event, self.world, facts)
             except Exception:
                 # A bug must not lose what is stored: nothing is committed, the resident is
                 # told, and the same message can simply be sent again.
                 log.exception("step failed for a %s resident", who.channel)
                 await deliver(self._error(loaded.session))
                 return None
+            # A turn that changed nothing (a double tap) writes nothing but its dedup key.
+            changed = turn.effects or turn.session.conv != loaded.session.conv
             try:
-                await self.store.commit(who, turn.session.conv, turn.effects, dedup_key)
+                await self.store.commit(
+                    who,
+                    turn.session.conv if changed else None,
+                    turn.effects,
+                    dedup_key,
+                    inbound=event.kind != "system",
+                )
             except DuplicateUpdate:
                 # Another process (a webhook retry) committed the same delivery meanwhile.
                 log.info("duplicate delivery %s committed elsewhere", dedup_key)

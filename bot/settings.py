@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
     )
+    # The bot's @username for deep links and posters (`citybot links`, `citybot poster`);
+    # unset: asked from the Bot API (getMe) with the token. Given with or without the "@".
+    telegram_bot_username: str | None = Field(default=None, alias="TELEGRAM_BOT_USERNAME")
     database: Path = Field(default=Path("citybot.sqlite3"), alias="CITYBOT_DATABASE")
     config: Path | None = Field(default=None, alias="CITYBOT_CONFIG")
     city: str | None = Field(default=None, alias="CITYBOT_CITY")
@@ -31,6 +34,15 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = Field(default=None, alias="TWILIO_AUTH_TOKEN")
     twilio_whatsapp_from: str | None = Field(default=None, alias="TWILIO_WHATSAPP_FROM")
     twilio_api_base_url: str = Field(default="https://api.twilio.com", alias="TWILIO_API_BASE_URL")
+    # Quick replies and list pickers (Twilio Content API) instead of numbered text where a
+    # screen fits them; the Content API lives on its own host (a gateway serves both).
+    whatsapp_interactive: bool = Field(default=True, alias="WHATSAPP_INTERACTIVE")
+    twilio_content_base_url: str | None = Field(default=None, alias="TWILIO_CONTENT_BASE_URL")
+
+    # The one reminder to residents who stopped mid-survey: after this many hours of silence
+    # (0 = never), not during the quiet hours of the city's time zone.
+    nudge_after_hours: float = Field(default=3.0, ge=0, le=23, alias="CITYBOT_NUDGE_AFTER_HOURS")
+    nudge_quiet_hours: str = Field(default="22:00-09:00", alias="CITYBOT_NUDGE_QUIET_HOURS")
 
     # Announcements: bulk pace below the platforms' limits, so replies keep priority.
     telegram_broadcast_rate: float = Field(
@@ -43,6 +55,30 @@ class Settings(BaseSettings):
     twilio_announcement_content_sid: str | None = Field(
         default=None, alias="TWILIO_ANNOUNCEMENT_CONTENT_SID"
     )
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        value = (value or "").strip().removeprefix("@").strip()
+        return value or None
+
+    @field_validator("nudge_quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        from flows.nudge import parse_quiet_hours
+
+        parse_quiet_hours(value)  # "HH:MM-HH:MM", or ValueError naming the problem
+        return value
+
+    @property
+    def content_base_url(self) -> str | None:
+        """Twilio's Content API host: as set, else the REST base when that is not Twilio's
+        own (a gateway or a test server serves both), else Twilio's default."""
+        if self.twilio_content_base_url:
+            return self.twilio_content_base_url
+        if self.twilio_api_base_url.rstrip("/") != "https://api.twilio.com":
+            return self.twilio_api_base_url
+        return None
 
     @property
     def token(self) -> str | None:

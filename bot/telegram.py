@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from telegram import (
-    Bot,
-    BotCommand,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
-    Update,
-)
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram import Bot, BotCommand, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
 from bot.i18n import Texts
-from bot.keyboards import keyboard
 from bot.service import Conversations
-from bot.telegram_retry import retry_seconds
+from bot.telegram_out import TelegramOutbound
 from bot.workgroups import WorkGroups
 from flows.catalogue import LANGS
 from flows.session import Inbound, Msg, Turn
@@ -34,8 +24,6 @@ log = logging.getLogger(__name__)
 # Telegram remembers allowed_updates between calls: always say exactly what we want.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 CHANNEL = "tg"
-SEND_ATTEMPTS = 3
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 # Message attributes checked in order to name what a resident sent instead of text.
 _MEDIA = (
@@ -68,8 +56,11 @@ def to_inbound(update: Update) -> tuple[ResidentRef, Inbound] | None:
         return None  # groups belong to working groups (later), channels to nobody
     who = ResidentRef(CHANNEL, str(user.id))
     hint = (user.language_code or "").split("-")[0].lower() or None
-    if update.callback_query is not None:
-        return who, Inbound("choice", choice=update.callback_query.data or "", lang_hint=hint)
+    query = update.callback_query
+    if query is not None:
+        # A tap on a message we can still reach can replace it (edit) instead of a new one.
+        editable = query.message is not None and query.inline_message_id is None
+        return who, Inbound("choice", choice=query.data or "", lang_hint=hint, editable=editable)
     message = update.message  # edited messages are deliberately ignored
     if message is None:
         return None
@@ -80,7 +71,9 @@ def to_inbound(update: Update) -> tuple[ResidentRef, Inbound] | None:
             command = head.split("@", 1)[0].casefold()
             return who, Inbound("command", command=command, text=rest, lang_hint=hint)
         return who, Inbound("text", text=text, lang_hint=hint)
-    return who, Inbound("media", media=media_kind(message), lang_hint=hint)
+    where = message.location or (message.venue.location if message.venue else None)
+    location = (where.latitude, where.longitude) if where is not None else None
+    return who, Inbound("media", media=media_kind(message), location=location, lang_hint=hint)
 
 
 class TelegramChannel:
@@ -119,6 +112,7 @@ class TelegramChannel:
         app = builder.build()
         app.add_handler(TypeHandler(Update, self.on_update))
         app.add_error_handler(self._on_error)
+        self.out = TelegramOutbound(app.bot, self.texts, COMMANDS)
         return app
 
     async def _post_init(self, app: Application) -> None:
@@ -154,7 +148,7 @@ class TelegramChannel:
         """
         if self.workgroups is not None and await self.workgroups.process(update, bot):
             if update.callback_query is not None:
-                await self._stop_spinner(update)
+                await self.out.answer_callback(update.callback_query)
             return
         member = update.my_chat_member
         if member is not None and member.chat.type == ChatType.PRIVATE:
@@ -166,62 +160,29 @@ class TelegramChannel:
                     log.info("a resident blocked the bot: unsubscribed")
             return
         translated = to_inbound(update)
+        query = update.callback_query
         if translated is None:
-            if update.callback_query is not None:
-                await self._stop_spinner(update)  # a tap in a group: nothing to do but that
+            if query is not None:
+                await self.out.answer_callback(query)  # a tap in a group: nothing else to do
             return
         who, event = translated
-        query = update.callback_query
+        answered = False
+
+        async def deliver(turn: Turn) -> None:
+            nonlocal answered
+            answered = True  # the outbound stops the spinner first, with the turn's notice
+            await self.out.deliver(int(who.external_id), turn, query)
+
         try:
-            await self.conversations.handle(
-                who,
-                event,
-                lambda turn: self.deliver(bot, int(who.external_id), turn),
-                dedup_key=f"tg:{update.update_id}",
-            )
+            await self.conversations.handle(who, event, deliver, dedup_key=f"tg:{update.update_id}")
         finally:
-            if query is not None:
-                # Always stop the button's spinner, also for stale, forged or repeated taps.
-                await self._stop_spinner(update)
+            if query is not None and not answered:
+                # Always stop the button's spinner: duplicates, failures, forged taps too.
+                await self.out.answer_callback(query)
 
-    @staticmethod
-    async def _stop_spinner(update: Update) -> None:
-        try:
-            await update.callback_query.answer()  # type: ignore[union-attr]
-        except TelegramError as exc:
-            log.info("answerCallbackQuery failed: %s", exc)
-
-    async def deliver(self, bot: Bot, chat_id: int, turn: Turn) -> None:
-        for reply in turn.replies:
-            text = self.texts.reply_html(turn.lang, reply)
-            markup = keyboard(self.texts, turn.lang, reply)
-            await self._send(bot, chat_id, text, markup)
-
-    async def _send(
-        self, bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
-    ) -> None:
-        for attempt in range(1, SEND_ATTEMPTS + 1):
-            try:
-                await bot.send_message(
-                    chat_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    link_preview_options=NO_PREVIEW,
-                )
-                return
-            except RetryAfter as exc:
-                # The only correct reaction to 429: wait as long as Telegram says.
-                seconds = retry_seconds(exc)
-                log.warning("Telegram 429, retrying in %.1fs (attempt %d)", seconds, attempt)
-                await asyncio.sleep(float(seconds))
-            except Forbidden:
-                log.info("a resident blocked the bot; reply dropped")
-                return
-            except TelegramError as exc:
-                # The answer is already committed; the next message shows the current step.
-                log.warning("sendMessage failed: %s", exc)
-                return
+    async def deliver_to(self, who: ResidentRef, turn: Turn) -> None:
+        """A turn that is not an answer to an update (a reminder): new messages only."""
+        await self.out.deliver(int(who.external_id), turn)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error while handling an update", exc_info=context.error)

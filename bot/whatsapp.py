@@ -14,10 +14,11 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from bot.i18n import Texts, pack_lines
-from bot.local_chat import parse_line, render_numbered
+from bot.i18n import Texts, html_to_plain, pack_lines
+from bot.local_chat import NUMBERED, parse_line, render_numbered
 from bot.service import Conversations
-from flows.session import Inbound, Turn
+from bot.whatsapp_content import InteractiveMessages, units
+from flows.session import Inbound, Option, Turn
 from storage.base import ResidentRef, Store
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,8 @@ def to_inbound(form: Mapping[str, str]) -> tuple[ResidentRef, Inbound] | None:
         return None
     who = ResidentRef(CHANNEL, wa_id)  # WaId, never ProfileName: that one changes at will
     body = form.get("Body", "")
-    payload = form.get("ButtonPayload", "").strip()
+    # A tapped quick reply or list item: its id (list pickers may report it as ListId).
+    payload = (form.get("ButtonPayload", "") or form.get("ListId", "")).strip()
     if payload:
         return who, Inbound("choice", choice=payload[:64])
     if body.strip():
@@ -58,8 +60,13 @@ def to_inbound(form: Mapping[str, str]) -> tuple[ResidentRef, Inbound] | None:
     media = form.get("NumMedia", "0").strip()
     if media.isdigit() and int(media) > 0:
         return who, Inbound("media", media=media_kind(form.get("MediaContentType0", "")))
-    if form.get("Latitude"):
-        return who, Inbound("media", media="location")
+    latitude, longitude = form.get("Latitude", ""), form.get("Longitude", "")
+    if latitude:
+        try:
+            where: tuple[float, float] | None = (float(latitude), float(longitude))
+        except ValueError:
+            where = None
+        return who, Inbound("media", media="location", location=where)
     return who, Inbound("text", text="")
 
 
@@ -68,6 +75,33 @@ def render(texts: Texts, turn: Turn) -> list[str]:
     may arrive out of order on WhatsApp; split at line ends only past Twilio's limit."""
     text = "\n\n".join(render_numbered(texts, turn, bold="*"))
     return pack_lines(text.split("\n"), MAX_BODY)
+
+
+SHORT = "short"  # a button's short label (locale attribute), for WhatsApp lists and replies
+MAX_LABEL = 24  # characters of a list item
+
+
+def short_label(texts: Texts, lang: str, option: Option) -> str:
+    """A button's label for a WhatsApp list or quick reply: the locale's `.short` form where
+    there is one, else the label, cut to 24 characters."""
+    label = texts.option_label(lang, option, SHORT)  # type: ignore[arg-type]
+    if label == texts.option_label(lang, option):
+        label = texts.option_label(lang, option, NUMBERED)  # type: ignore[arg-type]
+    while units(label) > MAX_LABEL:
+        label = label[: max(1, len(label) - 2)].rstrip() + "…"
+    return label
+
+
+def interactive_parts(texts: Texts, turn: Turn) -> tuple[str, list[tuple[str, str]], str] | None:
+    """(body, options, menu) of a turn whose last reply has options: the text without the
+    numbered list, the options as (payload, short label), the list button's text."""
+    if not turn.replies or not turn.replies[-1].options:
+        return None
+    last = turn.replies[-1]
+    blocks = [html_to_plain(texts.reply_html(turn.lang, r, NUMBERED), "*") for r in turn.replies]
+    options = [(o.code, short_label(texts, turn.lang, o)) for o in last.options]
+    menu = texts.label(turn.lang, last.menu, variant=NUMBERED) if last.menu else ""
+    return "\n\n".join(blocks), options, html_to_plain(menu)
 
 
 class Outbox:
@@ -124,8 +158,10 @@ class WhatsAppChannel:
         auth_token: str,
         sender: str,
         api_base_url: str = "https://api.twilio.com",
+        content_base_url: str | None = None,
         status_callback: str | None = None,
         backoff: float = 1.0,
+        interactive: bool = True,
     ) -> None:
         self.conversations = conversations
         self.store: Store = conversations.store
@@ -133,17 +169,24 @@ class WhatsAppChannel:
         self._sid, self._token = account_sid, auth_token
         self.sender = sender
         self.api_base_url = api_base_url.rstrip("/")
+        self.content_base_url = content_base_url.rstrip("/") if content_base_url else None
         self.status_callback = status_callback
         self.backoff = backoff
         self.outbox = Outbox()
         self._http: AsyncTwilioHttpClient | None = None
         self._client: Client | None = None
+        # Quick replies and list pickers (Content API templates); numbered text otherwise.
+        self.interactive = (
+            InteractiveMessages(lambda: self._client, self.store) if interactive else None
+        )
 
     async def start(self) -> None:
         """Create the client inside the running loop (aiohttp binds its session to it)."""
         self._http = AsyncTwilioHttpClient(timeout=30)
         self._client = Client(self._sid, self._token, http_client=self._http)
         self._client.api.base_url = self.api_base_url
+        if self.content_base_url:
+            self._client.content.base_url = self.content_base_url
 
     async def stop(self) -> None:
         """Send what is queued (bounded), then close the HTTP session."""
@@ -165,13 +208,31 @@ class WhatsAppChannel:
         who, event = translated
         sid = form.get("MessageSid", "").strip()
 
-        async def deliver(turn: Turn) -> None:
-            # Called under the resident's lock after the commit: queue only, so Twilio gets its
-            # answer at once; the outbox keeps this resident's replies in order.
-            bodies = render(self.texts, turn)
-            self.outbox.push(who, lambda: self._send_all(who, bodies))
+        await self.conversations.handle(
+            who, event, lambda turn: self.deliver_to(who, turn), f"wa:{sid}" if sid else None
+        )
 
-        await self.conversations.handle(who, event, deliver, dedup_key=f"wa:{sid}" if sid else None)
+    async def deliver_to(self, who: ResidentRef, turn: Turn) -> None:
+        """Queue a turn's replies: called under the resident's lock after the commit, so only
+        queued here (Twilio gets its answer at once); the outbox keeps their order."""
+        bodies = render(self.texts, turn)
+        parts = interactive_parts(self.texts, turn) if self.interactive else None
+        self.outbox.push(who, lambda: self._send_turn(who, bodies, turn.lang, parts))
+
+    async def _send_turn(
+        self,
+        who: ResidentRef,
+        bodies: list[str],
+        lang: str,
+        parts: tuple[str, list[tuple[str, str]], str] | None,
+    ) -> None:
+        if parts is not None and self.interactive is not None:
+            body, options, menu = parts
+            content = await self.interactive.params(lang, body, options, menu=menu or None)
+            if content is not None:
+                await self.send(who, None, content=content)
+                return
+        await self._send_all(who, bodies)
 
     async def on_status(self, form: Mapping[str, str]) -> None:
         """A status callback: record it; an opt-out or block unsubscribes the resident."""
@@ -196,16 +257,18 @@ class WhatsAppChannel:
         who: ResidentRef,
         body: str | None,
         template: tuple[str, Mapping[str, str]] | None = None,
+        content: Mapping[str, str] | None = None,
     ) -> bool:
         """One message with retries; False when it was not sent (the rest of the turn is
         then dropped too, so a resident never gets the second half of a reply alone).
         `template`: (content SID, variables) of an approved template, for residents outside
-        the 24-hour window (announcements)."""
-        content: dict[str, object] = (
-            {"content_sid": template[0], "content_variables": json.dumps(dict(template[1]))}
-            if template
-            else {"body": body}
-        )
+        the 24-hour window (announcements); `content`: an interactive message's parameters."""
+        if template:
+            content = {
+                "content_sid": template[0],
+                "content_variables": json.dumps(dict(template[1])),
+            }
+        fields: dict[str, object] = dict(content) if content else {"body": body}
         if self._client is None:
             raise RuntimeError("WhatsApp channel is not started")
         code: int | None = None
@@ -219,7 +282,7 @@ class WhatsAppChannel:
                         to=f"whatsapp:+{who.external_id}",
                         from_=self.sender,
                         status_callback=self.status_callback or values.unset,
-                        **content,
+                        **fields,
                     ),
                     SEND_TIMEOUT,  # twilio's AsyncTwilioHttpClient passes no timeout to aiohttp
                 )

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 Lang = Literal["ru", "ky"]
 LANGS: tuple[Lang, ...] = ("ky", "ru")
 OTHER = "other"
 
 _ID = r"^[a-z][a-z0-9_]{0,31}$"
+SHORT = 24  # characters of a short label (WhatsApp list items allow 24)
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -25,9 +34,16 @@ class Named(_Strict):
 
     ru: str = Field(min_length=1, max_length=64)
     ky: str = Field(min_length=1, max_length=64)
+    # Button labels where the full name is too long (two buttons to a row, WhatsApp lists).
+    ru_short: str | None = Field(default=None, min_length=1, max_length=SHORT)
+    ky_short: str | None = Field(default=None, min_length=1, max_length=SHORT)
 
     def name(self, lang: Lang) -> str:
         return self.ky if lang == "ky" else self.ru
+
+    def short(self, lang: Lang) -> str:
+        """The name as a button label: the short form if there is one."""
+        return (self.ky_short if lang == "ky" else self.ru_short) or self.name(lang)
 
 
 class Group(Named):
@@ -42,6 +58,8 @@ class Category(Named):
 class Catalogue(_Strict):
     groups: tuple[Group, ...]
     categories: tuple[Category, ...]
+    # Offered on the first screen, one tap each (the rest are two taps away, by group).
+    featured: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _check(self) -> Catalogue:
@@ -54,16 +72,41 @@ class Catalogue(_Strict):
         for c in self.categories:
             if c.id != OTHER and c.group not in groups:
                 raise ValueError(f"category {c.id!r} is in unknown group {c.group!r}")
+        unknown = set(self.featured) - set(ids)
+        if unknown or OTHER in self.featured:
+            raise ValueError(f"featured: unknown category ids {sorted(unknown)}")
         return self
 
     def category(self, cid: str) -> Category | None:
         return next((c for c in self.categories if c.id == cid), None)
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _has_letter(value: str) -> str:
+    if not _LETTER.search(value):
+        raise ValueError(f"{value!r} has no letters: write the street or place name")
+    return value
+
+
+# A street or landmark: 1-64 characters with at least one letter ("12" names nothing).
+_PlaceName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(_has_letter),
+]
+
+
 class District(Named):
     id: str = Field(pattern=_ID)
     aliases: tuple[str, ...] = ()
     population: int | None = Field(default=None, ge=0)
+    # What residents know instead of an МТУ number (matched by flows/places.py): street names
+    # as people write them ("Ленина", "Токтогул көчөсү") and landmarks ("Центральный рынок").
+    # A long street crossing district borders is listed in each of its districts.
+    streets: tuple[_PlaceName, ...] = ()
+    landmarks: tuple[_PlaceName, ...] = ()
 
 
 class ExtraCategory(Category):
@@ -100,6 +143,8 @@ class City(Named):
     categories: tuple[str, ...] | None = None
     hide_categories: tuple[str, ...] = ()
     extra_categories: tuple[ExtraCategory, ...] = ()
+    # The categories offered first (one tap each); default: the catalogue's `featured`.
+    featured_categories: tuple[str, ...] | None = None
     admins: Admins = Admins()
     working_groups: tuple[WorkingGroupChat, ...] = ()
     summary_time: str = "20:00"
@@ -154,6 +199,17 @@ class CityCategories:
             if c.id in shown or c in city.extra_categories
         )
         self._by_id = {c.id: c for c in (*catalogue.categories, *city.extra_categories)}
+        featured = city.featured_categories
+        if featured is not None:
+            unknown = [cid for cid in featured if cid not in self._by_id or cid == OTHER]
+            if unknown:
+                raise ValueError(f"city {city.id!r}: featured_categories: unknown {unknown}")
+        shown_ids = {c.id for c in self.categories}
+        self.featured: tuple[str, ...] = tuple(
+            cid
+            for cid in (catalogue.featured if featured is None else featured)
+            if cid in shown_ids
+        )
 
     def in_group(self, gid: str) -> list[Category]:
         return [c for c in self.categories if c.group == gid and c.id != OTHER]
@@ -164,6 +220,10 @@ class CityCategories:
     def label(self, cid: str, lang: Lang) -> str:
         cat = self._by_id.get(cid)
         return cat.name(lang) if cat else cid
+
+    def short(self, cid: str, lang: Lang) -> str:
+        cat = self._by_id.get(cid)
+        return cat.short(lang) if cat else cid
 
     @property
     def ids(self) -> list[str]:

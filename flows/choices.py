@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -21,17 +21,22 @@ _NEGATIONS = frozenset({"не", "нет", "ни", "жок", "эмес"})
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """An option on screen plus every word that may select it when typed (both languages)."""
+    """An option on screen plus every word that may select it when typed (both languages).
 
-    code: str
+    `code` is what selecting it means: a typed button (flows/buttons.py) in the survey, a
+    string in the announcement flow.
+    """
+
+    code: Hashable
     label: Msg | str
     words: tuple[str, ...] = ()
 
     def option(self) -> Option:
+        assert isinstance(self.code, str)
         return Option(self.code, self.label)
 
 
-def resolve(text: str, choices: Sequence[Choice]) -> str | None:
+def resolve(text: str, choices: Sequence[Choice]) -> Hashable | None:
     """The code of the choice the text names, or None when it names none (or is ambiguous)."""
     typed = normalise(text)
     if not typed:
@@ -46,7 +51,7 @@ def resolve(text: str, choices: Sequence[Choice]) -> str | None:
     if exact or len(typed) < _FUZZY_MIN_LEN:
         return None
     negated = _NEGATIONS & set(typed.split())
-    best: dict[str, float] = {}
+    best: dict[Hashable, float] = {}
     for c in choices:
         for w in c.words:
             word = normalise(w)
@@ -65,7 +70,7 @@ def resolve(text: str, choices: Sequence[Choice]) -> str | None:
     return ranked[0][0]
 
 
-def negated(text: str, choices: Sequence[Choice]) -> str | None:
+def negated(text: str, choices: Sequence[Choice]) -> Hashable | None:
     """The code a negated answer names once its negation is dropped ("не подтверждаю" -> ok).
 
     Only for yes/no style screens: the caller must treat the result as "not this", never as

@@ -446,10 +446,22 @@ class Matcher:
         factor = _FUZZY_WEIGHT - 0.1 * (distance - 1)
         return {cat: w * factor for cat, w in self._single_hits((tid,)).items()}
 
-    def _evidence(self, text: str) -> dict[str, float]:
-        """Category id -> evidence found in the text."""
+    def in_text_order(self, text: str, categories: Iterable[str]) -> list[str]:
+        """The categories in the order the text names them (a resident lists their most
+        important problem first); those it does not name go last, in the given order."""
+        first: dict[str, int] = {}
+        self._evidence(text, first)
+        given = list(categories)
+        return sorted(given, key=lambda cid: (first.get(cid, 1 << 30), given.index(cid)))
+
+    def _evidence(self, text: str, first: dict[str, int] | None = None) -> dict[str, float]:
+        """Category id -> evidence found in the text; `first` gets the word position where
+        each category's evidence starts."""
         evidence: dict[str, float] = {}
+        position = 0
         for clause in _clauses(text):
+            start = position
+            position += len(clause)
             infos = [self._terms(tok) for tok in clause]
             consumed: set[int] = set()
             # Phrases, most specific first; each word serves at most one phrase.
@@ -467,6 +479,9 @@ class Matcher:
                 else:
                     consumed.update(used)
                     evidence[phrase.category] = evidence.get(phrase.category, 0.0) + phrase.weight
+                    if first is not None:
+                        at = start + min(used)
+                        first[phrase.category] = min(first.get(phrase.category, at), at)
             for i, token in enumerate(clause):
                 if i in consumed:
                     continue
@@ -478,6 +493,8 @@ class Matcher:
                     continue
                 for category, weight in hits.items():
                     evidence[category] = evidence.get(category, 0.0) + weight
+                    if first is not None:
+                        first[category] = min(first.get(category, 1 << 30), start + i)
         return evidence
 
 

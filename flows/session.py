@@ -13,7 +13,7 @@ from flows.catalogue import Lang
 
 MAX_PROBLEMS = 5
 MAX_TEXT = 300  # longer messages are refused, nothing stored
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 class Step(StrEnum):
@@ -22,10 +22,12 @@ class Step(StrEnum):
     LANGUAGE = "language"
     CITY = "city"
     DISTRICT = "district"
-    PROBLEMS = "problems"  # the group menu with the list so far
+    PROBLEMS = "problems"  # the list so far, featured categories, "other topics"
+    GROUPS = "groups"  # the catalogue's groups ("other topics")
     GROUP = "group"  # the categories of one group
     SUGGEST = "suggest"  # typed text placed into a category: accept or keep own words
-    REVIEW = "review"
+    REVIEW = "review"  # the saved list: confirm, or pick a problem to move/replace/remove
+    ITEM = "item"  # one problem picked on the review screen
     SUBSCRIBE = "subscribe"
     DONE = "done"  # answered; commands and "change" lead on from here
     FORGET = "forget"  # asked to confirm deletion
@@ -42,7 +44,8 @@ class Item(BaseModel):
 
 
 class Answer(BaseModel):
-    """The resident's current confirmed answer (storage keeps older versions for audit)."""
+    """The resident's list as it stands, saved with every change (storage keeps the older
+    versions for audit). An empty list is stored too: it counts for nothing."""
 
     version: int
     city: str
@@ -72,20 +75,37 @@ class Draft(BaseModel):
 
 
 class Conversation(BaseModel):
-    """The serialised, versioned part of the session: the step and the unconfirmed draft."""
+    """The serialised, versioned part of the session: where the resident is in the flow.
+
+    The list itself is the Answer (saved with every change); this holds only the way there.
+    """
 
     v: int = STATE_VERSION
     step: Step = Step.LANGUAGE
+    # Every screen shown gets the next number; its buttons carry it, so a button acts only on
+    # the screen it was shown on (double taps, stale and forged buttons do nothing).
+    screen: int = 0
+    # The first screen number of the message that shows `screen` now: a screen that replaces
+    # the tapped one is an edit of the same message, so a second tap on that message is a
+    # double tap, while a tap on an older message is a stale button.
+    message_from: int = 0
     city: str | None = None
     district: str | None = None
     district_chosen: bool = False  # "don't know" is a choice too (district None)
-    items: list[Item] = Field(default_factory=list)
     group: str | None = None
     page: int = 0
     pending: str | None = None  # typed problem awaiting "accept the category or keep my words"
     suggestions: list[str] = Field(default_factory=list)
+    sure: str | None = None  # the confident category of the pending words, if any
+    slot: int | None = None  # the problem being moved/replaced (index into the list)
+    places: list[str] = Field(default_factory=list)  # districts a typed street may mean
     resume: Step | None = None  # where to go back after /language or a cancelled /forget
+    offer: Lang | None = None  # the other language, offered on the first screen
     draft: Draft | None = None  # an admin composing an announcement (beside the survey)
+    # Version 1 kept the unconfirmed list here; it is adopted as the answer on first load.
+    legacy_items: list[Item] = Field(default_factory=list, alias="items")
+
+    model_config = {"populate_by_name": True}
 
 
 class Session(BaseModel):
@@ -103,17 +123,22 @@ class Session(BaseModel):
 class Inbound:
     """One thing the resident did, with every channel type stripped away.
 
-    kind: "text" (typed), "choice" (a tapped button's code), "command" ("/start" -> "start"),
-    "media" (sticker, photo, voice... `media` says which).
+    kind: "text" (typed), "choice" (a tapped button's data), "command" ("/start" -> "start",
+    its argument in `text`), "media" (sticker, photo, voice... `media` says which; a shared
+    location also carries `location`), "system" (not the resident: `command` says what, e.g.
+    "nudge", the one reminder to finish the survey).
     """
 
-    kind: Literal["text", "choice", "command", "media"]
+    kind: Literal["text", "choice", "command", "media", "system"]
     text: str = ""
     choice: str = ""
     command: str = ""
     media: str = ""
+    location: tuple[float, float] | None = None  # (latitude, longitude)
     # The platform's idea of the resident's language (Telegram language_code), used once.
     lang_hint: str | None = None
+    # The channel can replace the message a tapped button was on (Telegram edits it).
+    editable: bool = False
     # Filled by the service, not the channel: "tg:<id>" / "wa:<number>" (admin checks) and
     # the time of the message (announcement dates must be in the future).
     sender: str = ""
@@ -144,12 +169,18 @@ class Option(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One outgoing message: paragraphs (joined by newlines) and options."""
+    """One outgoing message: paragraphs (joined by newlines) and options.
+
+    `rows`: how many buttons each row holds, in order (a list read top to bottom, then short
+    buttons side by side); options past them are laid out `columns` to a row.
+    """
 
     parts: tuple[Msg, ...]
     options: tuple[Option, ...] = ()
     columns: int = 1
+    rows: tuple[int, ...] = ()
     lang: Lang | None = None  # render in this language, not the turn's (a preview)
+    menu: Msg | None = None  # the button that opens a list picker, where a channel has one
 
 
 # --- effects (storage applies them in the same transaction as the new state) ----------------
@@ -173,6 +204,18 @@ class SaveAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class SetSource:
+    """Where the resident came from (a poster's link tag); the first one is kept."""
+
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Nudged:
+    """The one reminder to finish the survey went out (not again until they write again)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Forget:
     """Delete everything stored about the resident (answers, history, state, profile)."""
 
@@ -187,14 +230,21 @@ class CreateAnnouncement:
     reminder_at: datetime | None = None
 
 
-Effect = SetLanguage | SetSubscribed | SaveAnswer | Forget | CreateAnnouncement
+Effect = SetLanguage | SetSubscribed | SetSource | SaveAnswer | Nudged | Forget | CreateAnnouncement
 
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """The result of one step."""
+    """The result of one step.
+
+    `edit`: the first reply replaces the message the tapped button was on (channels that can
+    edit do; the others send it). `notice`: a short note on the tap itself (Telegram shows it
+    as a toast), e.g. for a double tap that does nothing.
+    """
 
     session: Session
     replies: tuple[Reply, ...]
     effects: tuple[Effect, ...] = ()
     lang: Lang = "ru"  # the language to render the replies in
+    edit: bool = False
+    notice: Msg | None = None

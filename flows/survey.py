@@ -3,124 +3,128 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from flows import announce
-from flows.catalogue import LANGS, OTHER, City, Lang
+from flows import announce, links, places, problems
+from flows.buttons import Action, Button, Do, PickCity, PickDistrict, PickLanguage, Subscribe, parse
+from flows.catalogue import LANGS, Lang
 from flows.choices import Choice, negated, resolve
+from flows.results import results_parts
+from flows.screens import answer_lines, build, go, show, suggest_text
 from flows.session import (
     MAX_PROBLEMS,
     MAX_TEXT,
-    Answer,
-    Conversation,
-    Effect,
     Forget,
     Inbound,
-    Item,
     Msg,
-    Reply,
-    SaveAnswer,
+    Nudged,
     Session,
-    SetLanguage,
-    SetSubscribed,
+    SetSource,
     Step,
     Turn,
 )
 from flows.text import normalise
+from flows.turn import Facts, Scratch
+from flows.world import World
 
-if TYPE_CHECKING:
-    from flows.world import World
-
-# A typed problem is proposed as one category at this score, as a short list above the lower.
-CONFIDENT = 0.75
-PLAUSIBLE = 0.45
-# Beside a confident first category, a second this strong is shown too: residents often name
-# two problems in one line ("ямы на дорогах и нет освещения"), and "add both" is one tap.
-SECOND = 0.6
-GROUP_PAGE = 10  # categories per screen; with "more" and "back" a screen has at most 12 buttons
-LANGUAGE_NAMES = {"ky": "Кыргызча", "ru": "Русский"}  # data: the buttons read the same in both
-
-# On confirmation screens a negated option ("не удалять") selects its safe opposite when
-# there is one on screen, and otherwise nothing at all.
-_OPPOSITE = {"f:yes": "f:no", "S:1": "S:0", "r:ok": None, "E": None, "S:0": None}
+# On confirmation screens a negated answer ("не удалять") selects its safe opposite when there
+# is one on screen, and otherwise nothing at all.
+_OPPOSITE: dict[Button, Button | None] = {
+    Do(Action.FORGET): Do(Action.KEEP),
+    Subscribe(True): Subscribe(False),
+    Do(Action.CONFIRM): None,
+    Do(Action.EDIT): None,
+    Subscribe(False): None,
+}
 _YES_NO_STEPS = (Step.REVIEW, Step.SUBSCRIBE, Step.DONE, Step.FORGET)
+# Steps of a survey not yet finished: the one reminder is for residents who stopped here.
+SURVEY_STEPS = (
+    Step.CITY,
+    Step.DISTRICT,
+    Step.PROBLEMS,
+    Step.GROUPS,
+    Step.GROUP,
+    Step.SUGGEST,
+    Step.REVIEW,
+    Step.ITEM,
+)
 
-COMMANDS = ("start", "my", "edit", "language", "stop", "forget", "announcements", "help")
-
-
-class _Turn:
-    """Mutable scratchpad for one step: the session copy, replies and effects so far."""
-
-    def __init__(self, session: Session, world: World) -> None:
-        # A copy, so the caller's session is never mutated (dump/validate beats deepcopy 2x).
-        self.s = Session.model_validate(session.model_dump())
-        self.world = world
-        self.replies: list[Reply] = []
-        self.effects: list[Effect] = []
-        self.render_lang: Lang | None = None
-
-    @property
-    def conv(self) -> Conversation:
-        return self.s.conv
-
-    @property
-    def lang(self) -> Lang:
-        return self.s.profile.lang or "ru"
-
-    @property
-    def city(self) -> City | None:
-        return self.world.cities.get(self.conv.city or "")
-
-    def say(self, *parts: Msg) -> None:
-        self.replies.append(Reply(parts))
-
-    def set_lang(self, lang: Lang) -> None:
-        if self.s.profile.lang != lang:
-            self.s.profile.lang = lang
-            self.effects.append(SetLanguage(lang))
-
-    def set_subscribed(self, value: bool) -> None:
-        if self.s.profile.subscribed is not value:
-            self.s.profile.subscribed = value
-            self.effects.append(SetSubscribed(value))
-
-    def finish(self) -> Turn:
-        return Turn(self.s, tuple(self.replies), tuple(self.effects), self.render_lang or self.lang)
+COMMANDS = (
+    "start",
+    "my",
+    "edit",
+    "results",
+    "language",
+    "stop",
+    "forget",
+    "announcements",
+    "help",
+)
 
 
-def step(session: Session, event: Inbound, world: World) -> Turn:
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """What a step will read from the database; the service loads it before the step."""
+
+    tallies: str | None = None  # a city id: its counters, for /results
+
+
+def needs(session: Session, event: Inbound) -> Needs:
+    """Decided from the event alone, so the data is loaded before the (pure) step."""
+    wants_results = event.kind == "command" and event.command == "results"
+    if event.kind == "text":
+        wants_results = event.text.strip().casefold().startswith("/results")
+    if event.kind == "choice":
+        parsed = parse(event.choice)
+        wants_results = parsed is not None and parsed[1] == Do(Action.RESULTS)
+    if not wants_results:
+        return Needs()
+    answer = session.answer
+    return Needs(tallies=answer.city if answer and answer.items else session.conv.city)
+
+
+def step(session: Session, event: Inbound, world: World, facts: Facts | None = None) -> Turn:
     """Advance the conversation by one inbound event."""
-    t = _Turn(session, world)
+    t = Scratch.start(session, event, world, facts or Facts())
+    if event.kind == "choice" and session == Session():
+        # A tap from nobody we know: someone who deleted their data tapping an old button
+        # (or a double tap on "delete everything"). Nothing is stored for them.
+        if event.editable:
+            t.notice = Msg("forgotten-tap")
+        else:
+            t.say(Msg("forgotten"))
+        return t.finish()
     _repair(t)
+    if event.kind == "system":
+        _system(t, event.command)
+        return t.finish()
     if t.s.profile.lang is None and event.lang_hint in LANGS:
         # Telegram told us the resident's language: use it, offer the other one in one tap.
         t.set_lang(event.lang_hint)  # type: ignore[arg-type]
         if t.conv.step == Step.LANGUAGE:
-            _after_language(t, first=True)
+            if event.kind == "command" and event.command == "start":
+                _preset(t, event.text)
+            elif event.kind == "text":
+                _preset(t, links.find_tagged(event.text) or "")
+            _after_language(t, guessed=True)
             if event.kind != "command" or event.command == "start":
                 return t.finish()
     if t.s.profile.lang is not None and _announcing(t, event):
         return t.finish()
     if event.kind == "media":
-        # Before a language is known the bilingual language prompt is the whole answer.
-        lead = (
-            ()
-            if t.s.profile.lang is None
-            else (Msg("media-unsupported", {"kind": event.media or "other"}),)
-        )
-        _show(t, *lead)
+        _media(t, event)
     elif event.kind == "command":
-        _command(t, event.command)
+        _command(t, event.command, event.text)
     elif event.kind == "text" and len(event.text) > MAX_TEXT:
-        t.say(Msg("too-long", {"limit": MAX_TEXT, "length": len(event.text)}))
+        show(t, Msg("too-long", {"limit": MAX_TEXT, "length": len(event.text)}))
     elif event.kind == "choice":
-        _choice(t, event.choice)
+        _choice(t, event)
     else:
         _text(t, event.text.strip())
     return t.finish()
 
 
-def _announcing(t: _Turn, event: Inbound) -> bool:
+def _announcing(t: Scratch, event: Inbound) -> bool:
     """An admin's announcement draft (flows/announce.py) takes the event if it is open."""
     if event.kind == "command" and event.command == "announce":
         outcome = announce.start(t.world, event, t.lang)
@@ -134,413 +138,279 @@ def _announcing(t: _Turn, event: Inbound) -> bool:
     t.effects.extend(outcome.effects)
     t.conv.draft = None if outcome.finished else outcome.draft
     if outcome.finished:
-        _show(t)  # back where the survey was
+        show(t)  # back where the survey was
     return True
 
 
-# --- screens: what each step shows, and the choices it accepts ------------------------------
+# --- keeping a stored state valid -------------------------------------------------------------
 
 
-def _screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
-    """The prompt, choices and button columns of the current step."""
-    builder = _SCREENS[t.conv.step]
-    return builder(t)
-
-
-def _show(t: _Turn, *lead: Msg) -> None:
-    parts, choices, columns = _screen(t)
-    t.replies.append(Reply((*lead, *parts), tuple(c.option() for c in choices), columns))
-
-
-def _language_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
-    w = t.world.words
-    choices = [
-        Choice("L:ky", LANGUAGE_NAMES["ky"], w["lang_ky"]),
-        Choice("L:ru", LANGUAGE_NAMES["ru"], w["lang_ru"]),
-    ]
-    return [Msg("language-prompt")], choices, 2
-
-
-def _city_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
-    choices = [
-        Choice(f"c:{c.id}", c.name(t.lang), (c.ru, c.ky, *c.aliases))
-        for c in t.world.cities.values()
-    ]
-    return [Msg("city-prompt")], choices, 1
-
-
-def _district_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
-    city = t.city
-    assert city is not None
-    choices = [
-        Choice(f"d:{d.id}", d.name(t.lang), (d.ru, d.ky, *d.aliases)) for d in city.districts
-    ]
-    if city.allow_unknown_district:
-        choices.append(Choice("d:-", Msg("btn-district-unknown"), t.world.words["unknown"]))
-    if t.world.fixed_city is None:
-        choices.append(Choice("r:city", Msg("btn-change-city"), t.world.words["change_city"]))
-    columns = 2 if len(city.districts) > 4 else 1
-    return [Msg("district-prompt", {"city": city.name(t.lang)})], choices, columns
-
-
-def _problem_lines(t: _Turn, items: list[Item], city: str | None = None) -> list[Msg]:
-    shown = t.world.shown[city or t.conv.city or ""]
-    lines = []
-    for n, item in enumerate(items, 1):
-        if item.category == OTHER:
-            lines.append(Msg("problem-line-own", {"n": n, "text": item.text or ""}))
-        elif item.text:
-            label = shown.label(item.category, t.lang)
-            lines.append(Msg("problem-line-typed", {"n": n, "label": label, "text": item.text}))
-        else:
-            lines.append(Msg("problem-line", {"n": n, "label": shown.label(item.category, t.lang)}))
-    return lines
-
-
-def _problems_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
-    w = t.world.words
-    shown = t.world.shown[t.conv.city or ""]
-    count = len(t.conv.items)
-    parts = [Msg("problems-prompt", {"count": count, "next": count + 1, "max": MAX_PROBLEMS})]
-    parts += _problem_lines(t, t.conv.items)
-    parts.append(
-        Msg("problems-hint") if count == 0 else Msg("problems-hint-more", {"next": count + 1})
-    )
-    choices = [
-        Choice(f"g:{g.id}", g.name(t.lang), (g.ru, g.ky))
-        for g in shown.groups
-        if _free_in_group(t, g.id)
-    ]
-    if count:
-        choices.append(Choice("x:undo", Msg("btn-remove-last"), w["remove_last"]))
-    if count > 1:
-        choices.append(Choice("x:reset", Msg("btn-restart"), w["restart"]))
-    if count:
-        choices.append(Choice("x:done", Msg("btn-done"), w["done"]))
-    return parts, choices, 1
-
-
-def _free_in_group(t: _Turn, gid: str) -> list:
-    taken = {i.category for i in t.conv.items}
-    return [c for c in t.world.shown[t.conv.city or ""].in_group(gid) if c.id not in taken]
-
-
-def _group_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
-    w = t.world.words
-    gid = t.conv.group or ""
-    group = next((g for g in t.world.catalogue.groups if g.id == gid), None)
-    free = _free_in_group(t, gid)
-    pages = max(1, -(-len(free) // GROUP_PAGE))
-    page = min(t.conv.page, pages - 1)
-    chunk = free[page * GROUP_PAGE : (page + 1) * GROUP_PAGE]
-    choices = [Choice(f"p:{c.id}", c.name(t.lang), (c.ru, c.ky)) for c in chunk]
-    if pages > 1:
-        choices.append(Choice("x:more", Msg("btn-more"), w["more"]))
-    choices.append(Choice("x:back", Msg("btn-back"), w["back"]))
-    name = group.name(t.lang) if group else ""
-    parts = [Msg("group-prompt", {"group": name, "next": len(t.conv.items) + 1})]
-    return parts, choices, 1
-
-
-def _suggest_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
-    w = t.world.words
-    shown = t.world.shown[t.conv.city or ""]
-    text = t.conv.pending or ""
-    choices = [
-        Choice(
-            f"p:{cid}", shown.label(cid, t.lang), (shown.label(cid, "ru"), shown.label(cid, "ky"))
-        )
-        for cid in t.conv.suggestions
-    ]
-    if not t.conv.suggestions:
-        parts = [Msg("suggest-none", {"text": text})]
-    elif len(t.conv.suggestions) == 1:
-        label = shown.label(t.conv.suggestions[0], t.lang)
-        parts = [Msg("suggest-one", {"text": text, "label": label})]
-        # "yes" accepts the single proposal
-        accept = (*choices[0].words, *w["yes"], *w["confirm"])
-        choices[0] = Choice(choices[0].code, Msg("btn-accept", {"label": label}), accept)
-    else:
-        room = MAX_PROBLEMS - len(t.conv.items)
-        if len(t.conv.suggestions) == 2 and room >= 2:
-            parts = [Msg("suggest-two", {"text": text})]
-            choices.append(Choice("x:all", Msg("btn-add-all"), w["add_all"]))
-        else:
-            parts = [Msg("suggest-many", {"text": text})]
-    if t.conv.suggestions:
-        # "no" to a proposed category means "keep my own words".
-        choices.append(Choice("x:own", Msg("btn-keep-own"), (*w["keep_own"], *w["no"])))
-        choices.append(Choice("x:back", Msg("btn-cancel"), (*w["cancel"], *w["back"])))
-    else:
-        # "Keep it as you wrote it?": yes keeps the words, no cancels.
-        own_words = (*w["keep_own"], *w["yes"], *w["confirm"])
-        choices.append(Choice("x:own", Msg("btn-keep-own"), own_words))
-        choices.append(Choice("x:back", Msg("btn-cancel"), (*w["cancel"], *w["back"], *w["no"])))
-    return parts, choices, 1
-
-
-def _review_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
-    w = t.world.words
-    city = t.city
-    assert city is not None
-    parts = [Msg("review-title")]
-    parts += _place_lines(t, city, t.conv.district)
-    parts += _problem_lines(t, t.conv.items)
-    count = len(t.conv.items)
-    if count < MAX_PROBLEMS:
-        parts.append(Msg("review-can-add", {"count": count, "max": MAX_PROBLEMS}))
-    choices = [Choice("r:ok", Msg("btn-confirm"), (*w["confirm"], *w["yes"]))]
-    if count < MAX_PROBLEMS:
-        choices.append(Choice("r:add", Msg("btn-add-more"), w["add_more"]))
-    choices.append(Choice("r:problems", Msg("btn-change-problems"), w["change_problems"]))
-    choices.append(Choice("r:district", Msg("btn-change-district"), w["change_district"]))
-    if t.world.fixed_city is None:
-        choices.append(Choice("r:city", Msg("btn-change-city"), w["change_city"]))
-    return parts, choices, 1
-
-
-def _place_lines(t: _Turn, city: City, district: str | None) -> list[Msg]:
-    lines = []
-    if t.world.fixed_city is None:
-        lines.append(Msg("answer-city", {"city": city.name(t.lang)}))
-    d = city.district(district)
-    lines.append(
-        Msg("answer-district", {"district": d.name(t.lang)})
-        if d
-        else Msg("answer-district-unknown")
-    )
-    return lines
-
-
-def _subscribe_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
-    w = t.world.words
-    choices = [
-        Choice("S:1", Msg("btn-subscribe-yes"), w["yes"]),
-        Choice("S:0", Msg("btn-subscribe-no"), w["no"]),
-    ]
-    return [Msg("subscribe-prompt")], choices, 1
-
-
-def _done_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
-    """After answering, the resident's screen is their answer and what they can do with it."""
-    w = t.world.words
-    subscribed = bool(t.s.profile.subscribed)
-    choices = [
-        Choice("E", Msg("btn-edit"), w["edit"]),
-        Choice("S:0", Msg("btn-unsubscribe"), w["unsubscribe"])
-        if subscribed
-        else Choice("S:1", Msg("btn-subscribe"), w["subscribe"]),
-    ]
-    return _answer_lines(t), choices, 1
-
-
-def _answer_lines(t: _Turn) -> list[Msg]:
-    answer = t.s.answer
-    if answer is None or answer.city not in t.world.cities:
-        return [Msg("my-none")]
-    parts = [Msg("my-title")]
-    parts += _place_lines(t, t.world.cities[answer.city], answer.district)
-    parts += _problem_lines(t, answer.items, answer.city)
-    parts.append(Msg("my-subscribed" if t.s.profile.subscribed else "my-not-subscribed"))
-    return parts
-
-
-def _forget_screen(t: _Turn) -> tuple[list[Msg], list[Choice], int]:
-    w = t.world.words
-    choices = [
-        Choice("f:yes", Msg("btn-forget-yes"), (*w["yes"], *w["forget"])),
-        Choice("f:no", Msg("btn-forget-no"), (*w["no"], *w["cancel"])),
-    ]
-    return [Msg("forget-prompt")], choices, 1
-
-
-_SCREENS: dict[Step, Callable[[_Turn], tuple[list[Msg], list[Choice], int]]] = {
-    Step.LANGUAGE: _language_screen,
-    Step.CITY: _city_screen,
-    Step.DISTRICT: _district_screen,
-    Step.PROBLEMS: _problems_screen,
-    Step.GROUP: _group_screen,
-    Step.SUGGEST: _suggest_screen,
-    Step.REVIEW: _review_screen,
-    Step.SUBSCRIBE: _subscribe_screen,
-    Step.DONE: _done_screen,
-    Step.FORGET: _forget_screen,
-}
-
-
-# --- transitions -----------------------------------------------------------------------------
-
-
-def _repair(t: _Turn) -> None:
+def _repair(t: Scratch) -> None:
     """Bring a stored state back in line with today's configuration (cities may change)."""
     c = t.conv
+    if c.legacy_items:
+        # A list kept in the conversation by the previous version: it becomes the answer.
+        if not t.answered and c.city in t.world.cities:
+            t.set_items(c.legacy_items[:MAX_PROBLEMS])
+        c.legacy_items = []
     if t.world.fixed_city and c.city != t.world.fixed_city and c.step != Step.DONE:
-        c.city = t.world.fixed_city
+        c.city, c.district, c.district_chosen = t.world.fixed_city, None, False
     if c.city is not None and c.city not in t.world.cities:
         c.city, c.district, c.district_chosen = None, None, False
     city = t.city
     if city and c.district and not city.district(c.district):
         c.district, c.district_chosen = None, False
-    if city:
-        shown = set(t.world.shown[city.id].ids) | {OTHER}
-        c.items = [i for i in c.items if i.category in shown]
-    needs_city = c.step in (Step.DISTRICT, Step.PROBLEMS, Step.GROUP, Step.SUGGEST, Step.REVIEW)
-    if needs_city and city is None:
+    if city is None or any(d not in {x.id for x in city.districts} for d in c.places):
+        c.places = []
+    items = t.items
+    if c.slot is not None and (c.slot >= len(items) or c.step in (Step.DONE, Step.REVIEW)):
+        c.slot = None
+    if c.step in SURVEY_STEPS[1:] and city is None:
         c.step = Step.CITY
-    elif c.step in (Step.PROBLEMS, Step.GROUP, Step.SUGGEST, Step.REVIEW) and not c.district_chosen:
+    elif c.step in SURVEY_STEPS[2:] and not c.district_chosen:
         c.step = Step.DISTRICT
-    if c.step == Step.REVIEW and not c.items:
+    if c.step == Step.ITEM and c.slot is None:
+        c.step = Step.REVIEW
+    if c.step == Step.REVIEW and not items:
         c.step = Step.PROBLEMS
-    if c.step == Step.SUGGEST and not c.pending:
+    if c.step == Step.SUGGEST and not suggest_text(t):
         c.step = Step.PROBLEMS
-    if c.step == Step.DONE and t.s.answer is None:
+    if c.step == Step.GROUP and c.group not in {g.id for g in t.world.catalogue.groups}:
+        c.step = Step.GROUPS
+    if c.step == Step.DONE and not t.answered:
         c.step = Step.LANGUAGE if t.s.profile.lang is None else _first_survey_step(t)
     if c.step != Step.LANGUAGE and t.s.profile.lang is None:
         c.resume = c.step if c.step != Step.DONE else None
         c.step = Step.LANGUAGE
 
 
-def _first_survey_step(t: _Turn) -> Step:
+def _first_survey_step(t: Scratch) -> Step:
+    """Where the survey begins: what a link or the configuration already answered is skipped."""
+    c = t.conv
     if t.world.fixed_city:
-        t.conv.city = t.world.fixed_city
+        c.city = t.world.fixed_city
+    if c.city is None:
+        return Step.CITY
+    if not c.district_chosen:
         return Step.DISTRICT
-    return Step.CITY
+    return Step.REVIEW if t.answered else Step.PROBLEMS
 
 
-def _go(t: _Turn, step: Step, *lead: Msg) -> None:
-    t.conv.step = step
-    _show(t, *lead)
+def _preset(t: Scratch, payload: str) -> bool:
+    """A deep link's city, district and source tag; a bad payload is ignored politely."""
+    preset = links.decode(payload, t.world) if payload else None
+    if preset is None:
+        return False
+    if preset.source:
+        t.effects.append(SetSource(preset.source))
+    c = t.conv
+    if t.answered:
+        return True  # a resident who answered keeps their place; the link only says where from
+    c.city, c.district, c.district_chosen = (
+        preset.city,
+        preset.district,
+        preset.district is not None,
+    )
+    c.places = []
+    return True
 
 
-def _after_language(t: _Turn, first: bool) -> None:
+def _preset_lines(t: Scratch) -> list[Msg]:
+    """Where a link placed the resident, said once (they can change it on the review)."""
+    city = t.city
+    if city is None or not t.conv.district_chosen or t.world.fixed_city:
+        return []
+    district = city.district(t.conv.district)
+    name = district.name(t.lang) if district else ""
+    return [Msg("preset-place", {"city": city.name(t.lang), "district": name})]
+
+
+def _after_language(t: Scratch, guessed: bool = False) -> None:
     """Language chosen: go back where the resident was, or begin the survey."""
     resume = t.conv.resume
     t.conv.resume = None
-    other = "ru" if t.lang == "ky" else "ky"
-    if first and resume is None:
-        t.replies.append(
-            Reply(
-                (Msg("intro"),),
-                (Choice(f"L:{other}", LANGUAGE_NAMES[other]).option(),),
-            )
-        )
-        _go(t, _first_survey_step(t))
+    if resume is None and not t.answered:
+        t.conv.step = _first_survey_step(t)
+        offer: Lang | None = ("ru" if t.lang == "ky" else "ky") if guessed else None
+        show(t, Msg("intro"), *_preset_lines(t), offer=offer)
     else:
-        _go(t, resume or (Step.DONE if t.s.answer else _first_survey_step(t)))
+        go(t, resume or (Step.DONE if t.answered else _first_survey_step(t)))
 
 
-def _command(t: _Turn, command: str) -> None:
+# --- events -----------------------------------------------------------------------------------
+
+
+def _system(t: Scratch, what: str) -> None:
+    """Not from the resident: the one reminder to finish the survey."""
+    if what != "nudge":
+        return
+    t.effects.append(Nudged())  # once, whatever happens: not again until they write again
+    if t.conv.step in SURVEY_STEPS and len(t.items) < MAX_PROBLEMS and t.s.profile.lang:
+        problems.keep_pending(t)  # what they typed counts, even if they never come back
+        show(t, Msg("nudge", {"count": len(t.items), "max": MAX_PROBLEMS}))
+
+
+def _media(t: Scratch, event: Inbound) -> None:
+    if t.s.profile.lang is None:
+        show(t)  # before a language is known the bilingual prompt is the whole answer
+        return
+    c = t.conv
+    mapped = t.world.boundaries if c.step == Step.CITY else {}
+    if c.step == Step.DISTRICT and c.city in t.world.boundaries:
+        mapped = t.world.boundaries
+    if event.location is not None and mapped:
+        found = t.world.locate(*event.location)
+        if found is None or (c.step == Step.DISTRICT and found[0] != c.city):
+            show(t, Msg("location-outside"))
+            return
+        c.city, c.district, c.district_chosen, c.places = found[0], found[1], True, []
+        t.move_answer_here()
+        name = t.world.cities[found[0]].district(found[1])
+        lead = Msg("district-located", {"district": name.name(t.lang) if name else ""})
+        go(t, Step.REVIEW if t.answered else Step.PROBLEMS, lead)
+        return
+    show(t, Msg("media-unsupported", {"kind": event.media or "other"}))
+
+
+def _command(t: Scratch, command: str, argument: str = "") -> None:
     c = t.conv
     if t.s.profile.lang is None and command not in ("language", "forget"):
-        _go(t, Step.LANGUAGE)  # nothing else can be said before the language is known
+        if command == "start":
+            _preset(t, argument.strip())
+        go(t, Step.LANGUAGE)  # nothing else can be said before the language is known
         return
+    # Moving on: typed words waiting for a category are kept, not dropped.
+    moving_on = command in ("start", "my", "edit", "results")
+    kept = problems.keep_pending(t) if moving_on else []
     if command == "start":
-        if c.step == Step.LANGUAGE:
-            _show(t)
-        elif c.step == Step.DONE:
-            _show_answers(t, Msg("welcome-back"))
+        _preset(t, argument.strip())
+        if c.step == Step.DONE:
+            show(t, *kept, Msg("welcome-back"))
         else:
-            _show(t, Msg("continue"))
+            if c.step in (Step.CITY, Step.DISTRICT):
+                c.step = _first_survey_step(t)  # a link may have answered these
+            show(t, *kept, Msg("continue"))
     elif command == "my":
-        if t.s.answer:
-            _show_answers(t)
+        if c.step in (Step.REVIEW, Step.ITEM):
+            go(t, Step.REVIEW, *kept)  # the review is the list, with what can be done to it
         else:
-            _show(t, Msg("my-none"))
+            _beside_step(t, *kept, *(answer_lines(t) if t.answered else [Msg("my-none")]))
     elif command == "edit":
-        _edit(t)
+        _edit(t, *kept)
+    elif command == "results":
+        _beside_step(t, *kept, *_results(t))
     elif command == "language":
-        if c.step not in (Step.LANGUAGE,):
+        if c.step != Step.LANGUAGE:
             c.resume = c.step
-        _go(t, Step.LANGUAGE)
+        go(t, Step.LANGUAGE)
     elif command == "stop":
         t.set_subscribed(False)
-        _show(t, Msg("stopped"))
+        show(t, Msg("stopped"))
     elif command == "forget":
         if c.step != Step.FORGET:
             c.resume = c.step
-        _go(t, Step.FORGET)
+        go(t, Step.FORGET)
     elif command == "help":
-        t.say(Msg("help"))
-        _show(t)
+        show(t, Msg("help"))
     elif command == "announcements":
-        city = t.s.answer.city if t.s.answer else c.city
+        city = t.s.answer.city if t.answered and t.s.answer else c.city
         t.say(Msg("announcements-list", {"city": city or ""}))
-        _show(t)
+        show(t)
     else:
-        t.say(Msg("unknown-command", {"command": command[:32]}), Msg("help"))
-        _show(t)
+        show(t, Msg("unknown-command", {"command": command[:32]}), Msg("help"))
 
 
-def _show_answers(t: _Turn, *lead: Msg) -> None:
-    """The current answer; mid-survey it is shown apart and the current step follows."""
+def _beside_step(t: Scratch, *parts: Msg) -> None:
+    """Information asked for: at the end it is the screen's text, mid-survey a message of its
+    own before the current step (so the step's list is not mixed into it)."""
     if t.conv.step == Step.DONE:
-        _show(t, *lead)
+        show(t, *parts)
     else:
-        t.say(*lead, *_answer_lines(t))
-        _show(t)
+        t.say(*parts)
+        show(t)
 
 
-def _edit(t: _Turn) -> None:
-    """Copy the current answer into the draft and show it for review."""
+def _results(t: Scratch) -> list[Msg]:
     answer = t.s.answer
-    if answer is None or answer.city not in t.world.cities:
-        _show(t, Msg("my-none"))
+    city = answer.city if t.answered and answer else t.conv.city
+    district = answer.district if t.answered and answer else t.conv.district
+    if city not in t.world.cities or t.facts.tallies is None:
+        return [Msg("results-no-city")]
+    return results_parts(t.world, city or "", district, t.facts.tallies, t.lang)
+
+
+def _edit(t: Scratch, *lead: Msg) -> None:
+    """The saved list on the review screen, where each problem can be moved or replaced."""
+    answer = t.s.answer
+    if answer is None or not answer.items or answer.city not in t.world.cities:
+        show(t, *lead, Msg("my-none"))
         return
     c = t.conv
     c.city, c.district, c.district_chosen = answer.city, answer.district, True
-    c.items = [i.model_copy() for i in answer.items]
-    c.pending, c.suggestions, c.group, c.page = None, [], None, 0
-    _repair(t)
-    _go(t, Step.REVIEW if c.items else Step.PROBLEMS)
+    c.pending, c.sure, c.suggestions, c.group, c.page, c.slot = None, None, [], None, 0, None
+    go(t, Step.REVIEW, *lead)
 
 
-def _choice(t: _Turn, code: str) -> None:
-    """A tapped button. Anything not on screen (stale or forged) re-shows the current step."""
-    if code.startswith("L:") and code[2:] in LANGS and t.conv.step != Step.LANGUAGE:
-        _switch_language(t, code[2:])  # type: ignore[arg-type]
+def _choice(t: Scratch, event: Inbound) -> None:
+    """A tapped button: it acts only on the screen it was shown on."""
+    c = t.conv
+    parsed = parse(event.choice)
+    if parsed is not None and parsed[0] == c.screen:
+        button = parsed[1]
+        if button in [ch.code for ch in build(t).choices]:
+            t.edit = event.editable  # the next screen replaces this one in the same message
+            _act(t, button, "")
+            return
+    if parsed is not None and event.editable and c.message_from <= parsed[0] < c.screen:
+        t.notice = Msg("tap-done")  # a double tap: that message already shows what it did
         return
-    if code in ("S:1", "S:0") and t.conv.step == Step.DONE:
-        _subscription(t, code == "S:1")
-        return
-    _, choices, _ = _screen(t)
-    if any(ch.code == code for ch in choices):
-        _HANDLERS[t.conv.step](t, code, "")
-    else:
-        _show(t, Msg("stale-button"))
+    show(t, Msg("stale-button"))
 
 
-def _subscription(t: _Turn, value: bool) -> None:
+def _subscription(t: Scratch, value: bool) -> None:
     t.set_subscribed(value)
-    _show(t, Msg("subscribed" if value else "stopped"))
+    show(t, Msg("subscribed" if value else "stopped"))
 
 
-def _text(t: _Turn, text: str) -> None:
+def _text(t: Scratch, text: str) -> None:
     """Typed text: a number or a label of an option on screen, else what the step makes of it."""
     if not text:
-        _show(t, Msg("not-understood"))
+        show(t, Msg("not-understood"))
         return
     if text.startswith("/"):
-        _command(t, text[1:].split("@")[0].split()[0].casefold() if len(text) > 1 else "")
+        head, _, rest = text[1:].partition(" ")
+        _command(t, head.split("@")[0].casefold() if head else "", rest)
+        return
+    tagged = links.find_tagged(text)
+    if tagged and not t.answered and _preset(t, tagged):
+        # A poster's prefilled WhatsApp text: its city and district are answered.
+        if t.conv.step == Step.LANGUAGE:
+            show(t)
+        else:
+            t.conv.step = _first_survey_step(t)
+            show(t, Msg("intro"), *_preset_lines(t))
         return
     if _keyword(t, normalise(text)):
         return
-    _, choices, _ = _screen(t)
+    if t.conv.step == Step.CITY and _not_served(t, text):
+        return
+    choices = build(t).choices
     if t.conv.step == Step.DONE and not normalise(text).isdigit():
         # Both subscription words are understood, though one button is shown: otherwise
         # "отписаться" typed by an unsubscribed resident fuzzily becomes "подписаться".
         w = t.world.words
         choices = [
             *choices,
-            Choice("S:1", "", w["subscribe"]),
-            Choice("S:0", "", w["unsubscribe"]),
+            Choice(Subscribe(True), "", w["subscribe"]),
+            Choice(Subscribe(False), "", w["unsubscribe"]),
         ]
     code = resolve(text, choices)
     if code is None and t.conv.step in _YES_NO_STEPS:
         denied = negated(text, choices)
         if denied is not None:
-            opposite = _OPPOSITE.get(denied)
+            opposite = _OPPOSITE.get(denied)  # type: ignore[call-overload]
             if opposite is None or all(ch.code != opposite for ch in choices):
-                _show(t, Msg("negated-noted"))
+                show(t, Msg("negated-noted"))
                 return
             code = opposite
     if code is None and t.conv.step != Step.LANGUAGE:
@@ -548,12 +418,22 @@ def _text(t: _Turn, text: str) -> None:
         typed = normalise(text)
         for lang in LANGS:
             if typed in {normalise(w) for w in t.world.words[f"lang_{lang}"]}:
-                _switch_language(t, lang)
+                t.set_lang(lang)
+                show(t, Msg("language-changed"))
                 return
-    _HANDLERS[t.conv.step](t, code, text)
+    _act(t, code if isinstance(code, Button) else None, text)
 
 
-def _keyword(t: _Turn, typed: str) -> bool:
+def _act(t: Scratch, button: Button | None, text: str) -> None:
+    """What an option on screen (or typed text that named none) does at the current step."""
+    if isinstance(button, PickLanguage) and t.conv.step != Step.LANGUAGE:
+        t.set_lang(button.lang)  # the language offered beside the first screen
+        show(t, Msg("language-changed"))
+        return
+    _HANDLERS[t.conv.step](t, button, text)
+
+
+def _keyword(t: Scratch, typed: str) -> bool:
     """STOP / START / HELP as a whole message, at any step, in any language (WhatsApp habit).
 
     STOP is honoured even before a language is chosen (answered in the keyword's language).
@@ -581,258 +461,125 @@ def _keyword(t: _Turn, typed: str) -> bool:
     return True
 
 
-def _switch_language(t: _Turn, lang: Lang) -> None:
-    t.set_lang(lang)
-    _show(t, Msg("language-changed"))
+# --- handlers: (the button, or None when typed text named no option; the text) ---------------
 
 
-# Handlers get the resolved option code (None when the text matched no option) and the text.
-
-
-def _on_language(t: _Turn, code: str | None, text: str) -> None:
-    if code is None:
-        _show(t)  # the bilingual prompt is the whole explanation
+def _on_language(t: Scratch, button: Button | None, text: str) -> None:
+    if not isinstance(button, PickLanguage):
+        show(t)  # the bilingual prompt is the whole explanation
         return
-    t.set_lang(code[2:])  # type: ignore[arg-type]
-    _after_language(t, first=t.conv.resume is None and t.s.answer is None)
+    t.set_lang(button.lang)
+    _after_language(t)
 
 
-def _on_city(t: _Turn, code: str | None, text: str) -> None:
-    if code is None:
-        _show(t, Msg("not-understood"))
-        return
-    city = code[2:]
-    if city != t.conv.city:
-        t.conv.city, t.conv.district, t.conv.district_chosen = city, None, False
-        _repair(t)
-    _go(t, Step.DISTRICT)
+def _not_served(t: Scratch, text: str) -> bool:
+    """A town the bot does not serve ("Бишкек"): say which cities take part. Checked before
+    typo-tolerant matching, so "Кара-Көл" never becomes Karakol."""
+    if normalise(text) not in {normalise(w) for w in t.world.words["not_served"]}:
+        return False
+    cities = ", ".join(city.name(t.lang) for city in t.world.cities.values())
+    show(t, Msg("city-not-served", {"city": text[:40], "cities": cities}))
+    return True
 
 
-def _on_district(t: _Turn, code: str | None, text: str) -> None:
-    if code is None:
-        _show(t, Msg("not-understood"))
-        return
-    if code == "r:city":
-        _go(t, Step.CITY)
-        return
-    t.conv.district = None if code == "d:-" else code[2:]
-    t.conv.district_chosen = True
-    _go(t, Step.REVIEW if t.conv.items else Step.PROBLEMS)
-
-
-def _on_problems(t: _Turn, code: str | None, text: str) -> None:
+def _on_city(t: Scratch, button: Button | None, text: str) -> None:
     c = t.conv
-    if code is None:
-        _typed_problem(t, text)
-    elif code.startswith("g:"):
-        c.group, c.page = code[2:], 0
-        _go(t, Step.GROUP)
-    elif code == "x:undo":
-        removed = c.items.pop()
-        label = _item_label(t, removed)
-        _go(t, Step.PROBLEMS, Msg("problem-removed", {"label": label}))
-    elif code == "x:reset":
-        c.items = []
-        _go(t, Step.PROBLEMS, Msg("problems-cleared"))
-    elif code == "x:done":
-        _go(t, Step.REVIEW)
-
-
-def _item_label(t: _Turn, item: Item) -> str:
-    if item.category == OTHER:
-        return item.text or ""
-    return t.world.shown[t.conv.city or ""].label(item.category, t.lang)
-
-
-def _on_group(t: _Turn, code: str | None, text: str) -> None:
-    c = t.conv
-    if code is None:
-        _typed_problem(t, text)
-    elif code == "x:more":
-        c.page += 1
-        free = len(_free_in_group(t, c.group or ""))
-        if c.page * GROUP_PAGE >= free:
-            c.page = 0
-        _go(t, Step.GROUP)
-    elif code == "x:back":
-        _go(t, Step.PROBLEMS)
-    else:
-        _add(t, Item(category=code[2:]))
-
-
-def _on_suggest(t: _Turn, code: str | None, text: str) -> None:
-    c = t.conv
-    pending = c.pending or ""
-    if code is None:
-        # Another typed problem replaces the one waiting for an answer.
-        _typed_problem(t, text)
+    if not isinstance(button, PickCity):
+        show(t, Msg("not-understood"))
         return
-    suggested = c.suggestions
-    c.pending, c.suggestions = None, []
-    if code == "x:all":
-        _add_all(t, [Item(category=cid, text=pending) for cid in suggested])
-    elif code == "x:own":
-        _add(t, Item(category=OTHER, text=pending))
-    elif code == "x:back":
-        _go(t, Step.PROBLEMS)
-    else:
-        _add(t, Item(category=code[2:], text=pending))
+    if button.city != c.city:
+        c.city, c.district, c.district_chosen, c.places = button.city, None, False, []
+    go(t, Step.DISTRICT)
 
 
-def _typed_problem(t: _Turn, text: str) -> None:
-    """Place the resident's own words into a category, or keep them as they are."""
+def _on_district(t: Scratch, button: Button | None, text: str) -> None:
     c = t.conv
-    if len(c.items) >= MAX_PROBLEMS:
-        _go(t, Step.REVIEW, Msg("problems-full", {"max": MAX_PROBLEMS}))
-        return
-    if len(normalise(text).replace(" ", "")) < 3 or normalise(text).isdigit():
-        _show(t, Msg("not-understood"))
-        return
-    # A category named exactly (by label, in either language) is the same as tapping it.
-    shown = t.world.shown[c.city or ""]
-    by_label = [
-        Choice(f"p:{cat.id}", cat.name(t.lang), (cat.ru, cat.ky))
-        for cat in shown.categories
-        if cat.id != OTHER
-    ]
-    named = resolve(text, by_label)
-    if named:
-        _add(t, Item(category=named[2:]))
-        return
-    taken = {i.category for i in c.items}
-    matcher = t.world.matchers[c.city or ""]
-    found = [m for m in matcher.candidates(text, limit=3) if m.category not in taken]
-    if found and found[0].score >= CONFIDENT:
-        c.suggestions = [found[0].category]
-        c.suggestions += [m.category for m in found[1:2] if m.score >= SECOND]
-    else:
-        c.suggestions = [m.category for m in found if m.score >= PLAUSIBLE]
-    # With no category in sight we still ask, so "привет" does not become a problem.
-    c.pending = text
-    _go(t, Step.SUGGEST)
+    city = t.city
+    assert city is not None
+    match button:
+        case PickDistrict(district=did):
+            c.district, c.district_chosen, c.places = did, True, []
+            t.move_answer_here()
+            go(t, Step.REVIEW if t.answered else Step.PROBLEMS)
+        case Do(action=Action.CHANGE_CITY):
+            go(t, Step.CITY)
+        case Do(action=Action.BACK):
+            c.places = []
+            go(t, Step.DISTRICT)
+        case _:
+            named = places.districts_named(city, text) if text else []
+            if len(named) == 1:
+                _on_district(t, PickDistrict(named[0]), "")
+            elif named:
+                c.places = named  # a street in several districts: the resident picks
+                go(t, Step.DISTRICT)
+            else:
+                show(t, Msg("not-understood"))
 
 
-def _add(t: _Turn, item: Item) -> None:
+def _confirm(t: Scratch) -> None:
+    """The review is right: the list was saved all along; ask about invitations once."""
     c = t.conv
-    c.pending, c.suggestions = None, []
-    if item.category != OTHER and any(i.category == item.category for i in c.items):
-        label = _item_label(t, item)
-        _go(t, Step.PROBLEMS, Msg("problem-duplicate", {"label": label}))
-        return
-    if item.category == OTHER and any(
-        i.category == OTHER and (i.text or "").casefold() == (item.text or "").casefold()
-        for i in c.items
-    ):
-        _go(t, Step.PROBLEMS, Msg("problem-duplicate", {"label": item.text or ""}))
-        return
-    c.items.append(item)
-    added = Msg("problem-added", {"label": _item_label(t, item)})
-    _go(t, Step.REVIEW if len(c.items) >= MAX_PROBLEMS else Step.PROBLEMS, added)
-
-
-def _add_all(t: _Turn, items: list[Item]) -> None:
-    """Several categories for one typed line: each is added with the resident's words."""
-    c = t.conv
-    added = [item for item in items if all(i.category != item.category for i in c.items)]
-    c.items.extend(added[: MAX_PROBLEMS - len(c.items)])
-    lead = [Msg("problem-added", {"label": _item_label(t, item)}) for item in added]
-    _go(t, Step.REVIEW if len(c.items) >= MAX_PROBLEMS else Step.PROBLEMS, *lead)
-
-
-def _on_review(t: _Turn, code: str | None, text: str) -> None:
-    c = t.conv
-    if code is None:
-        typed = normalise(text)
-        if len(typed) < 3 or typed.isdigit():
-            _show(t, Msg("not-understood"))
-        elif len(c.items) >= MAX_PROBLEMS:
-            # A sixth problem: say why it cannot be added, rather than "not understood".
-            _show(t, Msg("problems-full", {"max": MAX_PROBLEMS}))
-        else:
-            # Typing a problem at review adds it: that is what the resident means.
-            c.step = Step.PROBLEMS
-            _typed_problem(t, text)
-    elif code == "r:ok":
-        _confirm(t)
-    elif code in ("r:add", "r:problems"):
-        _go(t, Step.PROBLEMS)
-    elif code == "r:district":
-        _go(t, Step.DISTRICT)
-    elif code == "r:city":
-        _go(t, Step.CITY)
-
-
-def _confirm(t: _Turn) -> None:
-    """Store the answer as the current one; ask about announcements the first time."""
-    c = t.conv
-    current = t.s.answer
-    answer = Answer(
-        version=(current.version if current else 0) + 1,
-        city=c.city or "",
-        district=c.district,
-        items=[i.model_copy() for i in c.items],
-    )
-    unchanged = current is not None and current.model_dump(exclude={"version"}) == (
-        answer.model_dump(exclude={"version"})
-    )
-    if not unchanged:
-        # An unchanged confirmation adds no version: history records real changes only.
-        t.s.answer = answer
-        t.effects.append(SaveAnswer(answer))
-    c.items, c.pending, c.suggestions, c.group, c.page = [], None, [], None, 0
+    c.pending, c.sure, c.suggestions, c.group, c.page, c.slot = None, None, [], None, 0, None
     if t.s.profile.subscribed is None:
-        _go(t, Step.SUBSCRIBE, Msg("saved"))
+        go(t, Step.SUBSCRIBE, Msg("saved"))
     else:
-        c.step = Step.DONE
-        t.say(
-            Msg("saved"), Msg("thanks", {"subscribed": "yes" if t.s.profile.subscribed else "no"})
-        )
+        subscribed = "yes" if t.s.profile.subscribed else "no"
+        go(t, Step.DONE, Msg("saved"), Msg("thanks", {"subscribed": subscribed}))
 
 
-def _on_subscribe(t: _Turn, code: str | None, text: str) -> None:
-    if code is None:
-        _show(t, Msg("not-understood"))
+def _on_review(t: Scratch, button: Button | None, text: str) -> None:
+    if button == Do(Action.CONFIRM):
+        _confirm(t)
+    else:
+        problems.on_review(t, button, text)
+
+
+def _on_subscribe(t: Scratch, button: Button | None, text: str) -> None:
+    if not isinstance(button, Subscribe):
+        show(t, Msg("not-understood"))
         return
-    value = code == "S:1"
-    t.set_subscribed(value)
-    t.conv.step = Step.DONE
-    t.say(Msg("thanks", {"subscribed": "yes" if value else "no"}))
+    t.set_subscribed(button.on)
+    go(t, Step.DONE, Msg("thanks", {"subscribed": "yes" if button.on else "no"}))
 
 
-def _on_done(t: _Turn, code: str | None, text: str) -> None:
-    if code == "E":
-        _edit(t)
-    elif code in ("S:1", "S:0"):
-        _subscription(t, code == "S:1")
-    else:
-        _show(t, Msg("already-answered"))
+def _on_done(t: Scratch, button: Button | None, text: str) -> None:
+    match button:
+        case Do(action=Action.EDIT):
+            _edit(t)
+        case Do(action=Action.RESULTS):
+            show(t, *_results(t))
+        case Subscribe(on=value):
+            _subscription(t, value)
+        case _:
+            show(t, Msg("already-answered"))
 
 
-def _on_forget(t: _Turn, code: str | None, text: str) -> None:
+def _on_forget(t: Scratch, button: Button | None, text: str) -> None:
     c = t.conv
-    if code is None:
-        _show(t, Msg("not-understood"))
-    elif code == "f:yes":
+    if button == Do(Action.FORGET):
         t.render_lang = t.lang
         t.effects.append(Forget())
-        t.s = type(t.s)()
+        t.s = Session()
         t.say(Msg("forgotten"))
-    else:
-        resume = c.resume or Step.DONE
-        c.resume = None
-        c.step = resume
+    elif button == Do(Action.KEEP):
+        c.step, c.resume = c.resume or Step.DONE, None
         _repair(t)
-        _show(t, Msg("forget-cancelled"))
+        show(t, Msg("forget-cancelled"))
+    else:
+        show(t, Msg("not-understood"))
 
 
-_HANDLERS: dict[Step, Callable[[_Turn, str | None, str], None]] = {
+_HANDLERS: dict[Step, Callable[[Scratch, Button | None, str], None]] = {
     Step.LANGUAGE: _on_language,
     Step.CITY: _on_city,
     Step.DISTRICT: _on_district,
-    Step.PROBLEMS: _on_problems,
-    Step.GROUP: _on_group,
-    Step.SUGGEST: _on_suggest,
+    Step.PROBLEMS: problems.on_problems,
+    Step.GROUPS: problems.on_groups,
+    Step.GROUP: problems.on_group,
+    Step.SUGGEST: problems.on_suggest,
     Step.REVIEW: _on_review,
+    Step.ITEM: problems.on_item,
     Step.SUBSCRIBE: _on_subscribe,
     Step.DONE: _on_done,
     Step.FORGET: _on_forget,

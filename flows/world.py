@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flows import bundled
 from flows.catalogue import Catalogue, City, CityCategories
 from flows.matcher import Matcher
+
+if TYPE_CHECKING:
+    from flows.places import Boundaries
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,8 @@ class World:
     shown: dict[str, CityCategories]
     matchers: dict[str, Matcher]
     words: Mapping[str, tuple[str, ...]]
+    # city id -> its district boundaries (from <city>.geojson; cities without one are absent)
+    boundaries: Mapping[str, Boundaries] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -25,9 +31,10 @@ class World:
         cities: Sequence[City],
         fixed_city: str | None = None,
         catalogue: Catalogue | None = None,
+        boundaries: Mapping[str, Boundaries] | None = None,
     ) -> World:
         """Validate the combination and build one matcher per city (`teach` adds what
-        working-group review learned)."""
+        working-group review learned). `boundaries`: city id -> its district boundaries."""
         catalogue = catalogue or bundled.catalogue()
         by_id = {c.id: c for c in cities}
         if len(by_id) != len(cities):
@@ -40,7 +47,16 @@ class World:
             fixed_city = next(iter(by_id))
         shown = {cid: CityCategories(catalogue, city) for cid, city in by_id.items()}
         matchers = {cid: _matcher(cats) for cid, cats in shown.items()}
-        return cls(catalogue, by_id, fixed_city, shown, matchers, bundled.words())
+        areas = dict(boundaries or {})
+        for cid, bounds in areas.items():
+            if cid not in by_id:
+                raise ValueError(f"boundaries for {cid!r}, which is not a configured city")
+            if bounds.city != cid:
+                raise ValueError(f"the boundaries given for {cid!r} were built for {bounds.city!r}")
+            unknown = [d for d in bounds.districts if by_id[cid].district(d) is None]
+            if unknown:
+                raise ValueError(f"boundaries for {cid!r} name unknown districts {unknown}")
+        return cls(catalogue, by_id, fixed_city, shown, matchers, bundled.words(), areas)
 
     def teach(self, learned: Mapping[str, Mapping[str, str]]) -> None:
         """Rebuild the matchers of cities that review taught (city -> normalised wording ->
@@ -54,6 +70,17 @@ class World:
                 if category != "other":
                     by_category.setdefault(category, []).append(wording)
             self.matchers[city] = _matcher(self.shown[city], by_category)
+
+    def locate(self, lat: float, lon: float) -> tuple[str, str] | None:
+        """(city id, district id) of a shared location, from the cities' district boundaries;
+        only the fixed city's when there is one. None outside every known district."""
+        cities = [self.fixed_city] if self.fixed_city else list(self.cities)
+        for cid in cities:
+            bounds = self.boundaries.get(cid)
+            district = bounds.locate(lat, lon) if bounds else None
+            if district:
+                return cid, district
+        return None
 
     def admin_cities(self, sender: str) -> list[str]:
         """The cities whose configuration names this sender ("tg:<id>" / "wa:<number>") an

@@ -51,6 +51,8 @@ class ResidentRecord:
     created_at: datetime
     updated_at: datetime
     last_inbound_at: datetime | None
+    source: str | None = None  # the tag of the link they came by
+    nudged_at: datetime | None = None  # the reminder to finish the survey
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,8 @@ class Recipient:
     ref: ResidentRef
     lang: str
     last_inbound_at: datetime | None
+    source: str | None = None  # the tag of the link they came by
+    nudged_at: datetime | None = None  # the reminder to finish the survey
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,10 +169,14 @@ class Store(Protocol):
     async def commit(
         self,
         who: ResidentRef,
-        conv: Conversation,
+        conv: Conversation | None,
         effects: Sequence[Effect] = (),
         dedup_key: str | None = None,
-    ) -> None: ...
+        inbound: bool = True,
+    ) -> None:
+        """`conv` None: nothing changed (no resident is created; an existing one's inbound time
+        moves). `inbound` False: a system event (a reminder), not a message from the resident."""
+        ...
 
     async def resident(self, who: ResidentRef) -> ResidentRecord | None: ...
 
@@ -331,6 +339,25 @@ class Store(Protocol):
     async def announcement_log(self, announcement_id: int) -> list[tuple[str, str]]:
         """(action, actor), oldest first."""
         ...
+
+    async def due_nudges(
+        self,
+        steps: Sequence[str],
+        quiet_since: datetime,
+        not_before: datetime,
+        window_start: datetime,
+        limit: int = 200,
+    ) -> list[tuple[ResidentRef, str | None]]:
+        """Residents due for the one reminder to finish the survey (see SqliteStore)."""
+        ...
+
+    async def source_counts(self, city: str) -> dict[str, int]:
+        """Residents with a current answer in the city, per link source tag."""
+        ...
+
+    async def content_sid(self, key: str) -> str | None: ...
+
+    async def remember_content(self, key: str, sid: str) -> None: ...
 
     async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
         """Per district ("" = not given) of the city's current answers: respondents and per

@@ -277,6 +277,25 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX residents_city_subscribed ON residents (city, subscribed)",
         ),
     ),
+    Migration(
+        "sources, reminders, WhatsApp content",
+        (
+            # The tag of the link a resident came by (a poster's QR code): the first one kept.
+            "ALTER TABLE residents ADD COLUMN source TEXT",
+            # When the one reminder to finish the survey went out (again only after they
+            # write again, i.e. last_inbound_at > nudged_at).
+            "ALTER TABLE residents ADD COLUMN nudged_at TEXT",
+            "CREATE INDEX residents_inbound ON residents (step, last_inbound_at)",
+            # WhatsApp interactive templates created through Twilio's Content API, by shape.
+            """
+            CREATE TABLE whatsapp_content (
+                key TEXT PRIMARY KEY,
+                sid TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            ) STRICT, WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 

@@ -15,7 +15,7 @@ from typing import Any, TypeAlias, TypeVar
 
 from pydantic import ValidationError
 
-from flows.catalogue import LANGS
+from flows.catalogue import LANGS, OTHER
 from flows.ranking import Tally
 from flows.session import (
     MAX_PROBLEMS,
@@ -25,10 +25,12 @@ from flows.session import (
     Effect,
     Forget,
     Item,
+    Nudged,
     Profile,
     SaveAnswer,
     Session,
     SetLanguage,
+    SetSource,
     SetSubscribed,
 )
 from storage import migrations
@@ -76,11 +78,12 @@ class _Turn:
 
     channel: str
     external_id: str
-    step: str
-    state: str
+    step: str | None
+    state: str | None  # None: nothing changed; only the dedup key and the inbound time
     effects: tuple[Effect, ...]
     dedup_key: str | None
     now: str
+    inbound: bool = True  # from the resident (opens WhatsApp's 24-hour window), not a system event
     future: asyncio.Future[Any] | None = None
 
 
@@ -245,17 +248,27 @@ def _items(packed: str) -> list[Item]:
 def _validate_effects(effects: Sequence[Effect]) -> tuple[Effect, ...]:
     checked = tuple(effects)
     for index, effect in enumerate(checked):
-        if not isinstance(
-            effect, SetLanguage | SetSubscribed | SaveAnswer | Forget | CreateAnnouncement
-        ):
+        if not isinstance(effect, Effect):  # type: ignore[arg-type]
             raise TypeError(f"unknown effect {effect!r}")
         if isinstance(effect, SetLanguage) and effect.lang not in LANGS:
             raise ValueError(f"unknown language {effect.lang!r}")
         if isinstance(effect, Forget) and index != len(checked) - 1:
             raise ValueError("nothing may follow Forget: the resident is not recreated")
-        if isinstance(effect, SaveAnswer) and len(effect.answer.items) > MAX_PROBLEMS:
-            raise ValueError(f"an answer has at most {MAX_PROBLEMS} items")
+        if isinstance(effect, SaveAnswer):
+            check_answer(effect.answer)
     return checked
+
+
+def check_answer(answer: Answer) -> None:
+    """What every stored answer satisfies (the flows never produce anything else)."""
+    items = answer.items
+    if len(items) > MAX_PROBLEMS:
+        raise ValueError(f"an answer has at most {MAX_PROBLEMS} items")
+    named = [i.category for i in items if i.category != OTHER]
+    if len(named) != len(set(named)):
+        raise ValueError("an answer names each category once")
+    if any(i.category == OTHER and not (i.text or "").strip() for i in items):
+        raise ValueError("an answer in the resident's own words needs the words")
 
 
 # ONE statement per load: a turn's read is one request to the reader (one thread hop, shared
@@ -273,7 +286,8 @@ LEFT JOIN answers AS a ON a.resident_id = r.id AND a.is_current = 1
 """
 
 _RESIDENT = """
-SELECT lang, city, district, subscribed, step, created_at, updated_at, last_inbound_at
+SELECT lang, city, district, subscribed, step, created_at, updated_at, last_inbound_at, source,
+    nudged_at
 FROM residents WHERE channel = ? AND external_id = ?
 """
 
@@ -288,17 +302,18 @@ ORDER BY a.version
 
 _UPSERT = """
 INSERT INTO residents (channel, external_id, step, state, created_at, updated_at, last_inbound_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+VALUES (:channel, :external_id, :step, :state, :now, :now, :inbound_at)
 ON CONFLICT (channel, external_id) DO UPDATE SET
-    step = excluded.step, state = excluded.state,
-    updated_at = excluded.updated_at, last_inbound_at = excluded.last_inbound_at
+    step = excluded.step, state = excluded.state, updated_at = excluded.updated_at,
+    last_inbound_at = coalesce(excluded.last_inbound_at, residents.last_inbound_at)
 RETURNING id
 """
 
 
 _RECOUNT_RESPONDENTS = """
-SELECT coalesce(district, ''), count(*) FROM answers
-WHERE is_current = 1 AND city = ? GROUP BY coalesce(district, '')
+SELECT coalesce(district, ''), count(*) FROM answers AS a
+WHERE is_current = 1 AND city = ? AND EXISTS (SELECT 1 FROM answer_items WHERE answer_id = a.id)
+GROUP BY coalesce(district, '')
 """
 
 _RECOUNT_CATEGORIES = """
@@ -463,7 +478,7 @@ class SqliteStore:
         rows = await self._query(_RESIDENT, (who.channel, who.external_id))
         if not rows:
             return None
-        lang, city, district, subscribed, step, created, updated, inbound = rows[0]
+        lang, city, district, subscribed, step, created, updated, inbound, source, nudged = rows[0]
         created_at, updated_at = _dt(created), _dt(updated)
         assert created_at is not None and updated_at is not None
         return ResidentRecord(
@@ -476,6 +491,8 @@ class SqliteStore:
             created_at=created_at,
             updated_at=updated_at,
             last_inbound_at=_dt(inbound),
+            source=source,
+            nudged_at=_dt(nudged),
         )
 
     async def answer_history(self, who: ResidentRef) -> list[Answer]:
@@ -499,9 +516,10 @@ class SqliteStore:
     async def commit(
         self,
         who: ResidentRef,
-        conv: Conversation,
+        conv: Conversation | None,
         effects: Sequence[Effect] = (),
         dedup_key: str | None = None,
+        inbound: bool = True,
     ) -> None:
         """Queue the turn for the writer and wait until its batch is committed (or failed).
 
@@ -511,14 +529,18 @@ class SqliteStore:
         if self._writer is None or self._closing:
             raise RuntimeError("store is not open")
         now = self._clock()
+        checked = _validate_effects(effects)
+        if conv is None and checked:
+            raise ValueError("effects need the conversation they belong to")
         turn = _Turn(
             channel=who.channel,
             external_id=who.external_id,
-            step=conv.step.value,
-            state=conv.model_dump_json(),
-            effects=_validate_effects(effects),
+            step=None if conv is None else conv.step.value,
+            state=None if conv is None else conv.model_dump_json(),
+            effects=checked,
             dedup_key=dedup_key,
             now=_iso(now),
+            inbound=inbound,
         )
         if self._next_prune is not None and now >= self._next_prune:
             # A bot runs for months between restarts: prune in passing, in the same batch.
@@ -1017,6 +1039,60 @@ class SqliteStore:
         )
         return {channel: int(n) for channel, n in rows}
 
+    async def due_nudges(
+        self,
+        steps: Sequence[str],
+        quiet_since: datetime,
+        not_before: datetime,
+        window_start: datetime,
+        limit: int = 200,
+    ) -> list[tuple[ResidentRef, str | None]]:
+        """Residents at one of `steps` whose last message is older than `quiet_since` (and not
+        older than `not_before`), not reminded since, not unsubscribed; WhatsApp ones only while
+        their last message is after `window_start` (the 24-hour window). With the city they
+        were answering for, for its time zone."""
+        marks = ", ".join("?" for _ in steps)
+        rows = await self._query(
+            f"SELECT channel, external_id, coalesce(json_extract(state, '$.city'), city)"
+            f" FROM residents WHERE step IN ({marks})"
+            " AND last_inbound_at < ? AND last_inbound_at >= ?"
+            " AND (nudged_at IS NULL OR nudged_at < last_inbound_at)"
+            " AND (subscribed IS NULL OR subscribed = 1)"
+            " AND (channel != 'wa' OR last_inbound_at > ?)"
+            " ORDER BY last_inbound_at LIMIT ?",
+            (*steps, _iso(quiet_since), _iso(not_before), _iso(window_start), limit),
+        )
+        return [(ResidentRef(channel, external), city) for channel, external, city in rows]
+
+    async def source_counts(self, city: str) -> dict[str, int]:
+        """Residents with a current (non-empty) answer in the city, per link source tag."""
+        rows = await self._query(
+            "SELECT r.source, count(*) FROM residents AS r"
+            " JOIN answers AS a ON a.resident_id = r.id AND a.is_current = 1"
+            " WHERE a.city = ? AND r.source IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM answer_items WHERE answer_id = a.id)"
+            " GROUP BY r.source ORDER BY count(*) DESC, r.source",
+            (city,),
+        )
+        return {source: int(n) for source, n in rows}
+
+    async def content_sid(self, key: str) -> str | None:
+        """A WhatsApp interactive template created earlier for this shape."""
+        rows = await self._query("SELECT sid FROM whatsapp_content WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    async def remember_content(self, key: str, sid: str) -> None:
+        now = _iso(self._clock())
+
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT INTO whatsapp_content (key, sid, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                (key, sid, now),
+            )
+
+        await self._write(run)
+
     async def announcement_log(self, announcement_id: int) -> list[tuple[str, str]]:
         rows = await self._query(
             "SELECT action, actor FROM announcement_log WHERE announcement_id = ? ORDER BY id",
@@ -1108,13 +1184,36 @@ def _apply(db: sqlite3.Connection, turn: _Turn) -> None:
             )
         except sqlite3.IntegrityError:
             raise DuplicateUpdate(f"update {turn.dedup_key!r} was already committed") from None
+    if turn.state is None:
+        # Nothing changed (a double tap, a tap from someone who deleted their data): never
+        # create a resident for it; an existing one has written to us, though.
+        if turn.inbound:
+            db.execute(
+                "UPDATE residents SET last_inbound_at = ? WHERE channel = ? AND external_id = ?",
+                (turn.now, turn.channel, turn.external_id),
+            )
+        return
     # fetchall everywhere: a RETURNING statement left unfinished would hold the cursor open.
     ((resident_id,),) = db.execute(
         _UPSERT,
-        (turn.channel, turn.external_id, turn.step, turn.state, turn.now, turn.now, turn.now),
+        {
+            "channel": turn.channel,
+            "external_id": turn.external_id,
+            "step": turn.step,
+            "state": turn.state,
+            "now": turn.now,
+            "inbound_at": turn.now if turn.inbound else None,
+        },
     ).fetchall()
     for effect in turn.effects:
-        if isinstance(effect, SetLanguage):
+        if isinstance(effect, SetSource):
+            db.execute(
+                "UPDATE residents SET source = coalesce(source, ?) WHERE id = ?",
+                (effect.source, resident_id),
+            )
+        elif isinstance(effect, Nudged):
+            db.execute("UPDATE residents SET nudged_at = ? WHERE id = ?", (turn.now, resident_id))
+        elif isinstance(effect, SetLanguage):
             db.execute("UPDATE residents SET lang = ? WHERE id = ?", (effect.lang, resident_id))
         elif isinstance(effect, SetSubscribed):
             db.execute(
@@ -1176,12 +1275,13 @@ def _create_announcement(
 def _count_current(db: sqlite3.Connection, resident_id: int, sign: int) -> None:
     """Add (+1) or remove (-1) the resident's current answer in the ranking counters."""
     rows = db.execute(
-        "SELECT id, city, coalesce(district, '') FROM answers"
-        " WHERE resident_id = ? AND is_current = 1",
+        "SELECT id, city, coalesce(district, '') FROM answers AS a"
+        " WHERE resident_id = ? AND is_current = 1"
+        " AND EXISTS (SELECT 1 FROM answer_items WHERE answer_id = a.id)",
         (resident_id,),
     ).fetchall()
     if not rows:
-        return
+        return  # no current answer, or an emptied list: it counts for nothing
     answer_id, city, district = rows[0]
     if sign < 0:
         # Plain UPDATEs: an upsert's candidate row (-1) would already fail the CHECK >= 0.

@@ -2,51 +2,76 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.i18n import Texts, html_to_plain
+from bot.local_chat import NUMBERED, numbered_options
+from flows.buttons import Button, pack
+from flows.ranking import Tally
 from flows.session import Effect, Inbound, Msg, Option, Reply, Session, Turn
-from flows.survey import step
+from flows.survey import needs, step
+from flows.turn import Facts
 from flows.world import World
 
 TEXTS = Texts(strict=True)
 
 
 class FlowResident:
+    """`buttons=True` behaves like Telegram (taps replace their message); False like WhatsApp
+    (numbered text, every screen a new message). `tallies`: the counters /results reads."""
+
     def __init__(
         self,
         world: World,
         lang_hint: str | None = None,
         sender: str = "tg:1",
         now: datetime | None = None,
+        buttons: bool = True,
+        tallies: Mapping[str, Mapping[str, Tally]] | None = None,
     ) -> None:
         self.world = world
         self.lang_hint = lang_hint
         self.sender, self.now = sender, now or datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+        self.buttons = buttons
+        self.tallies = tallies or {}
         self.session = Session()
         self.effects: list[Effect] = []
         self.turn: Turn | None = None
+        self.turns = 0
 
     def _do(self, event: Inbound) -> str:
         event = replace(event, sender=self.sender, now=self.now)  # as the service does
-        self.turn = step(self.session, event, self.world)
+        wanted = needs(self.session, event).tallies
+        facts = Facts(tallies=self.tallies.get(wanted, {})) if wanted else Facts()
+        self.turn = step(self.session, event, self.world, facts)
         self.session = self.turn.session
         self.effects.extend(self.turn.effects)
+        self.turns += 1
         return self.text
 
     def send(self, text: str) -> str:
         return self._do(Inbound("text", text=text, lang_hint=self.lang_hint))
 
-    def command(self, name: str) -> str:
-        return self._do(Inbound("command", command=name, lang_hint=self.lang_hint))
+    def command(self, name: str, argument: str = "") -> str:
+        return self._do(Inbound("command", command=name, text=argument, lang_hint=self.lang_hint))
 
-    def media(self, kind: str) -> str:
-        return self._do(Inbound("media", media=kind, lang_hint=self.lang_hint))
+    def media(self, kind: str, location: tuple[float, float] | None = None) -> str:
+        return self._do(Inbound("media", media=kind, location=location, lang_hint=self.lang_hint))
+
+    def system(self, what: str) -> str:
+        return self._do(Inbound("system", command=what))
 
     def press(self, code: str) -> str:
         """A callback with raw data, as a forged or stale button would send."""
-        return self._do(Inbound("choice", choice=code, lang_hint=self.lang_hint))
+        return self._do(
+            Inbound("choice", choice=code, lang_hint=self.lang_hint, editable=self.buttons)
+        )
+
+    def act(self, button: Button) -> str:
+        """Tap a button of the current screen by what it means (its label may vary)."""
+        return self.press(pack(button, self.session.conv.screen))
 
     def tap(self, label: str) -> str:
         """Tap the button whose visible label contains `label` (in the latest keyboard)."""
@@ -59,11 +84,30 @@ class FlowResident:
         return self.session.conv.step.value
 
     @property
+    def items(self) -> list[tuple[str, str | None]]:
+        answer = self.session.answer
+        return [(i.category, i.text) for i in answer.items] if answer else []
+
+    @property
+    def variant(self) -> str | None:
+        return None if self.buttons else NUMBERED
+
+    @property
     def text(self) -> str:
         assert self.turn is not None
-        return "\n\n".join(
-            html_to_plain(TEXTS.reply_html(self.turn.lang, _late(r))) for r in self.turn.replies
-        )
+        out = []
+        for reply in self.turn.replies:
+            body = html_to_plain(TEXTS.reply_html(self.turn.lang, _late(reply), self.variant))
+            if not self.buttons and reply.options:
+                body = "\n".join([body, *numbered_options(TEXTS, self.turn.lang, reply)])
+            out.append(body)
+        return "\n\n".join(out)
+
+    @property
+    def notice(self) -> str | None:
+        assert self.turn is not None
+        msg = self.turn.notice
+        return None if msg is None else html_to_plain(TEXTS.format(self.turn.lang, msg))
 
     @property
     def options(self) -> list[Option]:
@@ -73,7 +117,7 @@ class FlowResident:
 
     def label(self, option: Option) -> str:
         assert self.turn is not None
-        return TEXTS.option_label(self.turn.lang, option)
+        return TEXTS.option_label(self.turn.lang, option, self.variant)
 
     @property
     def labels(self) -> list[str]:

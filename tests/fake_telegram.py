@@ -35,6 +35,8 @@ class FakeBotAPI(BaseRequest):
         # method -> function(params) returning (status, body) to inject failures
         self.faults: dict[str, Callable[[dict[str, Any]], tuple[int, dict] | None]] = {}
         self.latency = 0.0  # seconds each call takes, as the network would
+        # What each chat shows now: message id -> (text, reply_markup), edits applied.
+        self.messages: dict[int, dict[int, dict[str, Any]]] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -70,22 +72,45 @@ class FakeBotAPI(BaseRequest):
             if injected is not None:
                 status, body = injected
                 return status, json.dumps(body).encode()
+        if api == "editMessageText":
+            refused = self._edit(params)
+            if refused is not None:
+                return 400, json.dumps(
+                    {"ok": False, "error_code": 400, "description": f"Bad Request: {refused}"}
+                ).encode()
         return 200, json.dumps({"ok": True, "result": self._result(api, params)}).encode()
+
+    def _edit(self, params: dict[str, Any]) -> str | None:
+        """Apply an edit as Telegram does; the reason it is refused, if it is."""
+        chat, message_id = int(params["chat_id"]), int(params["message_id"])
+        shown = self.messages.get(chat, {}).get(message_id)
+        if shown is None:
+            return "message to edit not found"
+        markup = _markup(params.get("reply_markup"))
+        if shown["text"] == params.get("text") and shown.get("reply_markup") == markup:
+            return "message is not modified: specified new message content is the same"
+        self.messages[chat][message_id] = {"text": params.get("text", ""), "reply_markup": markup}
+        return None
 
     def _result(self, api: str, params: dict[str, Any]) -> Any:
         if api == "getMe":
             return BOT_USER
-        if api == "sendMessage":
+        if api in ("sendMessage", "editMessageText"):
+            chat = int(params["chat_id"])
+            message_id = int(params["message_id"]) if api == "editMessageText" else next(self._ids)
             message = {
-                "message_id": next(self._ids),
+                "message_id": message_id,
                 "date": int(time.time()),
-                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "chat": {"id": chat, "type": "private"},
                 "from": BOT_USER,
                 "text": params.get("text", ""),
             }
-            if "reply_markup" in params:
-                markup = params["reply_markup"]
-                message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+            markup = _markup(params.get("reply_markup"))
+            if markup is not None:
+                message["reply_markup"] = markup
+            if api == "sendMessage":
+                shown = {"text": message["text"], "reply_markup": markup}
+                self.messages.setdefault(chat, {})[message_id] = shown
             return message
         if api == "sendDocument":
             return {
@@ -109,6 +134,17 @@ class FakeBotAPI(BaseRequest):
             return []
         return True
 
+    def edits(self, chat_id: int | None = None) -> list[dict[str, Any]]:
+        return [
+            p
+            for api, p in self.calls
+            if api == "editMessageText" and (chat_id is None or int(p["chat_id"]) == chat_id)
+        ]
+
+    def screens(self, chat_id: int) -> list[tuple[int, dict[str, Any]]]:
+        """The chat's messages as they look now (edits applied), oldest first."""
+        return sorted(self.messages.get(chat_id, {}).items())
+
     def sent(self, chat_id: int | None = None) -> list[dict[str, Any]]:
         return [
             p
@@ -125,6 +161,12 @@ class FakeBotAPI(BaseRequest):
 
     def count(self, api: str) -> int:
         return sum(1 for a, _ in self.calls if a == api)
+
+
+def _markup(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return json.loads(value) if isinstance(value, str) else value
 
 
 _update_ids = itertools.count(10_000)
@@ -158,11 +200,16 @@ class TelegramResident:
         }
 
     async def deliver(self, data: dict[str, Any]) -> list[str]:
-        """Process one raw update; return the texts the bot sent to this resident."""
-        before = len(self.api.sent(self.user_id))
+        """Process one raw update; return the texts the bot sent to this resident, a screen
+        that replaced the tapped message included (in the order they went out)."""
+        before = len(self.api.calls)
         self.last_update = data
         await self.app.process_update(Update.de_json(data, self.app.bot))
-        return [m["text"] for m in self.api.sent(self.user_id)[before:]]
+        return [
+            p["text"]
+            for api, p in self.api.calls[before:]
+            if api in ("sendMessage", "editMessageText") and int(p["chat_id"]) == self.chat["id"]
+        ]
 
     async def send(self, text: str) -> list[str]:
         fields: dict[str, Any] = {"text": text}
@@ -205,30 +252,45 @@ class TelegramResident:
         )
 
     @property
-    def keyboard(self) -> list[dict[str, Any]]:
-        for m in reversed(self.api.sent(self.user_id)):
-            markup = m.get("reply_markup")
+    def screen(self) -> tuple[int, list[dict[str, Any]]]:
+        """The latest message with buttons, as it looks now: (message id, its buttons)."""
+        for message_id, shown in reversed(self.api.screens(self.chat["id"])):
+            markup = shown.get("reply_markup")
             if markup:
-                markup = json.loads(markup) if isinstance(markup, str) else markup
-                return [b for row in markup["inline_keyboard"] for b in row]
-        return []
+                return message_id, [b for row in markup["inline_keyboard"] for b in row]
+        return 0, []
+
+    @property
+    def keyboard(self) -> list[dict[str, Any]]:
+        return self.screen[1]
+
+    @property
+    def text(self) -> str:
+        """The text of the latest message, as it looks now."""
+        shown = self.api.screens(self.chat["id"])
+        return shown[-1][1]["text"] if shown else ""
 
     @property
     def labels(self) -> list[str]:
         return [b["text"] for b in self.keyboard]
 
     async def tap(self, label: str) -> list[str]:
-        matches = [b for b in self.keyboard if label in b["text"]]
+        message_id, buttons = self.screen
+        matches = [b for b in buttons if label in b["text"]]
         assert len(matches) == 1, f"{label!r} not unique among {self.labels}"
-        return await self.press(matches[0]["callback_data"])
+        return await self.press(matches[0]["callback_data"], message_id)
 
-    async def press(self, data: str) -> list[str]:
+    async def press(self, data: str, message_id: int | None = None) -> list[str]:
+        """A callback from the message `message_id` (default: the latest with buttons)."""
+        if message_id is None:
+            message_id = self.screen[0]
+        message = {**self._message(text="(buttons)"), "message_id": message_id}
         query = {
             "id": str(next(_update_ids)),
             "from": self.user,
             "chat_instance": "ci",
             "data": data,
-            "message": self._message(text="(buttons)"),
+            "message": message,
         }
         return await self.deliver({"update_id": next(_update_ids), "callback_query": query})
 

@@ -124,7 +124,7 @@ async def test_local_chat_takes_the_whole_survey(tmp_path: Path, world) -> None:
     store = SqliteStore(tmp_path / "local.sqlite3")
     await store.open()
     typed = iter(
-        ["2", "кара-балта", "1", "питьевая вода", "собаки", "1", "готово", "1", "1", "/my"]
+        ["2", "кара-балта", "1", "питьевая вода", "собаки", "готово", "да", "да", "/my"]
     )
     screen: list[str] = []
 
@@ -144,4 +144,6 @@ async def test_local_chat_takes_the_whole_survey(tmp_path: Path, world) -> None:
     assert "1. Верхняя зона" in out
     assert history and history[-1].city == "kara_balta" and history[-1].district == "upper"
     assert [i.category for i in history[-1].items] == ["drinking_water", "stray_dogs"]
+    assert "Вы подписаны на приглашения" in out
     assert "<b>" not in out, "no HTML in the terminal"
+    assert "кнопк" not in out.casefold(), "no buttons in the terminal: no talk of tapping them"

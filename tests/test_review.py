@@ -86,7 +86,8 @@ async def test_review_moves_counters_records_the_reviewer_and_teaches(group: Gro
     session = step(session.session, Inbound("text", text="каракол"), group.world)
     session = step(session.session, Inbound("text", text="1"), group.world)
     turn = step(session.session, Inbound("text", text="мэр не отвечает на письма"), group.world)
-    assert turn.session.conv.suggestions == ["public_order"]
+    assert turn.session.answer is not None
+    assert [i.category for i in turn.session.answer.items] == ["public_order"]
     replies = await group.tap(MEMBER, group.buttons()["Оставить своими словами"])
     assert "Оставлено как «своими словами»" in replies[0]
     assert "Все ответы своими словами разобраны" in replies[-1]

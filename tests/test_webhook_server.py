@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -104,7 +105,12 @@ async def test_the_webhook_server_takes_a_whatsapp_message_and_stops_cleanly(
                     await asyncio.sleep(0.05)
                 (sent,) = twilio.sent()
                 assert sent["To"] == "whatsapp:+996700111222" and sent["From"] == SENDER
-                assert "Районуңузду" in sent["Body"], "Kyrgyz chosen, Karakol fixed: district"
+                # Kyrgyz chosen, Karakol fixed: the districts, as a WhatsApp list picker.
+                variables = json.loads(sent["ContentVariables"])
+                assert "Районуңуздун" in variables["1"] and "№1 МАБ" in variables.values()
+                (content,) = twilio.contents
+                assert content["sid"] == sent["ContentSid"]
+                assert "twilio/list-picker" in content["types"]
                 assert sent["StatusCallback"] == f"{PUBLIC}/twilio/status"
         finally:
             proc.send_signal(signal.SIGTERM)

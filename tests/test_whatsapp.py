@@ -38,7 +38,9 @@ class Harness:
     """Store + conversations + WhatsApp channel + Telegram channel behind one ASGI app, reached
     as a TLS proxy would reach it: plain http on an internal address."""
 
-    def __init__(self, tmp_path: Path, world: World, twilio: FakeTwilioAPI) -> None:
+    def __init__(
+        self, tmp_path: Path, world: World, twilio: FakeTwilioAPI, interactive: bool = False
+    ) -> None:
         self.twilio = twilio
         self.store = SqliteStore(tmp_path / "citybot.sqlite3")
         conversations = Conversations(self.store, world)
@@ -49,8 +51,10 @@ class Harness:
             auth_token=AUTH,
             sender=SENDER,
             api_base_url=twilio.base_url,
+            content_base_url=twilio.base_url,
             status_callback=f"{PUBLIC}/twilio/status",
             backoff=0.01,
+            interactive=interactive,
         )
         self.tg_api = FakeBotAPI()
         self.tg_channel = TelegramChannel(conversations, Texts(strict=True))
@@ -112,7 +116,8 @@ class WaResident:
         }
 
     async def post(self, form: dict[str, str]) -> list[str]:
-        """Post one signed inbound message; return the bodies Twilio was asked to send."""
+        """Post one signed inbound message; return what Twilio was asked to send: bodies, or
+        an interactive message as its body and "[label]" lines."""
         before = len(self.h.twilio.sent(self.address))
         self.last_form = form
         response = await self.h.post_signed("/twilio/whatsapp", form)
@@ -120,11 +125,34 @@ class WaResident:
         assert response.headers["content-type"].startswith("text/xml")
         assert "<Response></Response>" in response.text
         await self.h.whatsapp.outbox.drain()
-        return [m["Body"] for m in self.h.twilio.sent(self.address)[before:]]
+        return [_shown(m) for m in self.h.twilio.sent(self.address)[before:]]
+
+    def buttons(self) -> dict[str, str]:
+        """The latest interactive message's options: label -> payload."""
+        sid, variables = self.h.twilio.content_sent(self.address)[-1]
+        kind = next(iter(self.h.twilio.content(sid)["types"]))
+        first = 2 if kind == "twilio/quick-reply" else 3
+        numbers = sorted(int(k) for k in variables if int(k) >= first)
+        return {variables[str(n)]: variables[str(n + 1)] for n in numbers[::2]}
+
+    async def tap(self, label: str) -> str:
+        """Tap a quick reply or list item: Twilio posts its id as ButtonPayload."""
+        matches = {k: v for k, v in self.buttons().items() if label in k}
+        assert len(matches) == 1, f"{label!r} not unique among {list(self.buttons())}"
+        ((text, payload),) = matches.items()
+        return await self.send(text, ButtonPayload=payload, ButtonText=text)
 
     async def send(self, body: str, **extra: str) -> str:
         bodies = await self.post(self.form(body, **extra))
         return "\n".join(bodies)
+
+
+def _shown(message: dict[str, str]) -> str:
+    if "ContentSid" not in message:
+        return message["Body"]
+    variables = json.loads(message["ContentVariables"])
+    labels = [v for k, v in sorted(variables.items(), key=lambda kv: int(kv[0])) if k != "1"]
+    return "\n".join([variables["1"], *(f"[{label}]" for label in labels)])
 
 
 async def _to_problems(r: WaResident) -> None:
@@ -147,15 +175,13 @@ async def test_full_survey_in_russian(wa: Harness) -> None:
     text = await r.send("2")
     assert "пять самых важных проблем" in text and "1. Кара-Балта" in text
     text = await r.send("джалал-абад")  # Manas by its old name
-    assert "Манас" in text and "выберите ваш район" in text
-    await r.send("спутник")
-    text = await r.send("1")  # the first group
-    assert "1. Дороги" in text
-    text = await r.send("дороги")
+    assert "Манас" in text and "напишите номер или название вашего района" in text
+    text = await r.send("спутник")
+    assert "1. Дороги" in text and "кнопк" not in text, "no buttons on WhatsApp: no tapping"
+    text = await r.send("1")  # the first topic
     assert "Добавлено: *Дороги*" in text, "bold is WhatsApp's *...*"
     text = await r.send("нет детских садов, очереди по два года")
-    assert "Детские сады" in text
-    await r.send("да")
+    assert "Добавлено: *Детские сады* — «нет детских садов, очереди по два года»" in text
     text = await r.send("готово")
     assert "1. Дороги" in text and "2. Детские сады" in text
     text = await r.send("всё верно")
@@ -165,7 +191,7 @@ async def test_full_survey_in_russian(wa: Harness) -> None:
     sent = wa.twilio.sent(r.address)
     assert {m["From"] for m in sent} == {SENDER}
     assert {m["StatusCallback"] for m in sent} == {f"{PUBLIC}/twilio/status"}
-    (answer,) = await wa.store.answer_history(r.ref)
+    *_, answer = await wa.store.answer_history(r.ref)
     assert answer.city == "manas" and answer.district is not None
     assert [i.category for i in answer.items] == ["roads", "kindergartens"]
     assert answer.items[1].text == "нет детских садов, очереди по два года"
@@ -181,19 +207,18 @@ async def test_full_survey_in_kyrgyz(wa: Harness) -> None:
     r = wa.resident("996555000002")
     await r.send("салам")
     text = await r.send("кыргызча")
-    assert "Шаарыңызды тандаңыз" in text
+    assert "Шаарыңыздын номерин же атын жазыңыз" in text
     await r.send("Каракол")
     await r.send("3")  # МТУ №3
     text = await r.send("таштанды коп, эч ким чыгарбайт")
     assert "Таштанды чыгаруу" in text
-    await r.send("ооба")
     await r.send("жолдор")
     text = await r.send("даяр")
-    assert "Жоопторуңузду текшериңиз" in text
+    assert "Тизмеңиз сакталды" in text
     text = await r.send("туура")
     assert "Рахмат, жоопторуңуз сакталды" in text
     await r.send("жок")
-    (answer,) = await wa.store.answer_history(r.ref)
+    *_, answer = await wa.store.answer_history(r.ref)
     assert (answer.city, answer.district) == ("karakol", "mtu3")
     assert [i.category for i in answer.items] == ["waste", "roads"]
     record = await wa.store.resident(r.ref)
@@ -247,7 +272,7 @@ async def test_the_same_message_sid_twice_is_processed_once(wa: Harness) -> None
     await r.send("каракол")
     form = r.form("1")
     first = await r.post(form)
-    assert "Назовите пять самых важных проблем" in first[0]
+    assert "Назовите до 5 самых важных проблем" in first[0]
     assert await r.post(form) == [], "a retried webhook sends nothing"
     # ... also when the retry arrives while the first is still in flight
     form = r.form("дороги")
@@ -255,7 +280,8 @@ async def test_the_same_message_sid_twice_is_processed_once(wa: Harness) -> None
     await asyncio.gather(*(r.post(form) for _ in range(3)))
     assert len(wa.twilio.sent(r.address)) == before + 1
     loaded = await wa.store.load(r.ref)
-    assert [i.category for i in loaded.session.conv.items] == ["roads"]
+    assert loaded.session.answer is not None
+    assert [i.category for i in loaded.session.answer.items] == ["roads"]
 
 
 async def test_replies_keep_the_order_of_the_residents_messages(wa: Harness) -> None:

@@ -1,49 +1,85 @@
 # Resident survey, Kyrgyz. HTML allowed: <b>, <i>. Arguments are escaped by the channel.
 # Terms from ../shared/domain/glossary-ru-ky.md where attested; lines marked "review" are our
 # own wording and await a native speaker. Names stand alone ("Шаар: Каракол") so no case
-# ending is glued onto an interpolated name.
+# ending is glued onto an interpolated name. A `.wa` attribute is the WhatsApp wording (no
+# buttons there: residents type a number or words).
 
 language-prompt = Саламатсызбы! Здравствуйте!
     Тилди тандаңыз / Выберите язык:
 # review
 language-changed = Тил: кыргызча.
+# review (ky-review: the "anonymous" claim was not true; this says what is)
+intro = Саламатсызбы! Бул мэриянын сурамжылоосу: <b>шаардын эң маанилүү беш көйгөйүн</b> атаңыз — жумушчу топ (мэрия, депутаттар, ӨЭУ) жалпы рейтингди күн сайын көрөт. Атыңыз, номериңиз жана аккаунтуңуз эч кимге көрсөтүлбөйт жана отчётторго кирбейт.
 # review
-intro = Саламатсызбы! Бул мэриянын сурамжылоосу: <b>шаардын эң маанилүү беш көйгөйүн</b> атаңыз — жумушчу топ (мэрия, депутаттар, ӨЭУ) жалпы рейтингди күн сайын көрөт.
-    Жооптор анонимдүү, сурамжылоо эки-үч мүнөткө созулат. Баскычтар менен жооп бериңиз же текст жазыңыз.
+preset-place = Шаар: { $city }, район: { $district } (шилтеме боюнча; аягында өзгөртсөңүз болот).
 # review
 city-prompt = Шаарыңызды тандаңыз:
+    .wa = Шаарыңыздын номерин же атын жазыңыз:
+# review
+city-not-served = «{ $city }» шаары азырынча сурамжылоого катышпайт. Катышкан шаарлар: { $cities }.
 # review ("кичи район" attested, МАБ attested)
-district-prompt = Шаар: { $city }. Районуңузду (МАБ) тандаңыз:
+district-prompt = Шаар: { $city }. Районуңузду (МАБ) тандаңыз. Көчөнү же жакын жердеги белгилүү жайды жазсаңыз да болот.
+    .wa = Шаар: { $city }. Районуңуздун (МАБ) номерин же атын, көчөнү же жакын жердеги белгилүү жайды жазыңыз.
+# review
+district-which = Мындай көчө бир нече райондо бар. Өзүңүздүкүн тандаңыз:
+    .wa = Мындай көчө бир нече райондо бар. Өзүңүздүкүнүн номерин жазыңыз:
+# review
+district-location-hint = Же жайгашкан жериңизди жөнөтүңүз (📎 → Геопозиция) — бот районду өзү аныктайт.
+# review
+district-located = Сиздин район: <b>{ $district }</b>.
+# review
+location-outside = Бул жер шаардын эч бир районуна кирбейт. Районду тизмеден тандаңыз.
 btn-district-unknown = Билбейм
 # review
 btn-change-city = Башка шаар
+# review
+btn-all-districts = Бардык райондор
 
+# review (ky-review, high: "Көйгөй 1/5", never "5 көйгөйдүн 1-си")
+problems-first = Шаардын эң маанилүү { $max } көйгөйүнө чейин эң маанилүүсүнөн баштап атаңыз. Көйгөй 1 — теманы тандаңыз же өз сөзүңүз менен жазыңыз:
+    .wa = Шаардын эң маанилүү { $max } көйгөйүнө чейин эң маанилүүсүнөн баштап атаңыз. Көйгөй 1 — теманын номерин жазыңыз же көйгөйдү өз сөзүңүз менен жазыңыз:
+# review (ky-review: "Сиздин тизмеңиз", with the possessive)
+problems-list = Сиздин тизмеңиз ({ $count }/{ $max }):
 # review
-problems-prompt = { $count ->
-        [0] Шаардын эң маанилүү беш көйгөйүн атаңыз, эң маанилүүсүнөн баштаңыз. { $max } көйгөйдүн { $next }-си:
-        [5] Сиздин тизме:
-       *[other] Сиздин тизме ({ $count }/{ $max }):
-    }
+problems-next = Көйгөй { $next }/{ $max } — тема же өз сөзүңүз менен:
 # review
-problems-hint = Теманы баскыч менен тандаңыз же көйгөйдү өз сөзүңүз менен жазыңыз.
-# review
-problems-hint-more = { $next }-көйгөйдү кошуңуз — баскыч менен же өз сөзүңүз менен. Канчалык көп көйгөй атасаңыз (бешке чейин), рейтинг ошончолук так болот.
+problems-more-better = Канчалык көп көйгөй атасаңыз (бешке чейин), рейтинг ошончолук так болот.
 problem-line = { $n }. { $label }
 problem-line-typed = { $n }. { $label } — «{ $text }»
 # review
 problem-line-own = { $n }. «{ $text }» (өз сөзүңүз менен)
 # review
-group-prompt = <b>{ $group }</b>: { $next }-көйгөйдү тандаңыз:
+groups-prompt = Бардык темалар: бөлүмдү тандаңыз.
+    .wa = Бардык темалар: бөлүмдүн номерин жазыңыз.
 # review
-problem-added = Кошулду: <b>{ $label }</b>.
+group-prompt = <b>{ $group }</b>: көйгөйдү тандаңыз.
+    .wa = <b>{ $group }</b>: көйгөйдүн номерин жазыңыз.
+# review
+replace-prompt = «{ $label }» ордуна эмне коёлу? Теманы тандаңыз же өз сөзүңүз менен жазыңыз.
+    .wa = «{ $label }» ордуна эмне коёлу? Теманын номерин жазыңыз же көйгөйдү өз сөзүңүз менен жазыңыз.
+# review
+pending-words = Сиздин сөздөрүңүз: «{ $text }».
+# review
+problem-added = Кошулду: <b>{ $label }</b> ({ $count }/{ $max }).
+# review
+problem-added-typed = Кошулду: <b>{ $label }</b> — «{ $text }» ({ $count }/{ $max }).
 # review
 problem-duplicate = «{ $label }» тизмеңизде мурунтан эле бар.
+# review (ky-review, low: "Тизмеден алынды" = taken off the list)
+problem-removed = Тизмеден алынды: { $label }.
 # review
-problem-removed = Өчүрүлдү: { $label }.
+problem-replaced = Алмаштырылды: { $old } → <b>{ $new }</b>.
 # review
-problems-cleared = Тизме тазаланды, кайра баштайлы.
+problem-moved = «{ $label }» эми { $n }-орунда.
 # review
 problems-full = Тизмеде { $max } көйгөй бар — мындан көп кошууга болбойт.
+# review
+pending-kept = Мурунку жообуңуз сакталды: <b>{ $label }</b> — «{ $text }».
+# review
+pending-kept-own = Мурунку жообуңуз өз сөзүңүз менен сакталды: «{ $text }».
+# review
+greeting = Саламатсызбы! Шаардын көйгөйүн атаңыз — баскыч менен же өз сөзүңүз менен.
+    .wa = Саламатсызбы! Шаардын көйгөйүн атаңыз — номери менен же өз сөзүңүз менен.
 
 # review
 suggest-one = Сиз жаздыңыз: «{ $text }».
@@ -51,15 +87,18 @@ suggest-one = Сиз жаздыңыз: «{ $text }».
 # review
 suggest-many = Сиз жаздыңыз: «{ $text }».
     Бул кайсы темага тиешелүү?
-# review
+# review (ky-review, medium: "бар окшойт", "бирин")
 suggest-two = Сиз жаздыңыз: «{ $text }».
-    Бул жерде эки көйгөй окшойт. Экөөнү тең кошуңуз же бирөөнү тандаңыз:
-# review
+    Бул жерде эки көйгөй бар окшойт. Экөөнү тең кошуңуз же бирин тандаңыз:
+# review (ky-review, medium)
 suggest-none = Сиз жаздыңыз: «{ $text }».
-    Ылайыктуу тема табылган жок. Өз сөзүңүз менен сактайлыбы?
+    Ылайыктуу тема табылган жок. Жазганыңыздай сактайлыбы?
 
 # review
-review-title = <b>Жоопторуңузду текшериңиз:</b>
+review-title = <b>Тизмеңиз сакталды жана рейтингге кошулду.</b> Текшерип чыгыңыз:
+# review
+review-hint = Көйгөйдү жогору же төмөн жылдыруу, алмаштыруу же тизмеден алуу үчүн аны басыңыз.
+    .wa = Көйгөйдү жогору же төмөн жылдыруу, алмаштыруу же тизмеден алуу үчүн анын номерин жазыңыз.
 answer-city = Шаар: { $city }
 answer-district = Район: { $district }
 # review
@@ -67,22 +106,32 @@ answer-district-unknown = Район: көрсөтүлгөн жок
 # Kyrgyz nouns stay singular after a numeral: one form for every count.
 # review
 review-can-add = Сиз { $count } көйгөй атадыңыз (эң көбү { $max }). Дагы кошсоңуз болот.
+item-button = { $n }. { $label }
+# review
+item-prompt = Көйгөй { $n }: <b>{ $label }</b>. Аны менен эмне кылабыз?
 # near-attested
 saved = Рахмат, жоопторуңуз сакталды.
-# review ("Коомдук угуу" proposal in the glossary)
-subscribe-prompt = Шаардын өнүгүү программасы жана бюджети боюнча коомдук угууларга чакырууларды сизге жөнөтөлүбү? Жылына бир нече жолудан көп эмес.
+# review (ky-review, high: the official name of the programme)
+subscribe-prompt = Шаарды өнүктүрүү программасы жана шаардын бюджети боюнча коомдук угууларга чакырууларды сизге жөнөтөлүбү? Жылына бир нече жолу гана.
 # review
 thanks = { $subscribed ->
         [yes] Коомдук угууларга чакыруу алууга жазылдыңыз.
        *[no] Коомдук угууларга чакыруулар жөнөтүлбөйт.
     }
-    /my — жоопторду көрүү, /edit — жоопторду өзгөртүү. Шаарга жардам бергениңиз үчүн рахмат!
-# review
-already-answered = Сиз буга чейин жооп бергенсиз — рахмат! Жоопторду көрүп же өзгөртө аласыз.
+    Шаарга жардам бергениңиз үчүн рахмат! Сурамжылоонун жыйынтыктары — төмөнкү баскыч же /results.
+    .wa = { $subscribed ->
+        [yes] Коомдук угууларга чакыруу алууга жазылдыңыз.
+       *[no] Коомдук угууларга чакыруулар жөнөтүлбөйт.
+    }
+    Шаарга жардам бергениңиз үчүн рахмат! Сурамжылоонун жыйынтыктары — /results, жоопторуңуз — /my.
+# review (ky-review, medium: ability form "көрө же өзгөртө аласыз")
+already-answered = Сиз буга чейин жооп бергенсиз — рахмат! Жоопторуңузду көрө же өзгөртө аласыз.
 # review
 welcome-back = Кайра кош келиңиз!
 # review
 continue = Токтогон жерден улантабыз.
+# review
+nudge = Сиз сурамжылоону баштадыңыз, бирок бүтүргөн жоксуз: тизмеңизде { $count }/{ $max }. Жоопторуңуз эсепке алынды — кааласаңыз, дагы кошуңуз. Улантабызбы?
 
 # review
 my-title = <b>Сиздин жоопторуңуз:</b>
@@ -92,15 +141,30 @@ my-none = Сиз сурамжылоого али жооп бере элекси�
 my-subscribed = Коомдук угууларга чакыруулар: ооба.
 # review
 my-not-subscribed = Коомдук угууларга чакыруулар: жок.
-# review
-subscribed = Даяр: коомдук угууларга чакырууларды жөнөтөбүз. Баш тартуу — /stop.
+# review (ky-review, medium: one term for unsubscribing)
+subscribed = Даяр: коомдук угууларга чакырууларды жөнөтөбүз. Жазылууну токтотуу — /stop.
 # review
 stopped = Даяр: коомдук угууларга чакыруулар мындан ары жөнөтүлбөйт. Жоопторуңуз сакталып турат.
 
 # review
-forget-prompt = Бардык маалыматыңызды — жоопторду жана жөндөөлөрдү — өчүрөбүзбү? Муну кайтарууга болбойт.
+results-title = <b>{ $city }: тургундардын пикири боюнча негизги көйгөйлөр</b>
+    Жооп бергендер: { $respondents }.
+results-row = { $position }. { $label } — { $percent }%
+# review
+results-district = <b>{ $district }</b> (жооп бергендер: { $respondents }):
+# review
+results-district-few = «{ $district }» районунда азырынча { $min } жооптон аз — анын рейтингин кийинчерээк көрсөтөбүз.
+# review
+results-empty = Азырынча эч ким жооп берген жок — биринчи болуңуз!
+# review
+results-no-city = Шаарыңызды тандагандан кийин жыйынтыктар көрүнөт.
+
+# review (ky-review, medium: "cannot be undone", not "cannot be given back")
+forget-prompt = Бардык маалыматыңызды — жоопторду жана жөндөөлөрдү — өчүрөбүзбү? Өчүрүлгөн маалыматты калыбына келтирүүгө болбойт.
 # review
 forgotten = Маалыматыңыз өчүрүлдү. Сурамжылоодон кайра өтүү үчүн /start жөнөтүңүз.
+# review
+forgotten-tap = Маалыматыңыз өчүрүлдү. Сурамжылоодон кайра өтүү үчүн /start жөнөтүңүз.
 # review
 forget-cancelled = Макул, эч нерсе өчүрүлгөн жок.
 
@@ -108,7 +172,8 @@ forget-cancelled = Макул, эч нерсе өчүрүлгөн жок.
 help = Бул бот тургундардан шаардын эң маанилүү беш көйгөйүн чогултат.
     /start — баштоо же улантуу
     /my — менин жоопторум
-    /edit — жоопторду өзгөртүү
+    /edit — жоопторду өзгөртүү: ордун алмаштыруу, башкасына алмаштыруу, тизмеден алуу
+    /results — сурамжылоонун жыйынтыктары
     /language — тил (Кыргызча / Русский)
     /stop — чакырууларды жөнөтпөө
     /forget — маалыматымды өчүрүү
@@ -117,10 +182,13 @@ help = Бул бот тургундардан шаардын эң маанилү
 unknown-command = /{ $command } буйругу белгисиз.
 # review
 not-understood = Жообуңузду түшүнгөн жокмун. Баскычты басыңыз же варианттын номерин жазыңыз.
+    .wa = Жообуңузду түшүнгөн жокмун. Тизмеден варианттын номерин жазыңыз.
 # review
 negated-noted = Макул, муну жасабайм. Учурдагы суроо:
 # review
 stale-button = Бул баскыч эми иштебейт. Учурдагы суроо:
+# review
+tap-done = Аткарылды.
 # review
 too-long = Билдирүү өтө узун ({ $length } белги). Сураныч, { $limit } белгиге чейин кыскартыңыз.
 # review
@@ -129,45 +197,73 @@ media-unsupported = { $kind ->
         [photo] Бот азырынча сүрөттү окубайт.
         [voice] Бот азырынча үн билдирүүлөрүн укпайт.
         [video] Бот азырынча видеону көрбөйт.
-        [location] Бот жайгашкан жерди колдонбойт.
+        [location] Жайгашкан жер бул жерде керек эмес.
         [contact] Ботко байланыштар керек эмес.
        *[other] Бот текстти жана баскычтарды гана түшүнөт.
     } Сураныч, баскыч же текст менен жооп бериңиз.
+    .wa = { $kind ->
+        [sticker] Стикер үчүн рахмат!
+        [photo] Бот азырынча сүрөттү окубайт.
+        [voice] Бот азырынча үн билдирүүлөрүн укпайт.
+        [video] Бот азырынча видеону көрбөйт.
+        [location] Жайгашкан жер бул жерде керек эмес.
+        [contact] Ботко байланыштар керек эмес.
+       *[other] Бот текстти гана түшүнөт.
+    } Сураныч, номер же текст менен жооп бериңиз.
 
 # Buttons ("Даяр", "Башка", "Ооба/Жок" standard; others review)
 btn-done = ✅ Даяр
-btn-remove-last = ↩️ Акыркысын өчүрүү
-btn-restart = 🔄 Тизмени кайра баштоо
+# review
+btn-remove-last = ↩️ Акыркысын алып салуу
 btn-back = ⬅️ Артка
 btn-more = ➡️ Дагы
+# review
+btn-other-topics = 📂 Башка темалар
+# review
+btn-retag = 🔁 Башка тема
 btn-accept = ✅ Ооба, «{ $label }»
 # review
 btn-add-all = ➕ Экөөнү тең кошуу
 btn-keep-own = 📝 Өз сөзүм менен калтыруу
 btn-cancel = ✖️ Жокко чыгаруу
-btn-confirm = ✅ Баары туура, сактоо
+# review
+btn-confirm = ✅ Баары туура
 btn-add-more = ➕ Дагы кошуу
-btn-change-problems = ✏️ Көйгөйлөрдү өзгөртүү
-btn-change-district = 📍 Районду өзгөртүү
+# review
+btn-change-district = 📍 Район
+# review
+btn-up = ⬆️ Жогору
+# review
+btn-down = ⬇️ Төмөн
+# review
+btn-replace = 🔁 Алмаштыруу
+# review
+btn-remove = 🗑 Тизмеден алуу
 btn-subscribe-yes = 🔔 Ооба, жөнөтүңүз
 btn-subscribe-no = Жок, рахмат
 # "Жоопторду өзгөртүү" proposal in the glossary
-btn-edit = ✏️ Жоопторду өзгөртүү
+btn-edit = ✏️ Өзгөртүү
+# review
+btn-results = 📊 Жыйынтыктар
 btn-subscribe = 🔔 Угууларга жазылуу
-# "Жазылуудан баш тартуу" weak in the glossary
-btn-unsubscribe = 🔕 Жазылуудан баш тартуу
+# review (ky-review, medium: one term, pairs with «Угууларга жазылуу»)
+btn-unsubscribe = 🔕 Жазылууну токтотуу
 btn-forget-yes = 🗑 Ооба, баарын өчүрүү
 btn-forget-no = Жок, калтыруу
+# review
+btn-menu = Тандоо
 
 cmd-start = Сурамжылоону баштоо же улантуу
 cmd-my = Менин жоопторум
 cmd-edit = Жоопторду өзгөртүү
+# review
+cmd-results = Сурамжылоонун жыйынтыктары
 cmd-language = Тил / Язык
 cmd-stop = Чакырууларды жөнөтпөө
 cmd-forget = Маалыматымды өчүрүү
 cmd-help = Жардам
-# review
-error-internal = Кечиресиз, бир нерсе туура эмес болуп калды. Жоопторуңуз жоголгон жок — бир мүнөттөн кийин кайра аракет кылыңыз.
+# review (ky-review, medium: "ката кетти")
+error-internal = Кечиресиз, ката кетти. Жоопторуңуз жоголгон жок — бир мүнөттөн кийин кайра аракет кылыңыз.
 
 ## Working-group summaries (rankings)
 # review

@@ -1,0 +1,56 @@
+"""/results: the ranking of the resident's city and district, as the resident sees it (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flows.catalogue import Lang
+from flows.ranking import Tally
+from flows.session import Msg
+from flows.summary import city_ranking
+from flows.world import World
+
+TOP_CITY = 5
+TOP_DISTRICT = 3
+# A district's ranking is shown only from this many respondents: with fewer, it would tell a
+# neighbour what one identifiable resident answered.
+MIN_DISTRICT = 5
+
+
+def results_parts(
+    world: World, city: str, district: str | None, tallies: Mapping[str, Tally], lang: Lang
+) -> list[Msg]:
+    """Top problems citywide (shares of respondents) and in the resident's district."""
+    place = world.cities[city]
+    shown = world.shown[city]
+    ranking = city_ranking(world, city, tallies)
+    overall = ranking.overall
+    parts = [Msg("results-title", {"city": place.name(lang), "respondents": overall.respondents})]
+    if not overall.rows:
+        return [*parts, Msg("results-empty")]
+    for row in overall.rows[:TOP_CITY]:
+        label = shown.label(row.category, lang)
+        parts.append(
+            Msg(
+                "results-row",
+                {"position": row.position, "label": label, "percent": round(row.share * 100)},
+            )
+        )
+    d = place.district(district)
+    if d is None:
+        return parts
+    local = ranking.districts.get(d.id)
+    respondents = local.respondents if local else 0
+    if local is None or respondents < MIN_DISTRICT or not local.rows:
+        parts.append(Msg("results-district-few", {"district": d.name(lang), "min": MIN_DISTRICT}))
+        return parts
+    parts.append(Msg("results-district", {"district": d.name(lang), "respondents": respondents}))
+    for row in local.rows[:TOP_DISTRICT]:
+        label = shown.label(row.category, lang)
+        parts.append(
+            Msg(
+                "results-row",
+                {"position": row.position, "label": label, "percent": round(row.share * 100)},
+            )
+        )
+    return parts
