@@ -30,21 +30,21 @@ from storage.sqlite import SqliteStore
 TOKEN = "123456:bench-token"
 BOT = {"id": 1, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
 
-# One resident's survey: a mix of taps and typed answers, Karakol, five problems, subscribe.
+# One resident's survey: a mix of taps (by label, on the latest keyboard: buttons carry their
+# screen's number) and typed answers, Karakol, five problems, subscribe.
 SCRIPT: list[tuple[str, str]] = [
     ("text", "/start"),
-    ("tap", "c:karakol"),
-    ("tap", "d:mtu1"),
-    ("tap", "g:roads"),
-    ("tap", "p:roads"),
+    ("tap", "Каракол"),
+    ("tap", "МТУ №1"),
+    ("tap", "Дороги"),
     ("text", "школы"),
-    ("tap", "g:utilities"),
-    ("tap", "p:drinking_water"),
+    ("tap", "Другие темы"),
+    ("tap", "Вода, тепло"),
+    ("tap", "Питьевая вода"),
     ("text", "бродячие собаки"),
     ("text", "нет освещения на улицах"),
-    ("tap", "p:street_lighting"),
-    ("tap", "r:ok"),
-    ("tap", "S:1"),
+    ("tap", "Всё верно"),
+    ("tap", "Да, присылать"),
 ]
 
 
@@ -54,6 +54,7 @@ class NullBotAPI(BaseRequest):
     def __init__(self) -> None:
         self.sent = 0
         self._mid = 0
+        self.keyboards: dict[int, list[dict[str, str]]] = {}  # chat -> latest buttons
 
     @property
     def read_timeout(self) -> float | None:
@@ -74,10 +75,15 @@ class NullBotAPI(BaseRequest):
         **kwargs: Any,
     ) -> tuple[int, bytes]:
         api = url.rsplit("/", 1)[-1]
-        if api == "sendMessage":
+        if api in ("sendMessage", "editMessageText"):
             self.sent += 1
             self._mid += 1
             p = request_data.parameters if request_data else {}
+            markup = p.get("reply_markup")
+            if markup:
+                markup = json.loads(markup) if isinstance(markup, str) else markup
+                rows = markup["inline_keyboard"]
+                self.keyboards[int(p["chat_id"])] = [b for row in rows for b in row]
             result: Any = {
                 "message_id": self._mid,
                 "date": 0,
@@ -104,14 +110,20 @@ def update(uid: int, n: int, kind: str, value: str) -> dict[str, Any]:
 
 
 async def drive(
-    app: Application, residents: int, script: list[tuple[str, str]]
+    app: Application, residents: int, script: list[tuple[str, str]], api: NullBotAPI
 ) -> tuple[float, list[float]]:
     """Every resident sends the script, each update after the previous one was answered."""
     latencies: list[float] = []
     counter = iter(range(1, 10**9))
 
+    def data(uid: int, label: str) -> str:
+        """The latest keyboard's button with this label (an echo bot shows none: any data)."""
+        buttons = api.keyboards.get(uid, [])
+        return next((b["callback_data"] for b in buttons if label in b["text"]), label)
+
     async def resident(uid: int) -> None:
         for kind, value in script:
+            value = data(uid, value) if kind == "tap" else value
             u = Update.de_json(update(uid, next(counter), kind, value), app.bot)
             t0 = time.perf_counter()
             await app.process_update(u)
@@ -141,7 +153,7 @@ async def survey_run(residents: int, db: Path, name: str = "survey") -> tuple[fl
     app = channel.build(TOKEN, "http://127.0.0.1:9/bot", request=api)
     await app.initialize()
     try:
-        elapsed, lat = await drive(app, residents, SCRIPT)
+        elapsed, lat = await drive(app, residents, SCRIPT, api)
         rate = report(name, residents * len(SCRIPT), elapsed, lat)
         # Durability check: every resident's confirmed answer is in the database.
         durable = 0
@@ -177,7 +189,7 @@ async def echo_run(residents: int) -> float:
     app.add_handler(TypeHandler(Update, echo))
     await app.initialize()
     try:
-        elapsed, lat = await drive(app, residents, SCRIPT)
+        elapsed, lat = await drive(app, residents, SCRIPT, api)
         return report("echo", residents * len(SCRIPT), elapsed, lat)
     finally:
         await app.shutdown()

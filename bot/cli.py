@@ -106,6 +106,13 @@ def _parser() -> argparse.ArgumentParser:
     poster.add_argument(
         "--out", type=Path, required=True, metavar="FILE", help="FILE.pdf or FILE.png"
     )
+    preview = sub.add_parser(
+        "preview",
+        help="write one HTML page with every screen of every flow in one language, as "
+        "Telegram and WhatsApp show it, for a native speaker's review (no database needed)",
+    )
+    preview.add_argument("--lang", required=True, choices=["ky", "ru"])
+    preview.add_argument("--out", type=Path, required=True, metavar="FILE", help="FILE.html")
     return parser
 
 
@@ -139,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _links(settings, args)
         if args.command == "poster":
             return _poster(settings, args)
+        if args.command == "preview":
+            return _preview(args)
         return _check(settings)
     except ConfigError as exc:
         print(f"citybot: configuration error\n{exc}", file=sys.stderr)
@@ -315,9 +324,9 @@ def _broadcasts(settings: Settings, city: str | None, cancel: int | None = None)
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import summaries
     from bot.export import Exporter
     from bot.i18n import Texts
-    from flows.summary import city_ranking
     from storage.sqlite import SqliteStore
 
     world = _open_city(settings, args.city)
@@ -326,13 +335,12 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
 
     async def go() -> int:
         async with SqliteStore(settings.database) as store:
-            tallies = await store.tallies(args.city)
+            ranking = await summaries.compute(store, world, args.city)
             rows = await store.export_rows(args.city)
         exporter = Exporter(world, Texts())
         if args.format == "csv":
             args.out.write_text(exporter.csv(args.city, rows, args.lang), encoding="utf-8")
         else:
-            ranking = city_ranking(world, args.city, tallies)
             args.out.write_bytes(exporter.xlsx(ranking, rows, args.lang))
         print(f"{len(rows)} answer items of {args.city} written to {args.out}", file=sys.stderr)
         return 0
@@ -488,6 +496,24 @@ def _poster(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _preview(args: argparse.Namespace) -> int:
+    from bot import preview
+
+    page = preview.build(args.lang)
+    try:
+        args.out.write_text(page.html(), encoding="utf-8")
+    except OSError as exc:
+        print(f"citybot: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    covered = len(set(page.messages) & page.shown)
+    print(
+        f"{page.screens} screens, {covered} of {len(page.messages)} message ids "
+        f"({args.lang}) written to {args.out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _chat(settings: Settings, city: str | None, lang: str | None, resident: str) -> int:
     from bot.app import open_conversations
     from bot.i18n import Texts
@@ -537,6 +563,13 @@ def _check(settings: Settings) -> int:
             f"{len(shown.ids)} categories, time zone {city.timezone}"
         )
     print(f"serving: {world.fixed_city or 'all cities (residents choose)'}")
+    from bot.config import config_warnings
+
+    warnings = config_warnings(world)
+    for line in warnings:
+        print(f"warning: {line}")
+    if warnings:
+        print(f"{len(warnings)} warning(s): the bot runs, but see above", file=sys.stderr)
     return 0
 
 

@@ -124,6 +124,16 @@ class Exporter:
             for column in ws.columns:
                 width = max((len(str(c.value or "")) for c in column[:200]), default=8)
                 ws.column_dimensions[column[0].column_letter].width = min(max(width, 8), 60)
+        if ranking.sources:
+            # How many residents came by each poster's or campaign's link.
+            sources = book.create_sheet(self._t(lang, "export-sheet-sources"))
+            sources.append(
+                [self._t(lang, "export-col-source"), self._t(lang, "export-col-residents")]
+            )
+            for tag, count in ranking.sources.items():
+                sources.append([safe_cell(tag), count])
+            for cell in sources[1]:
+                cell.font = Font(bold=True)
         if ranking.overall.rows:
             chart = book.create_sheet(self._t(lang, "export-sheet-chart"))
             png = summary_chart(self.world, self.texts, ranking, lang)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,9 +34,17 @@ def render(texts: Texts, lang: Lang, parts: list[Msg], limit: int = TELEGRAM_LIM
 
 
 async def compute(
-    store: Store, world: World, city: str, district: str | None = None
+    store: Store,
+    world: World,
+    city: str,
+    district: str | None = None,
+    previous: Mapping[str, tuple[int, int]] | None = None,
+    changed: int | None = None,
 ) -> CityRanking:
-    return city_ranking(world, city, await store.tallies(city), district)
+    """The ranking from the counters, with how many came by each link (citywide only)."""
+    tallies = await store.tallies(city)
+    sources = await store.source_counts(city) if district is None else None
+    return city_ranking(world, city, tallies, district, previous, changed, sources)
 
 
 def as_json(ranking: CityRanking) -> dict[str, Any]:
@@ -47,6 +56,7 @@ def as_json(ranking: CityRanking) -> dict[str, Any]:
         "respondents": overall.respondents,
         "weighted": overall.weighted,
         "unplaced": ranking.unplaced,
+        "sources": dict(ranking.sources),
         "categories": {
             row.category: {
                 "position": row.position,
@@ -110,7 +120,7 @@ class SummarySender:
 
     async def send_now(self, city: str, chat_id: int, lang: Lang, district: str | None) -> None:
         """/summary in a group: now, not counted as the daily one, no arrows."""
-        ranking = city_ranking(self.world, city, await self.store.tallies(city), district)
+        ranking = await compute(self.store, self.world, city, district)
         for text in render(self.texts, lang, summary_parts(self.world, ranking, lang)):
             chat_id = await self._call(chat_id, "send_message", text=text, parse_mode=HTML)
         if ranking.overall.rows and district is None:
@@ -141,13 +151,8 @@ class SummarySender:
     async def _send(self, city: str, day: str, chat_id: int, lang: Lang) -> tuple[CityRanking, int]:
         previous = await self.store.previous_summary(city, chat_id, day)
         changed = await self.store.changed_since(city, previous.sent_at) if previous else None
-        ranking = city_ranking(
-            self.world,
-            city,
-            await self.store.tallies(city),
-            previous=previous.snapshot if previous else None,
-            changed=changed,
-        )
+        snapshot = previous.snapshot if previous else None
+        ranking = await compute(self.store, self.world, city, None, snapshot, changed)
         for text in render(self.texts, lang, summary_parts(self.world, ranking, lang)):
             chat_id = await self._call(
                 chat_id, "send_message", text=text, parse_mode=ParseMode.HTML

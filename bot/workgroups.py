@@ -12,10 +12,9 @@ from telegram.constants import ChatType, ParseMode
 from bot.export import Exporter
 from bot.i18n import Texts
 from bot.review import ReviewDesk
-from bot.summaries import SummarySender
+from bot.summaries import SummarySender, compute
 from flows.catalogue import Lang
 from flows.session import Msg
-from flows.summary import city_ranking
 from flows.workgroup import (
     Bind,
     GroupContext,
@@ -100,7 +99,7 @@ class WorkGroups:
 
     async def _export(self, bot: Bot, chat_id: int, city: str, lang: Lang) -> None:
         exporter = Exporter(self.world, self.texts)
-        ranking = city_ranking(self.world, city, await self.store.tallies(city))
+        ranking = await compute(self.store, self.world, city)
         rows = await self.store.export_rows(city)
         data = await asyncio.to_thread(exporter.xlsx, ranking, rows, lang)
         day = datetime.now(UTC).date().isoformat()

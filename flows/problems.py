@@ -38,7 +38,7 @@ def _duplicate(t: Scratch, item: Item, skip: int | None = None) -> bool:
 def place(t: Scratch, item: Item, *lead: Msg) -> None:
     """Put an item where the resident is working: a new line, or the line being replaced."""
     c = t.conv
-    c.pending, c.sure, c.suggestions = None, None, []
+    c.drop_pending()
     items, slot = t.items, c.slot
     if slot is not None and slot < len(items):
         old = items[slot]
@@ -69,7 +69,9 @@ def place(t: Scratch, item: Item, *lead: Msg) -> None:
         if item.text and item.category != OTHER
         else Msg("problem-added", {"label": t.label(item), **count})
     )
-    go(t, Step.REVIEW if len(items) + 1 >= MAX_PROBLEMS else Step.PROBLEMS, *lead, added)
+    # After typing, the new message says what was added; a tap shows the list itself.
+    said = (added,) if t.event.kind == "text" else ()
+    go(t, Step.REVIEW if len(items) + 1 >= MAX_PROBLEMS else Step.PROBLEMS, *lead, *said)
 
 
 def keep_pending(t: Scratch) -> list[Msg]:
@@ -80,7 +82,7 @@ def keep_pending(t: Scratch) -> list[Msg]:
     if not text:
         return []
     category = c.sure or OTHER
-    c.pending, c.sure, c.suggestions = None, None, []
+    c.drop_pending()
     item = Item(category=category, text=text)
     items, slot = t.items, c.slot
     if _duplicate(t, item, skip=slot):
@@ -93,6 +95,9 @@ def keep_pending(t: Scratch) -> list[Msg]:
         return []
     t.set_items(items)
     c.slot = None
+    if c.step in (Step.SUGGEST, Step.GROUPS, Step.GROUP):
+        # The question about those words is answered: back to the list.
+        c.step = Step.REVIEW if len(items) >= MAX_PROBLEMS else Step.PROBLEMS
     if category == OTHER:
         return [Msg("pending-kept-own", {"text": text})]
     return [Msg("pending-kept", {"label": t.label(item), "text": text})]
@@ -138,16 +143,18 @@ def typed(t: Scratch, text: str, *lead: Msg) -> None:
     found = [
         m for m in t.world.matchers[c.city or ""].candidates(text, limit=3) if m.category in allowed
     ]
-    if found and found[0].score >= CONFIDENT:
-        second = [m.category for m in found[1:2] if m.score >= SECOND]
-        if not second:
-            place(t, Item(category=found[0].category, text=text), *lead)
-            return
-        c.suggestions = [found[0].category, *second]
-        c.sure = found[0].category
+    two = len(found) > 1 and found[1].score >= SECOND
+    if found and found[0].score >= CONFIDENT and not two:
+        place(t, Item(category=found[0].category, text=text), *lead)
+        return
+    if two and found[0].score >= SECOND:
+        # Two strong categories: the line names two problems; "add both" is one tap.
+        c.suggestions = [found[0].category, found[1].category]
+        c.sure = found[0].category if found[0].score >= CONFIDENT else None
+        c.both = True
     else:
         c.suggestions = [m.category for m in found if m.score >= PLAUSIBLE]
-        c.sure = None
+        c.sure, c.both = None, False
     c.pending = text
     go(t, Step.SUGGEST, *lead)
 
@@ -162,7 +169,7 @@ def _both(t: Scratch) -> None:
     c = t.conv
     text = c.pending or ""
     order = t.world.matchers[c.city or ""].in_text_order(text, c.suggestions)
-    c.pending, c.sure, c.suggestions = None, None, []
+    c.drop_pending()
     items = t.items
     lead = []
     for cid in order:
@@ -195,7 +202,8 @@ def on_problems(t: Scratch, button: Button | None, text: str) -> None:
         case Do(action=Action.DONE) if items:
             go(t, Step.REVIEW)
         case Do(action=Action.RETAG) if items:
-            c.slot, c.pending, c.sure = len(items) - 1, None, None
+            c.drop_pending()
+            c.slot = len(items) - 1
             _suggest_for(t, items[-1])
         case Do(action=Action.BACK) if c.slot is not None:
             go(t, Step.ITEM)
@@ -260,7 +268,7 @@ def on_suggest(t: Scratch, button: Button | None, text: str) -> None:
             _typed_elsewhere(t, text)  # another problem: the waiting one is kept first
         case PickCategory(category=cid):
             place(t, Item(category=cid, text=words))
-        case Do(action=Action.BOTH) if c.pending:
+        case Do(action=Action.BOTH) if c.pending and c.both:
             _both(t)
         case Do(action=Action.OWN):
             place(t, Item(category=OTHER, text=words))
@@ -272,7 +280,7 @@ def on_suggest(t: Scratch, button: Button | None, text: str) -> None:
             # Typed words are dropped (a replacement stays open); re-placing is abandoned.
             if c.pending is None:
                 c.slot = None
-            c.pending, c.sure, c.suggestions = None, None, []
+            c.drop_pending()
             go(t, Step.PROBLEMS)
         case _:
             show(t)

@@ -250,7 +250,7 @@ def _suggest(t: Scratch) -> Screen:
         parts = [Msg("suggest-one", {"text": text, "label": label})]
         accept = (*choices[0].words, *w["yes"], *w["confirm"])  # "yes" takes the proposal
         choices[0] = Choice(choices[0].code, Msg("btn-accept", {"label": label}), accept)
-    elif len(suggestions) == 2 and t.conv.slot is None and len(t.items) <= MAX_PROBLEMS - 2:
+    elif t.conv.both and t.conv.slot is None and len(t.items) <= MAX_PROBLEMS - 2:
         parts = [Msg("suggest-two", {"text": text})]
         # "Yes" to "there seem to be two problems here" takes both.
         both = (*w["add_all"], *w["yes"])
@@ -290,7 +290,9 @@ def _review(t: Scratch) -> Screen:
     assert city is not None
     items = t.items
     count = len(items)
-    parts = [Msg("review-title"), *place_lines(t, city, t.conv.district), Msg("review-hint")]
+    # The list with the resident's own words, then the problems again as buttons to act on.
+    parts = [Msg("review-title"), *place_lines(t, city, t.conv.district)]
+    parts += [*problem_lines(t, items), Msg("review-hint")]
     if count < MAX_PROBLEMS:
         parts.append(Msg("review-can-add", {"count": count, "max": MAX_PROBLEMS}))
     shown = t.world.shown[city.id]

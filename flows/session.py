@@ -97,6 +97,7 @@ class Conversation(BaseModel):
     pending: str | None = None  # typed problem awaiting "accept the category or keep my words"
     suggestions: list[str] = Field(default_factory=list)
     sure: str | None = None  # the confident category of the pending words, if any
+    both: bool = False  # the pending words name two problems (the suggestions): "add both"
     slot: int | None = None  # the problem being moved/replaced (index into the list)
     places: list[str] = Field(default_factory=list)  # districts a typed street may mean
     resume: Step | None = None  # where to go back after /language or a cancelled /forget
@@ -106,6 +107,10 @@ class Conversation(BaseModel):
     legacy_items: list[Item] = Field(default_factory=list, alias="items")
 
     model_config = {"populate_by_name": True}
+
+    def drop_pending(self) -> None:
+        """The typed words waiting for a category are placed, kept or cancelled."""
+        self.pending, self.sure, self.suggestions, self.both = None, None, [], False
 
 
 class Session(BaseModel):

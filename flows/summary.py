@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flows.catalogue import OTHER, Lang
 from flows.ranking import Ranking, Row, Tally, population_weighted_shares, rank
@@ -38,6 +38,8 @@ class CityRanking:
     unplaced: int  # answers in `other` (own words no category fits), waiting for review
     has_previous: bool = False  # movement arrows only when there was an earlier summary
     changed: int | None = None  # answers given or changed since the previous summary
+    # Residents with a list, per source tag of the link they came by (posters, radio...).
+    sources: Mapping[str, int] = field(default_factory=dict)
 
 
 def city_ranking(
@@ -47,6 +49,7 @@ def city_ranking(
     district: str | None = None,
     previous: Mapping[str, tuple[int, int]] | None = None,
     changed: int | None = None,
+    sources: Mapping[str, int] | None = None,
 ) -> CityRanking:
     """Rank a city's categories. `other` is never ranked: it is counted as waiting for review.
     Population weighting applies citywide when at least two districts have a population."""
@@ -59,12 +62,13 @@ def city_ranking(
         unplaced = tallies.get(district, Tally(0, {}, {})).counts.get(OTHER, 0)
         overall = rank(one, previous, order=order)
         return CityRanking(city, district, overall, {}, unplaced, previous is not None, changed)
+    sources = dict(sources or {})
     population = {d.id: d.population for d in world.cities[city].districts if d.population}
     weighted = population_weighted_shares(ranked_tallies, population)
     overall = rank(combine(ranked_tallies), previous, weighted, order=order)
     per_district = {d: rank(t, order=order) for d, t in ranked_tallies.items()}
     has_previous = previous is not None
-    return CityRanking(city, None, overall, per_district, unplaced, has_previous, changed)
+    return CityRanking(city, None, overall, per_district, unplaced, has_previous, changed, sources)
 
 
 def _without_other(tally: Tally) -> Tally:
@@ -118,6 +122,9 @@ def summary_parts(world: World, ranking: CityRanking, lang: Lang) -> list[Msg]:
             )
     if ranking.unplaced:
         parts.append(Msg("summary-unplaced", {"count": ranking.unplaced}))
+    if ranking.sources:
+        listed = ", ".join(f"{tag} — {n}" for tag, n in ranking.sources.items())
+        parts.append(Msg("summary-sources", {"list": listed}))
     return parts
 
 

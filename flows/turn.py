@@ -74,8 +74,9 @@ class Scratch:
 
     @property
     def items(self) -> list[Item]:
+        """A new list (the caller may reorder it); the items themselves are never mutated."""
         answer = self.s.answer
-        return [i.model_copy() for i in answer.items] if answer else []
+        return list(answer.items) if answer else []
 
     @property
     def answered(self) -> bool:

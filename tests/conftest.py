@@ -8,6 +8,14 @@ from bot.config import load_world
 from flows.world import World
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-transcripts",
+        action="store_true",
+        help="rewrite tests/transcripts/*.txt from what the flows say now (then read the diff)",
+    )
+
+
 @pytest.fixture(scope="session")
 def world() -> World:
     return load_world()

@@ -10,12 +10,70 @@ from bot.i18n import Texts, html_to_plain
 from bot.local_chat import NUMBERED, numbered_options
 from flows.buttons import Button, pack
 from flows.ranking import Tally
-from flows.session import Effect, Inbound, Msg, Option, Reply, Session, Turn
+from flows.session import (
+    Answer,
+    Conversation,
+    CreateAnnouncement,
+    Effect,
+    Forget,
+    Inbound,
+    Msg,
+    Nudged,
+    Option,
+    Profile,
+    Reply,
+    SaveAnswer,
+    Session,
+    SetLanguage,
+    SetSource,
+    SetSubscribed,
+    Turn,
+)
 from flows.survey import needs, step
 from flows.turn import Facts
 from flows.world import World
 
 TEXTS = Texts(strict=True)
+
+
+class Stored:
+    """What a store keeps of a resident, rebuilt only from what each turn asked it to store
+    (the conversation, when it changed, and the effects): the driver starts every step from
+    this, so a decision that forgot an effect shows up as a wrong next step."""
+
+    def __init__(self) -> None:
+        self.profile = Profile()
+        self.answer: Answer | None = None
+        self.conv = Conversation()
+
+    def session(self) -> Session:
+        return Session(profile=self.profile.model_copy(), answer=self.answer, conv=self.conv)
+
+    def apply(self, turn: Turn, before: Session) -> None:
+        from storage.sqlite import _validate_effects, check_answer
+
+        _validate_effects(turn.effects)  # what the store would refuse, it refuses here too
+        for effect in turn.effects:
+            if isinstance(effect, SetLanguage):
+                self.profile.lang = effect.lang
+            elif isinstance(effect, SetSubscribed):
+                self.profile.subscribed = effect.subscribed
+            elif isinstance(effect, SaveAnswer):
+                previous = self.answer.version if self.answer else 0
+                assert effect.answer.version == previous + 1, "versions follow one another"
+                check_answer(effect.answer)
+                self.answer = effect.answer
+            elif isinstance(effect, Forget):
+                self.profile, self.answer, self.conv = Profile(), None, Conversation()
+                return
+            else:
+                assert isinstance(effect, SetSource | Nudged | CreateAnnouncement), effect
+        if turn.effects or turn.session.conv != before.conv:
+            # The stored state is JSON: what is read back must be what was written.
+            self.conv = Conversation.model_validate_json(turn.session.conv.model_dump_json())
+        rebuilt = self.session()
+        assert rebuilt.answer == turn.session.answer, "an answer change without SaveAnswer"
+        assert rebuilt.profile == turn.session.profile, "a profile change without its effect"
 
 
 class FlowResident:
@@ -36,17 +94,29 @@ class FlowResident:
         self.sender, self.now = sender, now or datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
         self.buttons = buttons
         self.tallies = tallies or {}
-        self.session = Session()
+        self.stored = Stored()
         self.effects: list[Effect] = []
         self.turn: Turn | None = None
         self.turns = 0
 
+    @property
+    def session(self) -> Session:
+        """The session as a store would give it back for the next step."""
+        return self.stored.session()
+
+    @session.setter
+    def session(self, session: Session) -> None:
+        """Put a stored state in place (a forged or older one, say)."""
+        self.stored.profile, self.stored.answer = session.profile, session.answer
+        self.stored.conv = session.conv
+
     def _do(self, event: Inbound) -> str:
         event = replace(event, sender=self.sender, now=self.now)  # as the service does
-        wanted = needs(self.session, event).tallies
+        before = self.session
+        wanted = needs(before, event).tallies
         facts = Facts(tallies=self.tallies.get(wanted, {})) if wanted else Facts()
-        self.turn = step(self.session, event, self.world, facts)
-        self.session = self.turn.session
+        self.turn = step(before, event, self.world, facts)
+        self.stored.apply(self.turn, before)
         self.effects.extend(self.turn.effects)
         self.turns += 1
         return self.text

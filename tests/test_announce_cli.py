@@ -34,7 +34,7 @@ async def test_announce_previews_counts_and_schedules(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "--- ru ---" in result.stdout and "Общественные слушания: Бюджет 2027" in result.stdout
-    assert "Коомдук угуулар: 2027-жылдын бюджети" in result.stdout
+    assert "Коомдук угуу: 2027-жылдын бюджети" in result.stdout
     assert "05.12.2099, 15:00" in result.stdout
     assert "recipients now: Telegram 3, WhatsApp 0" in result.stdout
     listing = run(["broadcasts", "--city", "karakol"], CITYBOT_DATABASE=str(db))

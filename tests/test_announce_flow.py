@@ -47,7 +47,7 @@ def test_compose_in_both_languages_preview_reminder_and_send(world: World) -> No
     text = r.send("Бюджеттин долбоору")
     assert "Так объявление увидят жители" in text
     assert "Общественные слушания: Бюджет 2027" in text, "the Russian text, as residents see it"
-    assert "Коомдук угуулар: 2027-жылдын бюджети" in text, "the Kyrgyz text too"
+    assert "Коомдук угуу: 2027-жылдын бюджети" in text, "the Kyrgyz text too"
     assert "05.12.2026, 15:00" in text
     assert r.labels[0] == "✅ Отправить сейчас"
     r.tap("Добавить напоминание")
@@ -67,13 +67,13 @@ def test_compose_in_both_languages_preview_reminder_and_send(world: World) -> No
 def test_one_language_scheduled_later_in_kyrgyz(world: World) -> None:
     r = _admin(world, "ky")
     r.command("announce")
-    text = r.tap("Бир гана: Кыргызча")
-    assert "Угуулардын аталышы (Кыргызча)" in text
+    text = r.tap("Бир гана тилде: Кыргызча")
+    assert "Угуунун аталышы (Кыргызча)" in text
     r.send("Шаардын өнүгүү программасы")
     r.send("10.12.2026 10:00")
     r.send("Маданият үйү")
     text = r.send("Программанын долбоору")
-    assert "Коомдук угуулар" in text and "Общественные слушания" not in text
+    assert "Коомдук угуу:" in text and "Общественные слушания" not in text
     r.tap("Кийинчерээк жөнөтүү")
     text = r.send("01.12.2026 09:00")
     assert "Жөнөтүү: 01.12.2026 09:00" in text
@@ -228,7 +228,7 @@ async def test_an_admin_announces_through_telegram_and_residents_receive_it(
             await BroadcastEngine(h.store, Texts(), bot=bot).run(announcement.id, "scheduler")
         assert sorted(api.delivered) == [100, 101, 102, 103]
         by_chat = {int(p["chat_id"]): p["text"] for p in api.sent()}
-        assert "Общественные слушания" in by_chat[100] and "Коомдук угуулар" in by_chat[101]
+        assert "Общественные слушания" in by_chat[100] and "Коомдук угуу:" in by_chat[101]
         texts = await residents[0].send("/announcements")
         assert "Бюджет 2027" in texts[0] and "05.12.2099" in texts[0]
         stranger = h.resident(999, "ru")

@@ -118,7 +118,7 @@ async def test_each_resident_reads_it_in_their_language(tmp_path: Path) -> None:
 def test_one_language_for_everyone_and_escaping() -> None:
     content = {**CONTENT, "only": "ky", "title": {"ky": "<script>x</script>"}}
     text = announcement_text(Texts(strict=True), content, "ru")
-    assert "Коомдук угуулар" in text and "&lt;script&gt;" in text
+    assert "Коомдук угуу:" in text and "&lt;script&gt;" in text
     reminder = announcement_text(Texts(strict=True), CONTENT, "ru", "reminder")
     assert "Напоминание" in reminder and "Повестка" not in reminder
 

@@ -123,9 +123,7 @@ def test_manas_is_found_by_its_old_names() -> None:
 async def test_local_chat_takes_the_whole_survey(tmp_path: Path, world) -> None:
     store = SqliteStore(tmp_path / "local.sqlite3")
     await store.open()
-    typed = iter(
-        ["2", "кара-балта", "1", "питьевая вода", "собаки", "готово", "да", "да", "/my"]
-    )
+    typed = iter(["2", "кара-балта", "1", "питьевая вода", "собаки", "готово", "да", "да", "/my"])
     screen: list[str] = []
 
     def read() -> str:

@@ -17,13 +17,13 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from tests.fake_telegram import BOT_USER, FakeBotAPI
 
 from bot import links as botlinks
 from bot.cli import main
 from bot.settings import Settings
 from flows import links
 from flows.world import World
+from tests.fake_telegram import BOT_USER, FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[1]
 CITYBOT = Path(sys.executable).with_name("citybot")

@@ -4,13 +4,12 @@
 
 # glossary (proposal)
 poster-headline = Шаардын эң маанилүү беш көйгөйүн атаңыз
-# review ("жумушчу топ" from the glossary)
+# review ("жумушчу топ", "шаарды өнүктүрүү программасы": attested, see ky-review.md)
 poster-purpose = Жумушчу топ (мэрия, депутаттар, ӨЭУ) жалпы рейтингди шаарды өнүктүрүү программасында жана бюджетте эске алат.
-# review
 poster-scan = Телефонуңуздун камерасын QR-кодго багыттаңыз
-# review
-poster-telegram-manual = Камерасыз: Telegram издөөсүнө жазыңыз: { $username }
-# review
-poster-whatsapp-manual = Камерасыз: WhatsApp аркылуу бул номерге жазыңыз: { $number }
+# review (one colon: "type @name into Telegram's search")
+poster-telegram-manual = Камерасыз: Telegram издөөсүнө { $username } деп жазыңыз
+# review (one colon; "номерине" is a word of its own after the number)
+poster-whatsapp-manual = Камерасыз: WhatsApp аркылуу { $number } номерине жазыңыз
 # review
 poster-footer = Атыңыз жана номериңиз эч кимге көрсөтүлбөйт, сурамжылоо эки-үч мүнөткө созулат. Кыргызча же орусча жооп берсеңиз болот.

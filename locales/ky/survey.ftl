@@ -2,17 +2,20 @@
 # Terms from ../shared/domain/glossary-ru-ky.md where attested; lines marked "review" are our
 # own wording and await a native speaker. Names stand alone ("Шаар: Каракол") so no case
 # ending is glued onto an interpolated name. A `.wa` attribute is the WhatsApp wording (no
-# buttons there: residents type a number or words).
+# buttons there: residents type a number or words); a `.short` attribute is a button's label
+# for WhatsApp lists and quick replies (at most 20 characters; typed, it means the same).
+# Terminology (one term each, see ../shared/domain/ky-review.md): коомдук угуу (one hearing),
+# коомдук угуулар (hearings in general); шаарды өнүктүрүү программасы; жазылууну токтотуу
+# (unsubscribe); өтүүчү жери (venue); кыскача маалымат (the working group's daily summary);
+# өз сөзүңүз менен (to the resident) / өз сөзү менен (about residents' answers).
 
 language-prompt = Саламатсызбы! Здравствуйте!
     Тилди тандаңыз / Выберите язык:
-# review
 language-changed = Тил: кыргызча.
 # review (ky-review: the "anonymous" claim was not true; this says what is)
 intro = Саламатсызбы! Бул мэриянын сурамжылоосу: <b>шаардын эң маанилүү беш көйгөйүн</b> атаңыз — жумушчу топ (мэрия, депутаттар, ӨЭУ) жалпы рейтингди күн сайын көрөт. Атыңыз, номериңиз жана аккаунтуңуз эч кимге көрсөтүлбөйт жана отчётторго кирбейт.
 # review
 preset-place = Шаар: { $city }, район: { $district } (шилтеме боюнча; аягында өзгөртсөңүз болот).
-# review
 city-prompt = Шаарыңызды тандаңыз:
     .wa = Шаарыңыздын номерин же атын жазыңыз:
 # review
@@ -25,14 +28,12 @@ district-which = Мындай көчө бир нече райондо бар. Ө
     .wa = Мындай көчө бир нече райондо бар. Өзүңүздүкүнүн номерин жазыңыз:
 # review
 district-location-hint = Же жайгашкан жериңизди жөнөтүңүз (📎 → Геопозиция) — бот районду өзү аныктайт.
-# review
-district-located = Сиздин район: <b>{ $district }</b>.
+# review ("Сиздин районуңуз", with the possessive, as "Сиздин тизмеңиз")
+district-located = Сиздин районуңуз: <b>{ $district }</b>.
 # review
 location-outside = Бул жер шаардын эч бир районуна кирбейт. Районду тизмеден тандаңыз.
 btn-district-unknown = Билбейм
-# review
 btn-change-city = Башка шаар
-# review
 btn-all-districts = Бардык райондор
 
 # review (ky-review, high: "Көйгөй 1/5", never "5 көйгөйдүн 1-си")
@@ -46,36 +47,25 @@ problems-next = Көйгөй { $next }/{ $max } — тема же өз сөзү�
 problems-more-better = Канчалык көп көйгөй атасаңыз (бешке чейин), рейтинг ошончолук так болот.
 problem-line = { $n }. { $label }
 problem-line-typed = { $n }. { $label } — «{ $text }»
-# review
 problem-line-own = { $n }. «{ $text }» (өз сөзүңүз менен)
-# review
+# review ("бөлүм" for a group of topics)
 groups-prompt = Бардык темалар: бөлүмдү тандаңыз.
     .wa = Бардык темалар: бөлүмдүн номерин жазыңыз.
-# review
 group-prompt = <b>{ $group }</b>: көйгөйдү тандаңыз.
     .wa = <b>{ $group }</b>: көйгөйдүн номерин жазыңыз.
 # review
 replace-prompt = «{ $label }» ордуна эмне коёлу? Теманы тандаңыз же өз сөзүңүз менен жазыңыз.
     .wa = «{ $label }» ордуна эмне коёлу? Теманын номерин жазыңыз же көйгөйдү өз сөзүңүз менен жазыңыз.
-# review
 pending-words = Сиздин сөздөрүңүз: «{ $text }».
-# review
 problem-added = Кошулду: <b>{ $label }</b> ({ $count }/{ $max }).
-# review
 problem-added-typed = Кошулду: <b>{ $label }</b> — «{ $text }» ({ $count }/{ $max }).
-# review
 problem-duplicate = «{ $label }» тизмеңизде мурунтан эле бар.
 # review (ky-review, low: "Тизмеден алынды" = taken off the list)
 problem-removed = Тизмеден алынды: { $label }.
-# review
 problem-replaced = Алмаштырылды: { $old } → <b>{ $new }</b>.
-# review
 problem-moved = «{ $label }» эми { $n }-орунда.
-# review
 problems-full = Тизмеде { $max } көйгөй бар — мындан көп кошууга болбойт.
-# review
 pending-kept = Мурунку жообуңуз сакталды: <b>{ $label }</b> — «{ $text }».
-# review
 pending-kept-own = Мурунку жообуңуз өз сөзүңүз менен сакталды: «{ $text }».
 # review
 greeting = Саламатсызбы! Шаардын көйгөйүн атаңыз — баскыч менен же өз сөзүңүз менен.
@@ -84,7 +74,6 @@ greeting = Саламатсызбы! Шаардын көйгөйүн атаңы�
 # review
 suggest-one = Сиз жаздыңыз: «{ $text }».
     Бул <b>{ $label }</b> темасына окшойт. Туурабы?
-# review
 suggest-many = Сиз жаздыңыз: «{ $text }».
     Бул кайсы темага тиешелүү?
 # review (ky-review, medium: "бар окшойт", "бирин")
@@ -101,17 +90,16 @@ review-hint = Көйгөйдү жогору же төмөн жылдыруу, а
     .wa = Көйгөйдү жогору же төмөн жылдыруу, алмаштыруу же тизмеден алуу үчүн анын номерин жазыңыз.
 answer-city = Шаар: { $city }
 answer-district = Район: { $district }
-# review
 answer-district-unknown = Район: көрсөтүлгөн жок
 # Kyrgyz nouns stay singular after a numeral: one form for every count.
 # review
 review-can-add = Сиз { $count } көйгөй атадыңыз (эң көбү { $max }). Дагы кошсоңуз болот.
 item-button = { $n }. { $label }
-# review
 item-prompt = Көйгөй { $n }: <b>{ $label }</b>. Аны менен эмне кылабыз?
 # near-attested
 saved = Рахмат, жоопторуңуз сакталды.
-# review (ky-review, high: the official name of the programme)
+# review (ky-review, high: the official name of the programme, attested:
+# https://www.oshto.kg/news/3572069/os-saarynyn-2023-2026-zylga-karata-nktr-programmasy-bekitildi)
 subscribe-prompt = Шаарды өнүктүрүү программасы жана шаардын бюджети боюнча коомдук угууларга чакырууларды сизге жөнөтөлүбү? Жылына бир нече жолу гана.
 # review
 thanks = { $subscribed ->
@@ -126,46 +114,32 @@ thanks = { $subscribed ->
     Шаарга жардам бергениңиз үчүн рахмат! Сурамжылоонун жыйынтыктары — /results, жоопторуңуз — /my.
 # review (ky-review, medium: ability form "көрө же өзгөртө аласыз")
 already-answered = Сиз буга чейин жооп бергенсиз — рахмат! Жоопторуңузду көрө же өзгөртө аласыз.
-# review
 welcome-back = Кайра кош келиңиз!
-# review
 continue = Токтогон жерден улантабыз.
 # review
 nudge = Сиз сурамжылоону баштадыңыз, бирок бүтүргөн жоксуз: тизмеңизде { $count }/{ $max }. Жоопторуңуз эсепке алынды — кааласаңыз, дагы кошуңуз. Улантабызбы?
 
-# review
 my-title = <b>Сиздин жоопторуңуз:</b>
-# review
 my-none = Сиз сурамжылоого али жооп бере элексиз.
-# review
 my-subscribed = Коомдук угууларга чакыруулар: ооба.
-# review
 my-not-subscribed = Коомдук угууларга чакыруулар: жок.
 # review (ky-review, medium: one term for unsubscribing)
 subscribed = Даяр: коомдук угууларга чакырууларды жөнөтөбүз. Жазылууну токтотуу — /stop.
-# review
 stopped = Даяр: коомдук угууларга чакыруулар мындан ары жөнөтүлбөйт. Жоопторуңуз сакталып турат.
 
-# review
 results-title = <b>{ $city }: тургундардын пикири боюнча негизги көйгөйлөр</b>
     Жооп бергендер: { $respondents }.
 results-row = { $position }. { $label } — { $percent }%
-# review
 results-district = <b>{ $district }</b> (жооп бергендер: { $respondents }):
 # review
 results-district-few = «{ $district }» районунда азырынча { $min } жооптон аз — анын рейтингин кийинчерээк көрсөтөбүз.
-# review
 results-empty = Азырынча эч ким жооп берген жок — биринчи болуңуз!
-# review
 results-no-city = Шаарыңызды тандагандан кийин жыйынтыктар көрүнөт.
 
 # review (ky-review, medium: "cannot be undone", not "cannot be given back")
 forget-prompt = Бардык маалыматыңызды — жоопторду жана жөндөөлөрдү — өчүрөбүзбү? Өчүрүлгөн маалыматты калыбына келтирүүгө болбойт.
-# review
 forgotten = Маалыматыңыз өчүрүлдү. Сурамжылоодон кайра өтүү үчүн /start жөнөтүңүз.
-# review
 forgotten-tap = Маалыматыңыз өчүрүлдү. Сурамжылоодон кайра өтүү үчүн /start жөнөтүңүз.
-# review
 forget-cancelled = Макул, эч нерсе өчүрүлгөн жок.
 
 # review
@@ -178,18 +152,13 @@ help = Бул бот тургундардан шаардын эң маанилү
     /stop — чакырууларды жөнөтпөө
     /forget — маалыматымды өчүрүү
     /help — ушул маалымат
-# review
 unknown-command = /{ $command } буйругу белгисиз.
-# review
 not-understood = Жообуңузду түшүнгөн жокмун. Баскычты басыңыз же варианттын номерин жазыңыз.
     .wa = Жообуңузду түшүнгөн жокмун. Тизмеден варианттын номерин жазыңыз.
-# review
 negated-noted = Макул, муну жасабайм. Учурдагы суроо:
-# review
 stale-button = Бул баскыч эми иштебейт. Учурдагы суроо:
-# review
-tap-done = Аткарылды.
-# review
+# review (RU «Уже сделано»: "already", not just "done")
+tap-done = Бул буга чейин аткарылган.
 too-long = Билдирүү өтө узун ({ $length } белги). Сураныч, { $limit } белгиге чейин кыскартыңыз.
 # review
 media-unsupported = { $kind ->
@@ -211,108 +180,102 @@ media-unsupported = { $kind ->
        *[other] Бот текстти гана түшүнөт.
     } Сураныч, номер же текст менен жооп бериңиз.
 
-# Buttons ("Даяр", "Башка", "Ооба/Жок" standard; others review)
+# Buttons: plain words ("Даяр", "Башка", "Ооба/Жок" standard). The `.short` forms are ours.
 btn-done = ✅ Даяр
-# review
+# review (.short)
 btn-remove-last = ↩️ Акыркысын алып салуу
+    .short = ↩️ Акыркысын өчүрүү
 btn-back = ⬅️ Артка
 btn-more = ➡️ Дагы
-# review
 btn-other-topics = 📂 Башка темалар
-# review
 btn-retag = 🔁 Башка тема
+# review (.short answers "Туурабы?")
 btn-accept = ✅ Ооба, «{ $label }»
-# review
+    .short = ✅ Ооба, туура
 btn-add-all = ➕ Экөөнү тең кошуу
+# review (.short)
 btn-keep-own = 📝 Өз сөзүм менен калтыруу
+    .short = 📝 Өз сөзүм менен
 btn-cancel = ✖️ Жокко чыгаруу
-# review
 btn-confirm = ✅ Баары туура
 btn-add-more = ➕ Дагы кошуу
-# review
 btn-change-district = 📍 Район
-# review
 btn-up = ⬆️ Жогору
-# review
 btn-down = ⬇️ Төмөн
-# review
 btn-replace = 🔁 Алмаштыруу
-# review
 btn-remove = 🗑 Тизмеден алуу
 btn-subscribe-yes = 🔔 Ооба, жөнөтүңүз
 btn-subscribe-no = Жок, рахмат
 # "Жоопторду өзгөртүү" proposal in the glossary
 btn-edit = ✏️ Өзгөртүү
-# review
 btn-results = 📊 Жыйынтыктар
+# review ("угуулар" without "коомдук" in a short button: ky-review)
 btn-subscribe = 🔔 Угууларга жазылуу
-# review (ky-review, medium: one term, pairs with «Угууларга жазылуу»)
+    .short = 🔔 Угууларга жазылуу
+# review (ky-review, medium: one term, pairs with «Угууларга жазылуу»; the same term is
+# in the Kyrgyz UI strings of several public apps, no official page found)
 btn-unsubscribe = 🔕 Жазылууну токтотуу
+    .short = Жазылууну токтотуу
+# review (.short)
 btn-forget-yes = 🗑 Ооба, баарын өчүрүү
+    .short = 🗑 Баарын өчүрүү
 btn-forget-no = Жок, калтыруу
-# review
 btn-menu = Тандоо
 
 cmd-start = Сурамжылоону баштоо же улантуу
 cmd-my = Менин жоопторум
 cmd-edit = Жоопторду өзгөртүү
-# review
 cmd-results = Сурамжылоонун жыйынтыктары
 cmd-language = Тил / Язык
 cmd-stop = Чакырууларды жөнөтпөө
 cmd-forget = Маалыматымды өчүрүү
 cmd-help = Жардам
-# review (ky-review, medium: "ката кетти")
+# «Кечиресиз, ката кетти» is the usual Kyrgyz interface wording for an error (ky-review.md)
 error-internal = Кечиресиз, ката кетти. Жоопторуңуз жоголгон жок — бир мүнөттөн кийин кайра аракет кылыңыз.
 
 ## Working-group summaries (rankings)
-# review
 summary-title = <b>{ $city }: шаардын көйгөйлөрүнүн рейтинги</b>
-# review
 summary-title-district = <b>{ $city }, { $district }: көйгөйлөрдүн рейтинги</b>
-# review
 summary-respondents = Жооп бергендер: { $respondents } { $respondents ->
        *[other] тургун
     }.
-# review
 summary-empty = Азырынча эч ким жооп берген жок.
 summary-row = { $position }. { $label } — { $count } ({ $percent }%) { $movement }
 # review
 summary-row-weighted = { $position }. { $label } — { $count } ({ $percent }%, райондордун калкын эске алганда { $weighted }%) { $movement }
-# review
-summary-weighted-note = <i>«Калкын эске алганда» үлүшү райондорду тургундарынын санына жараша салмактайт, активдүү район калгандарын басып кетпеши үчүн.</i>
+# review (ky-review, medium: says what is computed and why, not "the share weighs districts")
+summary-weighted-note = <i>«Калкын эске алганда» деген үлүштө ар бир райондун салмагы анын тургундарынын санына жараша эсептелет: ошондо активдүү район калгандарын басып кетпейт.</i>
 summary-new = 🆕
 summary-same = ＝
 summary-up = ▲{ $places }
 summary-down = ▼{ $places }
 summary-moved = { $movement } ({ $delta })
 summary-district = <b>{ $district }</b> ({ $respondents })
-# review
 summary-no-district = <b>Району көрсөтүлгөн эмес</b> ({ $respondents })
 summary-district-row = { $position }. { $label } — { $count }
-# review
+# review ("талдоо" for the review of own words)
 summary-unplaced = Өз сөзү менен жазылган жана талдоону күтүп жаткан жооптор: { $count } (/review).
-# review
+# review ("кыскача маалымат" for the daily summary, used throughout)
 summary-changed = Мурунку кыскача маалыматтан бери жаңы же өзгөртүлгөн жооптор: { $count }.
-# review
 chart-title = { $city }: негизги көйгөйлөр, жооп бергендердин %
-# review
-chart-note = Жооп бергендер: { $respondents }. Тургундар бешке чейин көйгөй атайт, ошондуктан жалпысы 100%дан ашат.
-# review
+# review (ky-review, medium: 3pl "аташат", "пайыздардын суммасы")
+chart-note = Жооп бергендер: { $respondents }. Тургундар бешке чейин көйгөй аташат, ошондуктан пайыздардын суммасы 100%дан ашат.
+# A bare date before "карата" is the official style (Kara-Balta council: «01.11.2018 карата»,
+# https://gorkenesh.from.kg/?page_id=3764&lang=kg)
 chart-caption = { $city }: { $day } карата көйгөйлөрдүн рейтинги
 
 ## Working-group chats
-# review
+# review (ky-review, low: "(темаларга киргизүү)" and "өзү" as in Russian)
 group-help = Жумушчу топтун буйруктары:
     /bind &lt;шаар&gt; — бул чатты шаардын жумушчу тобуна кошуу (шаардын администраторлору гана)
     /unbind — чатты ажыратуу
     /summary — көйгөйлөрдүн учурдагы рейтинги; /summary &lt;район&gt; — район боюнча
-    /review — өз сөзү менен жазылган жоопторду талдоо
+    /review — өз сөзү менен жазылган жоопторду талдоо (темаларга киргизүү)
     /export — шаардык кеңеш үчүн таблица (XLSX)
     /language — кыскача маалыматтын тили: /language ky же /language ru
-    Бот күн сайын белгиленген убакта графиги менен кыскача маалымат жөнөтөт.
-# review
-group-unknown-city = Мындай шаар табылган жок. Мисалы: /bind karakol (шаарлар: { $cities }).
+    Бот күн сайын белгиленген убакта графиги менен кыскача маалыматты өзү жөнөтөт.
+# review (ky-review, low: the command gets its verb)
+group-unknown-city = Мындай шаар табылган жок. Мисалы, мындай жазыңыз: /bind karakol (шаарлар: { $cities }).
 # review
 group-not-admin = Муну бот жөндөөлөрүндөгү шаардын администратору гана жасай алат.
 # review
@@ -321,51 +284,32 @@ group-bound = Даяр: бул чат — { $city } шаарынын жумуш�
 group-unbound = Чат { $city } шаарынын жумушчу тобунан ажыратылды. Кыскача маалымат мындан ары келбейт.
 # review
 group-not-bound = Бул чат азырынча шаарга кошула элек. Шаардын администратору /bind &lt;шаар&gt; деп жаза алат.
-# review
 group-language-usage = Тилди көрсөтүңүз: /language ky же /language ru.
 # review
 group-language-set = Даяр: кыскача маалымат кыргыз тилинде болот.
-# review
 group-unknown-district = Мындай район табылган жок. Райондор: { $districts }.
 
 ## Export for the council (column and sheet names)
-# review
 export-sheet-ranking = Рейтинг
-# review
 export-sheet-answers = Жооптор
-# review
 export-sheet-chart = График
-# review
 export-col-place = Кайда
-# review
 export-col-position = Орун
-# review
 export-col-category = Көйгөй
-# review
 export-col-category-id = Код
-# review
 export-col-count = Атагандар
-# review
 export-col-share = Үлүшү
-# review
 export-col-score = Упай (1-орун = 5)
-# review
+# review (statistics wording)
 export-col-low = Үлүшү: 95% төмөнкү чеги
-# review
+# review (statistics wording)
 export-col-high = Үлүшү: 95% жогорку чеги
-# review
 export-col-district = Район
-# review
 export-col-rank = Тургундун тизмесиндеги орду
-# review
 export-col-words = Өз сөзү менен
-# review
 export-col-date = Күнү
-# review
 export-citywide = Бүт шаар
-# review
 export-no-district = Району көрсөтүлгөн эмес
-# review
 export-caption = { $city }: көйгөйлөрдүн рейтинги жана тургундардын жооптору
 
 ## Review of free text (working groups)
@@ -373,100 +317,87 @@ export-caption = { $city }: көйгөйлөрдүн рейтинги жана �
 review-item = <b>Өз сөзү менен жазылган жоопторду талдоо</b> (калды: { $left })
     «{ $text }» — { $count } жооп.
     Муну кайсы темага киргизебиз?
-# review
 review-empty = Өз сөзү менен жазылган жооптордун баары талданды. Рахмат!
 # review
 review-done = Даяр: { $count } жооп «{ $label }» темасына киргизилди. Кийинки жолу бот мындай жазууну өзү түшүнөт.
-# review
-review-kept = «Өз сөзү менен» болуп калды.
-# review
+# review (ky-review, medium: "… катары калтырылды" = "left as …")
+review-kept = «Өз сөзү менен» катары калтырылды.
 review-gone = Бул жазуу талданып бүткөн.
-# review
 btn-review-all = Бардык темалар…
-# review
+# review (.short)
 btn-review-keep = Өз сөзү менен калтыруу
-# review
+    .short = Өз сөзү менен
 btn-review-skip = Өткөрүп жиберүү
 
 ## Public-hearing announcements (what residents receive)
-# review
-announcement-text = 📢 <b>Коомдук угуулар: { $title }</b>
+# review (ky-review, medium: one event is singular «коомдук угуу», as in
+# https://24.kg/kyrgyzcha/363903_byiyyil_oshshaaryinyin_byudjeti_18_milliard_somgo_koboyot/;
+# the unsubscribe term unified)
+announcement-text = 📢 <b>Коомдук угуу: { $title }</b>
     Качан: { $date }, { $time }
     Кайда: { $place }
     Күн тартиби: { $agenda }
-    Келиңиз — пикириңиз эске алынат. Чакыруулардан баш тартуу: /stop
-# review
-announcement-reminder = ⏰ <b>Эскертүү: коомдук угуулар — { $title }</b>
+    Келиңиз — пикириңиз эске алынат. Жазылууну токтотуу: /stop
+# review (ky-review, medium: as announcement-text)
+announcement-reminder = ⏰ <b>Эскертүү: коомдук угуу — { $title }</b>
     Качан: { $date }, { $time }
     Кайда: { $place }
-    Чакыруулардан баш тартуу: /stop
+    Жазылууну токтотуу: /stop
 
 ## Composing an announcement (city admins)
-# review
+# Plural for hearings in general, as in
+# https://24.kg/kyrgyzcha/355736_bishkektin_bashkyi_planyinyin_dolbooru_boyuncha_koomduk_uguular_otot/
 cmd-announcements = жакынкы коомдук угуулар
-# review
 announce-not-admin = Кулактандырууларды шаардын администраторлору гана жөнөтө алат.
-# review
 announce-ask-city = Кулактандыруу кайсы шаар үчүн?
-# review
 announce-ask-langs = Кулактандыруу кайсы тилдерде? Тургундар аны өз тилинде алышат.
-# review
 announce-both-langs = Орусча жана кыргызча
-# review
-announce-only = Бир гана: { $lang }
-# review
-announce-ask-title = Угуулардын аталышы ({ $lang }):
-# review
-announce-ask-when = Угуулардын күнү жана убактысы кк.аа.жжжж сс:мм форматында, мисалы 05.12.2026 15:00:
-# review
-announce-ask-place = Орду ({ $lang }):
-# review
+    .short = Орусча жана кыргызча
+# review (ky-review, low: «Бир гана: Кыргызча» read "only one: Kyrgyz"; .short ours)
+announce-only = Бир гана тилде: { $lang }
+    .short = { $lang } гана
+# review (ky-review, medium: one event, "угуунун")
+announce-ask-title = Угуунун аталышы ({ $lang }):
+# review (ky-review, medium: one event; the date-format letters are ours)
+announce-ask-when = Угуунун күнү жана убактысы кк.аа.жжжж сс:мм форматында, мисалы 05.12.2026 15:00:
+# The glossary's venue term; Kyrgyz event pages label the venue «Өтүүчү жери:»
+announce-ask-place = Өтүүчү жери ({ $lang }):
 announce-ask-agenda = Күн тартиби ({ $lang }):
-# review
+# review (the date-format letters are ours)
 announce-ask-at = Качан жөнөтөбүз? Күнү жана убактысы кк.аа.жжжж сс:мм форматында:
-# review
-announce-ask-reminder = Качан эскертебиз (адатта бир күн мурун)? кк.аа.жжжж сс:мм форматында:
-# review
-announce-bad-time = Күн түшүнүксүз. Формат: кк.аа.жжжж сс:мм, мисалы 05.12.2026 15:00.
-# review
+# review (ky-review, low: "Күнү жана убактысы" as in announce-ask-at)
+announce-ask-reminder = Качан эскертебиз (адатта бир күн мурун)? Күнү жана убактысы кк.аа.жжжж сс:мм форматында:
+# review (ky-review, low)
+announce-bad-time = Күн менен убакытты түшүнгөн жокмун. Формат: кк.аа.жжжж сс:мм, мисалы 05.12.2026 15:00.
 announce-past-time = Бул убакыт өтүп кетти. Келечектеги убакытты көрсөтүңүз.
-# review
-announce-after-hearing = Жөнөтүү жана эскертүү угуулардан мурун болушу керек.
-# review
+# review (ky-review, medium: one event, "угуудан мурун")
+announce-after-hearing = Жөнөтүү жана эскертүү угуудан мурун болушу керек.
 announce-too-long = Өтө узун: { $limit } белгиден ашпашы керек.
-# review
 announce-preview-head = <b>Тургундар кулактандырууну мындай көрүшөт:</b>
-# review
-announce-recipients = Азыр алуучулар: Telegram — { $tg }, WhatsApp — { $wa }.
-# review
+# review (ky-review, low: a count, "азыркы саны")
+announce-recipients = Алуучулардын азыркы саны: Telegram — { $tg }, WhatsApp — { $wa }.
 announce-when-now = Жөнөтүү: ырастагандан кийин дароо.
-# review
 announce-when-at = Жөнөтүү: { $at }.
-# review
 announce-when-reminder = Эскертүү: { $at }.
-# review
 announce-btn-send-now = ✅ Азыр жөнөтүү
-# review
 announce-btn-confirm = ✅ Ырастоо
-# review
+# review (.short)
 announce-btn-schedule = 🕒 Кийинчерээк жөнөтүү
-# review
+    .short = 🕒 Кийинчерээк
+# review (.short)
 announce-btn-reminder = ⏰ Эскертүү кошуу
-# review
+    .short = ⏰ Эскертүү
 announce-btn-edit = ✏️ Текстти өзгөртүү
-# review
-announce-sending = Даяр: кулактандыруу жөнөтүлүүдө. Кабарлар — /announcements.
-# review
+# review (ky-review, high: «Кабарлар» meant "news"; RU «Ход рассылки» = the progress)
+announce-sending = Даяр: кулактандыруу жөнөтүлүп жатат. Жөнөтүүнүн жүрүшү — /announcements.
 announce-scheduled = Даяр: кулактандыруу { $at } жөнөтүлөт.
-# review
 announce-cancelled = Кулактандыруу жокко чыгарылды, эч нерсе жөнөтүлгөн жок.
 announcements-list = { $list }
-# review
 announcements-none = Жакынкы коомдук угуулар азырынча жок.
 announcements-item = • <b>{ $title }</b> — { $date }, { $time }, { $place }
-# review
-broadcast-progress = 📤 Жөнөтүү жүрүүдө: жөнөтүлдү { $sent }, жеткирилген жок { $failed }, калды { $left } (секундасына { $rate }, дагы ~{ $minutes } мүн).
-# review
-broadcast-done = ✅ Жөнөтүү бүттү: жөнөтүлдү { $sent }, жеткирилген жок { $failed }, өткөрүлдү { $skipped } (баш тарткандар же WhatsApp шаблону жок).
-# review
-announce-bad-order = Убакыттар туура эмес: тартиби: жөнөтүү → эскертүү → угуулар, баары келечекте болушу керек. Жөнөтүү жана эскертүү убактысы өчүрүлдү, кайра коюңуз.
+# review (ky-review, medium: "жүрүп жатат", a dash between each label and its number)
+broadcast-progress = 📤 Жөнөтүү жүрүп жатат: жөнөтүлдү — { $sent }, жеткирилбеди — { $failed }, калды — { $left } (секундасына { $rate }, дагы ~{ $minutes } мүн.).
+# review (ky-review, high: «өткөрүлдү» meant "was held"; "skipped" is «өткөрүлүп жиберилди»)
+broadcast-done = ✅ Жөнөтүү бүттү: жөнөтүлдү — { $sent }, жеткирилбеди — { $failed }, өткөрүлүп жиберилди — { $skipped } (жазылууну токтоткондор же WhatsApp шаблону жок).
+# review (ky-review, medium: one colon, a verb for the order, "тазаланды" = cleared)
+announce-bad-order = Убакыттар дал келбейт: тартиби жөнөтүү → эскертүү → угуу болушу керек, баары келечекте. Жөнөтүү жана эскертүү убактысы тазаланды, аларды кайра көрсөтүңүз.

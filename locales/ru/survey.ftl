@@ -127,7 +127,17 @@ not-understood = Не понял ответ. Нажмите кнопку или 
 negated-noted = Хорошо, этого не делаю. Вот текущий вопрос:
 stale-button = Эта кнопка уже не действует. Вот текущий вопрос:
 tap-done = Уже сделано.
-too-long = Слишком длинное сообщение ({ $length } символов). Пожалуйста, сократите до { $limit } символов.
+too-long = Слишком длинное сообщение ({ $length } { $length ->
+        [one] символ
+        [few] символа
+        [many] символов
+       *[other] символа
+    }). Пожалуйста, сократите до { $limit } { $limit ->
+        [one] символа
+        [few] символов
+        [many] символов
+       *[other] символа
+    }.
 media-unsupported = { $kind ->
         [sticker] Спасибо за стикер!
         [photo] Фото бот пока не читает.
@@ -149,13 +159,16 @@ media-unsupported = { $kind ->
 
 btn-done = ✅ Готово
 btn-remove-last = ↩️ Убрать последнюю
+    .short = ↩️ Убрать последнюю
 btn-back = ⬅️ Назад
 btn-more = ➡️ Ещё
 btn-other-topics = 📂 Другие темы
 btn-retag = 🔁 Другая тема
 btn-accept = ✅ Да, «{ $label }»
+    .short = ✅ Да, верно
 btn-add-all = ➕ Добавить обе
 btn-keep-own = 📝 Оставить моими словами
+    .short = 📝 Моими словами
 btn-cancel = ✖️ Отмена
 btn-confirm = ✅ Всё верно
 btn-add-more = ➕ Добавить ещё
@@ -169,8 +182,11 @@ btn-subscribe-no = Нет, спасибо
 btn-edit = ✏️ Изменить
 btn-results = 📊 Результаты
 btn-subscribe = 🔔 Подписаться на слушания
+    .short = 🔔 Подписаться
 btn-unsubscribe = 🔕 Отписаться от слушаний
+    .short = 🔕 Отписаться
 btn-forget-yes = 🗑 Да, удалить всё
+    .short = 🗑 Удалить всё
 btn-forget-no = Нет, оставить
 btn-menu = Выбрать
 
@@ -270,6 +286,7 @@ review-kept = Оставлено как «своими словами».
 review-gone = Эту формулировку уже разобрали.
 btn-review-all = Все темы…
 btn-review-keep = Оставить своими словами
+    .short = Своими словами
 btn-review-skip = Пропустить
 
 ## Public-hearing announcements (what residents receive)
@@ -289,7 +306,9 @@ announce-not-admin = Объявления могут отправлять тол
 announce-ask-city = Для какого города объявление?
 announce-ask-langs = На каких языках объявление? Жители получат его на своём языке.
 announce-both-langs = На русском и кыргызском
+    .short = Русский и кыргызский
 announce-only = Только: { $lang }
+    .short = Только: { $lang }
 announce-ask-title = Название слушаний ({ $lang }):
 announce-ask-when = Дата и время слушаний в формате дд.мм.гггг чч:мм, например 05.12.2026 15:00:
 announce-ask-place = Место ({ $lang }):
@@ -308,7 +327,9 @@ announce-when-reminder = Напоминание: { $at }.
 announce-btn-send-now = ✅ Отправить сейчас
 announce-btn-confirm = ✅ Подтвердить
 announce-btn-schedule = 🕒 Отправить позже
+    .short = 🕒 Позже
 announce-btn-reminder = ⏰ Добавить напоминание
+    .short = ⏰ Напоминание
 announce-btn-edit = ✏️ Изменить текст
 announce-sending = Готово: объявление отправляется. Ход рассылки — /announcements.
 announce-scheduled = Готово: объявление будет отправлено { $at }.
