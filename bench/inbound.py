@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import resource
 import statistics
@@ -54,7 +55,9 @@ class NullBotAPI(BaseRequest):
     def __init__(self) -> None:
         self.sent = 0
         self._mid = 0
-        self.keyboards: dict[int, list[dict[str, str]]] = {}  # chat -> latest buttons
+        self.calls: collections.Counter[str] = collections.Counter()
+        # chat -> (the message with the latest buttons, those buttons)
+        self.keyboards: dict[int, tuple[int, list[dict[str, str]]]] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -75,17 +78,20 @@ class NullBotAPI(BaseRequest):
         **kwargs: Any,
     ) -> tuple[int, bytes]:
         api = url.rsplit("/", 1)[-1]
+        self.calls[api] += 1
         if api in ("sendMessage", "editMessageText"):
             self.sent += 1
-            self._mid += 1
             p = request_data.parameters if request_data else {}
+            if api == "sendMessage":
+                self._mid += 1
+            mid = int(p["message_id"]) if api == "editMessageText" else self._mid
             markup = p.get("reply_markup")
             if markup:
                 markup = json.loads(markup) if isinstance(markup, str) else markup
                 rows = markup["inline_keyboard"]
-                self.keyboards[int(p["chat_id"])] = [b for row in rows for b in row]
+                self.keyboards[int(p["chat_id"])] = (mid, [b for row in rows for b in row])
             result: Any = {
-                "message_id": self._mid,
+                "message_id": mid,
                 "date": 0,
                 "chat": {"id": int(p["chat_id"]), "type": "private"},
                 "text": "x",
@@ -118,7 +124,7 @@ async def drive(
 
     def data(uid: int, label: str) -> str:
         """The latest keyboard's button with this label (an echo bot shows none: any data)."""
-        buttons = api.keyboards.get(uid, [])
+        _, buttons = api.keyboards.get(uid, (0, []))
         return next((b["callback_data"] for b in buttons if label in b["text"]), label)
 
     async def resident(uid: int) -> None:

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from inbound import NullBotAPI
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
 
 from bot.config import load_world
 from bot.i18n import Texts
@@ -40,62 +39,6 @@ SUBSCRIBE = {"ru": "Да, присылать", "ky": "Ооба, жөнөтүңү
 CITY = {"ru": ("Каракол", "МТУ №3"), "ky": ("Каракол", "№3 МАБ")}
 
 
-class Recorder(BaseRequest):
-    """A Bot API that answers what the bot calls and keeps each chat's messages as shown."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.shown: dict[int, dict[str, Any]] = {}
-        self._ids = itertools.count(1)
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> tuple[int, bytes]:
-        api = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        self.calls.append((api, params))
-        result: Any = True
-        if api == "getMe":
-            result = BOT
-        elif api in ("sendMessage", "editMessageText"):
-            mid = int(params["message_id"]) if api == "editMessageText" else next(self._ids)
-            markup = params.get("reply_markup")
-            markup = json.loads(markup) if isinstance(markup, str) else markup
-            self.shown[mid] = {"text": params.get("text", ""), "markup": markup}
-            result = {
-                "message_id": mid,
-                "date": int(time.time()),
-                "chat": {"id": int(params["chat_id"]), "type": "private"},
-                "text": params.get("text", ""),
-            }
-        return 200, json.dumps({"ok": True, "result": result}).encode()
-
-    def count(self, api: str) -> int:
-        return sum(1 for a, _ in self.calls if a == api)
-
-    def buttons(self) -> tuple[int, list[dict[str, str]]]:
-        for mid in sorted(self.shown, reverse=True):
-            markup = self.shown[mid]["markup"]
-            if markup:
-                return mid, [b for row in markup["inline_keyboard"] for b in row]
-        return 0, []
-
-
 def _names(item: object, lang: str) -> list[str]:
     """A category's or group's button labels in the code under test (full and short)."""
     names = [item.ky if lang == "ky" else item.ru]  # type: ignore[attr-defined]
@@ -105,7 +48,7 @@ def _names(item: object, lang: str) -> list[str]:
 
 async def survey(lang: str, fixed_city: str | None) -> tuple[int, int, int]:
     world = load_world(fixed_city=fixed_city)
-    api = Recorder()
+    api = NullBotAPI()
     ids = itertools.count(1000)
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteStore(Path(tmp) / "taps.sqlite3")
@@ -122,7 +65,7 @@ async def survey(lang: str, fixed_city: str | None) -> tuple[int, int, int]:
 
         async def tap(*labels: str, exact: bool = False) -> bool:
             nonlocal taps
-            mid, buttons = api.buttons()
+            mid, buttons = api.keyboards.get(77, (0, []))
             for label in labels:
                 found = [
                     b for b in buttons if (b["text"] == label if exact else label in b["text"])
@@ -168,7 +111,7 @@ async def survey(lang: str, fixed_city: str | None) -> tuple[int, int, int]:
         assert answers and len(answers[-1].items) == 5, answers
         await app.shutdown()
         await store.close()
-    return taps, api.count("sendMessage"), api.count("editMessageText")
+    return taps, api.calls["sendMessage"], api.calls["editMessageText"]
 
 
 async def main() -> None:

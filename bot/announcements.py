@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 
 from bot.broadcast import BroadcastEngine, Progress, ProgressFn, announcement_text
 from bot.i18n import Texts
+from bot.scheduler import every
 from flows.announce import parse_local
 from flows.catalogue import LANGS, City
 from flows.session import Msg
@@ -62,17 +63,7 @@ class Dispatcher:
         self._lock = asyncio.Lock()
 
     def start(self) -> None:
-        self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self.scheduler.add_job(
-            self.tick,
-            "interval",
-            seconds=CHECK_EVERY.total_seconds(),
-            next_run_time=datetime.now(UTC),  # at start too: resume what a crash left
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=3600,
-        )
-        self.scheduler.start()
+        self.scheduler = every(self.tick, CHECK_EVERY)  # at start too: resume what a crash left
 
     async def stop(self) -> None:
         if self.scheduler is not None and self.scheduler.running:

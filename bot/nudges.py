@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.scheduler import every
 from bot.service import Conversations
 from flows.nudge import is_quiet
 from flows.session import Inbound, Turn
@@ -49,17 +50,7 @@ class Nudger:
         if self.after <= timedelta(0):
             log.info("reminders to finish the survey are off")
             return
-        self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self.scheduler.add_job(
-            self.tick,
-            "interval",
-            seconds=CHECK_EVERY.total_seconds(),
-            next_run_time=datetime.now(UTC) + timedelta(seconds=30),
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=3600,
-        )
-        self.scheduler.start()
+        self.scheduler = every(self.tick, CHECK_EVERY, first=timedelta(seconds=30))
 
     async def stop(self) -> None:
         if self.scheduler is not None and self.scheduler.running:

@@ -22,6 +22,25 @@ log = logging.getLogger(__name__)
 MISFIRE_GRACE = timedelta(hours=6)
 
 
+def every(
+    job: Callable[[], object], interval: timedelta, first: timedelta = timedelta(0)
+) -> AsyncIOScheduler:
+    """A started scheduler running `job` every `interval` (the first run after `first`), one
+    run at a time, a late run not dropped (a busy loop or a suspended machine)."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        job,
+        "interval",
+        seconds=interval.total_seconds(),
+        next_run_time=datetime.now(UTC) + first,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=3600,
+    )
+    scheduler.start()
+    return scheduler
+
+
 def summary_time(city: City) -> time:
     hours, minutes = city.summary_time.split(":")
     return time(int(hours), int(minutes))

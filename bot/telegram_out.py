@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import (
     Bot,
@@ -77,15 +78,32 @@ class TelegramOutbound:
         self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
     ) -> bool:
         """Replace the tapped message; False when it cannot be edited (then it is sent)."""
+        sent = await self._call(
+            self.bot.edit_message_text,
+            text,
+            chat_id=chat_id,
+            message_id=message_id,
+            reply_markup=markup,
+        )
+        return sent is not False
+
+    async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+        return await self._call(self.bot.send_message, chat_id, text, reply_markup=markup) is True
+
+    async def _call(
+        self, method: Callable[..., Awaitable[object]], *args: object, **kwargs: object
+    ) -> bool | None:
+        """True: shown; None: the resident blocked the bot (nothing to do); False: refused or
+        failed. 429s are waited out; after the commit nothing is raised: the answer is stored,
+        and the resident's next message shows the current step."""
+        name = method.__name__
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
-                await self.bot.edit_message_text(
-                    text,
-                    chat_id=chat_id,
-                    message_id=message_id,
+                await method(
+                    *args,
                     parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
                     link_preview_options=NO_PREVIEW,
+                    **kwargs,
                 )
                 return True
             except RetryAfter as exc:
@@ -93,36 +111,14 @@ class TelegramOutbound:
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
                     return True  # the same screen again: it is already on the phone
-                # Too old (48 h), deleted, or not ours: a new message instead.
-                log.info("editMessageText refused (%s): sending instead", exc)
+                # An edit of a message too old (48 h) or deleted: a new message instead.
+                log.info("%s refused: %s", name, exc)
                 return False
             except Forbidden:
-                log.info("a resident blocked the bot; edit dropped")
-                return True
+                log.info("a resident blocked the bot; %s dropped", name)
+                return None
             except TelegramError as exc:
-                log.warning("editMessageText failed: %s", exc)
-                return False
-        return False
-
-    async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
-        for attempt in range(1, SEND_ATTEMPTS + 1):
-            try:
-                await self.bot.send_message(
-                    chat_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    link_preview_options=NO_PREVIEW,
-                )
-                return True
-            except RetryAfter as exc:
-                await self._wait(exc, attempt)
-            except Forbidden:
-                log.info("a resident blocked the bot; reply dropped")
-                return False
-            except TelegramError as exc:
-                # The answer is already committed; the next message shows the current step.
-                log.warning("sendMessage failed: %s", exc)
+                log.warning("%s failed: %s", name, exc)
                 return False
         return False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flows.catalogue import Lang
-from flows.ranking import Tally
+from flows.ranking import Ranking, Tally
 from flows.session import Msg
 from flows.summary import city_ranking
 from flows.world import World
@@ -25,17 +25,23 @@ def results_parts(
     shown = world.shown[city]
     ranking = city_ranking(world, city, tallies)
     overall = ranking.overall
+    def rows(ranking: Ranking, top: int) -> list[Msg]:
+        return [
+            Msg(
+                "results-row",
+                {
+                    "position": row.position,
+                    "label": shown.label(row.category, lang),
+                    "percent": round(row.share * 100),
+                },
+            )
+            for row in ranking.rows[:top]
+        ]
+
     parts = [Msg("results-title", {"city": place.name(lang), "respondents": overall.respondents})]
     if not overall.rows:
         return [*parts, Msg("results-empty")]
-    for row in overall.rows[:TOP_CITY]:
-        label = shown.label(row.category, lang)
-        parts.append(
-            Msg(
-                "results-row",
-                {"position": row.position, "label": label, "percent": round(row.share * 100)},
-            )
-        )
+    parts += rows(overall, TOP_CITY)
     d = place.district(district)
     if d is None:
         return parts
@@ -45,12 +51,4 @@ def results_parts(
         parts.append(Msg("results-district-few", {"district": d.name(lang), "min": MIN_DISTRICT}))
         return parts
     parts.append(Msg("results-district", {"district": d.name(lang), "respondents": respondents}))
-    for row in local.rows[:TOP_DISTRICT]:
-        label = shown.label(row.category, lang)
-        parts.append(
-            Msg(
-                "results-row",
-                {"position": row.position, "label": label, "percent": round(row.share * 100)},
-            )
-        )
-    return parts
+    return parts + rows(local, TOP_DISTRICT)

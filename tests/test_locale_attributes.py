@@ -4,9 +4,9 @@ what the button means when typed."""
 from __future__ import annotations
 
 import pytest
-from fluent.syntax import FluentParser, ast
 
 from bot.i18n import Texts
+from bot.preview.messages import locale_messages
 from bot.whatsapp import MAX_LABEL, short_label
 from bot.whatsapp_content import MAX_QUICK_REPLY_TITLE, units
 from flows.buttons import Action, Do, PickCategory, PickDistrict, Subscribe
@@ -14,7 +14,6 @@ from flows.catalogue import LANGS
 from flows.session import Inbound, Msg, Option
 from flows.survey import step
 from flows.world import World
-from locales import LOCALES
 from tests.driver import FlowResident
 from tests.test_typed_answers import SCREENS, at_district, at_review, typed
 
@@ -23,16 +22,7 @@ BUTTON_PREFIXES = ("btn-", "announce-btn-")
 BUTTON_IDS = ("announce-both-langs", "announce-only")
 
 
-def _messages(lang: str) -> dict[str, ast.Message]:
-    out: dict[str, ast.Message] = {}
-    for path in sorted((LOCALES / lang).glob("*.ftl")):
-        for entry in FluentParser().parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(entry, ast.Message):
-                out[entry.id.name] = entry
-    return out
-
-
-MESSAGES = {lang: _messages(lang) for lang in LANGS}
+MESSAGES = {lang: locale_messages(lang) for lang in LANGS}
 
 
 def is_button(msg_id: str) -> bool:

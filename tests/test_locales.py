@@ -11,6 +11,7 @@ from fluent.syntax import FluentParser, ast
 from fluent.syntax.visitor import Visitor
 
 from bot.i18n import Texts
+from bot.preview.appendix import NUMBER_VARS
 from flows.catalogue import LANGS
 from flows.session import Msg
 from flows.survey import COMMANDS
@@ -105,25 +106,7 @@ def test_every_message_renders_with_sample_arguments(lang: str) -> None:
     samples: dict[str, str | int] = {}
     for msg_id, message in MESSAGES[lang].items():
         for var in _walk(message).variables:
-            samples.setdefault(
-                var,
-                3
-                if var
-                in {
-                    "count",
-                    "n",
-                    "next",
-                    "max",
-                    "limit",
-                    "length",
-                    "respondents",
-                    "position",
-                    "percent",
-                    "weighted",
-                    "places",
-                }
-                else "<x>",
-            )
+            samples.setdefault(var, 3 if var in NUMBER_VARS else "<x>")
         text = texts.format(lang, Msg(msg_id, {v: samples[v] for v in _walk(message).variables}))
         assert text and text != msg_id
         assert "<x>" not in text, "string arguments must be escaped"
