@@ -25,6 +25,7 @@ def results_parts(
     shown = world.shown[city]
     ranking = city_ranking(world, city, tallies)
     overall = ranking.overall
+
     def rows(ranking: Ranking, top: int) -> list[Msg]:
         return [
             Msg(
