@@ -123,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # httpx logs every request URL, and Telegram URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # PTB logs whole updates (names, ids, texts) at DEBUG: never, whatever our level is.
+    for name in ("telegram", "telegram.ext", "apscheduler"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
     # twilio's HTTP client logs request details at INFO; keep it to problems only.
     logging.getLogger("twilio").setLevel(logging.WARNING)
     from bot import cli_city, cli_reach  # the command modules import what they need lazily

@@ -64,8 +64,9 @@ def to_inbound(update: Update) -> tuple[ResidentRef, Inbound] | None:
     message = update.message  # edited messages are deliberately ignored
     if message is None:
         return None
-    if message.text is not None:
-        text = message.text
+    # A caption typed with a photo is still what the resident said (as on WhatsApp).
+    if message.text is not None or message.caption:
+        text = message.text if message.text is not None else message.caption or ""
         if text.startswith("/") and len(text) > 1:
             head, _, rest = text[1:].partition(" ")
             command = head.split("@", 1)[0].casefold()

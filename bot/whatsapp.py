@@ -17,7 +17,7 @@ from twilio.rest import Client
 from bot.i18n import Texts, html_to_plain, pack_lines
 from bot.local_chat import NUMBERED, parse_line, render_numbered
 from bot.service import Conversations
-from bot.whatsapp_content import InteractiveMessages, units
+from bot.whatsapp_content import MAX_QUICK_REPLIES, InteractiveMessages, units
 from flows.session import Inbound, Option, Turn
 from storage.base import ResidentRef, Store
 
@@ -81,12 +81,15 @@ SHORT = "short"  # a button's short label (locale attribute), for WhatsApp lists
 MAX_LABEL = 24  # characters of a list item
 
 
-def short_label(texts: Texts, lang: str, option: Option) -> str:
+def short_label(texts: Texts, lang: str, option: Option, number: int | None = None) -> str:
     """A button's label for a WhatsApp list or quick reply: the locale's `.short` form where
-    there is one, else the label, cut to 24 characters."""
+    there is one, else the label, cut to 24 characters. `number`: shown before it (a list's
+    items carry the numbers the wording asks residents to type)."""
     label = texts.option_label(lang, option, SHORT)  # type: ignore[arg-type]
     if label == texts.option_label(lang, option):
         label = texts.option_label(lang, option, NUMBERED)  # type: ignore[arg-type]
+    if number is not None and not label.startswith(f"{number}. "):
+        label = f"{number}. {label}"
     while units(label) > MAX_LABEL:
         label = label[: max(1, len(label) - 2)].rstrip() + "…"
     return label
@@ -99,7 +102,11 @@ def interactive_parts(texts: Texts, turn: Turn) -> tuple[str, list[tuple[str, st
         return None
     last = turn.replies[-1]
     blocks = [html_to_plain(texts.reply_html(turn.lang, r, NUMBERED), "*") for r in turn.replies]
-    options = [(o.code, short_label(texts, turn.lang, o)) for o in last.options]
+    listed = len(last.options) > MAX_QUICK_REPLIES  # a list picker, if anything: numbered
+    options = [
+        (o.code, short_label(texts, turn.lang, o, n if listed else None))
+        for n, o in enumerate(last.options, 1)
+    ]
     menu = texts.label(turn.lang, last.menu, variant=NUMBERED) if last.menu else ""
     return "\n\n".join(blocks), options, html_to_plain(menu)
 

@@ -11,7 +11,7 @@ from flows.catalogue import LANGS, Lang
 
 # "<screen>.<kind>:<argument>": ASCII, at most 64 bytes (Telegram's callback_data limit);
 # ids are [a-z][a-z0-9_]{0,31}, so every packed button fits with room to spare.
-_PACKED = re.compile(r"^(\d{1,12})\.([A-Za-z]):([A-Za-z0-9_\-]{0,40})$")
+_PACKED = re.compile(r"^(\d{1,15})\.([A-Za-z]):([A-Za-z0-9_\-]{0,40})$")
 
 
 class Action(StrEnum):
@@ -20,10 +20,10 @@ class Action(StrEnum):
     MORE = "more"  # next page of a group
     BACK = "back"
     OTHERS = "others"  # "other topics": the catalogue's groups
-    UNDO = "undo"  # remove the last problem
     DONE = "done"  # the list is complete: to the review
-    OWN = "own"  # keep the typed words as they are
-    BOTH = "both"  # a typed line named two problems: add both
+    OWN = "own"  # the typed words as they are, in no category ("own words")
+    ALSO = "also"  # the typed line named a second problem: add it too
+    DROP = "drop"  # the typed words are not a problem: off the list
     RETAG = "retag"  # the category chosen for typed words is wrong: choose another
     ADD = "add"  # add another problem (from the review)
     CONFIRM = "ok"  # the review is right
@@ -36,7 +36,7 @@ class Action(StrEnum):
     RESULTS = "results"
     EDIT = "edit"
     FORGET = "forget"  # yes, delete everything
-    KEEP = "keep"  # no, keep my data
+    KEEP = "keep"  # no, keep (my data; typed words as they are placed now)
     CONTINUE = "continue"  # after a reminder: show where I was
 
 

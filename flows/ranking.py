@@ -20,7 +20,7 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     """The Wilson score interval for k successes out of n (0..1); (0, 0) when n is 0."""
     if n <= 0:
         return (0.0, 0.0)
-    p = k / n
+    p = min(max(k / n, 0.0), 1.0)  # counters are consistent; a wrong one must not crash a reply
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator

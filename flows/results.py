@@ -12,8 +12,9 @@ from flows.world import World
 
 TOP_CITY = 5
 TOP_DISTRICT = 3
-# A district's ranking is shown only from this many respondents: with fewer, it would tell a
-# neighbour what one identifiable resident answered.
+# A ranking is shown only from this many respondents, and a district's only when the rest of
+# the city has as many too (or none): otherwise one resident's answer could be read off by
+# comparing (a city of 2, or a city of 6 with a district of 5).
 MIN_DISTRICT = 5
 
 
@@ -39,16 +40,22 @@ def results_parts(
             for row in ranking.rows[:top]
         ]
 
-    parts = [Msg("results-title", {"city": place.name(lang), "respondents": overall.respondents})]
+    total = overall.respondents
+    if total == 0:
+        return [Msg("results-empty")]
+    parts = [Msg("results-title", {"city": place.name(lang), "respondents": total})]
+    if total < MIN_DISTRICT:
+        return [*parts, Msg("results-few", {"min": MIN_DISTRICT})]
     if not overall.rows:
-        return [*parts, Msg("results-empty")]
+        return [*parts, Msg("results-own-words")]  # only own words so far, not yet placed
     parts += rows(overall, TOP_CITY)
     d = place.district(district)
     if d is None:
         return parts
     local = ranking.districts.get(d.id)
     respondents = local.respondents if local else 0
-    if local is None or respondents < MIN_DISTRICT or not local.rows:
+    rest = total - respondents
+    if local is None or respondents < MIN_DISTRICT or 0 < rest < MIN_DISTRICT or not local.rows:
         parts.append(Msg("results-district-few", {"district": d.name(lang), "min": MIN_DISTRICT}))
         return parts
     parts.append(Msg("results-district", {"district": d.name(lang), "respondents": respondents}))

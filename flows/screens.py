@@ -20,7 +20,7 @@ from flows.buttons import (
 )
 from flows.catalogue import OTHER, City, Lang, Named
 from flows.choices import Choice
-from flows.session import MAX_PROBLEMS, Item, Msg, Option, Reply, Step
+from flows.session import MAX_PROBLEMS, Item, Msg, Option, Reply, Step, msg_data
 from flows.turn import Scratch
 
 GROUP_PAGE = 10  # categories per screen; with "more" and "back" a screen has at most 12 buttons
@@ -59,8 +59,13 @@ def show(t: Scratch, *lead: Msg, offer: Lang | None = None) -> None:
     `offer`: a one-tap switch to this language at the end (after a guessed language).
     """
     t.conv.offer = offer
+    t.conv.lead = [msg_data(m) for m in lead]
     screen = build(t)
     choices = screen.choices
+    if t.conv.screen == 0 and t.event.now is not None:
+        # Numbers start from the clock (milliseconds), not from 1: after /forget a new
+        # conversation must not reuse the numbers of buttons still on old messages.
+        t.conv.screen = int(t.event.now.timestamp() * 1000)
     t.conv.screen += 1
     number = t.conv.screen
     options = tuple(Option(pack(c.code, number), c.label) for c in choices)  # type: ignore[arg-type]
@@ -145,13 +150,17 @@ def free(t: Scratch, category_ids: Sequence[str]) -> list[str]:
     return [cid for cid in category_ids if cid not in taken]
 
 
-def _category_choices(t: Scratch, ids: Sequence[str]) -> list[Choice]:
+def _category_choices(t: Scratch, ids: Sequence[str], mark: bool = False) -> list[Choice]:
+    """Category buttons; `mark`: those on the list stay, with a check mark, so the numbers of
+    a typed menu never shift under a resident who answers with several numbers quickly."""
     shown = t.world.shown[t.conv.city or ""]
+    listed = {i.category for i in t.items} if mark else set()
     out = []
     for cid in ids:
         cat = shown.get(cid)
         if cat is not None:
-            out.append(Choice(PickCategory(cid), cat.short(t.lang), names(cat)))
+            label = f"✓ {cat.short(t.lang)}" if cid in listed else cat.short(t.lang)
+            out.append(Choice(PickCategory(cid), label, names(cat)))
     return out
 
 
@@ -160,7 +169,7 @@ def _problems(t: Scratch) -> Screen:
     shown = t.world.shown[t.conv.city or ""]
     items, slot = t.items, t.conv.slot
     count = len(items)
-    featured = _category_choices(t, free(t, shown.featured))
+    featured = _category_choices(t, shown.featured, mark=True)
     others = Choice(Do(Action.OTHERS), Msg("btn-other-topics"), w["other_topics"])
     if slot is not None:
         parts = [Msg("replace-prompt", {"label": t.label(items[slot])})]
@@ -179,21 +188,16 @@ def _problems(t: Scratch) -> Screen:
         parts.append(Msg("problems-next", {"next": count + 1, "max": MAX_PROBLEMS}))
         if count == 1:
             parts.append(Msg("problems-more-better"))  # said once, not at every step
-    choices = [*featured, others]
-    controls = []
-    if count and items[-1].text and items[-1].category != OTHER:
-        controls.append(Choice(Do(Action.RETAG), Msg("btn-retag"), w["retag"]))
+    # Featured two to a row (a listed one, ✓, is taken off by a second tap); "another topic"
+    # for typed words alone; "other topics" beside "done". Ten options at most without the
+    # typed-words one, so WhatsApp can show them as one list.
+    retag = bool(count and items[-1].text and items[-1].category != OTHER)
+    controls = [Choice(Do(Action.RETAG), Msg("btn-retag"), w["retag"])] if retag else []
+    controls.append(others)
     if count:
-        controls.append(Choice(Do(Action.UNDO), Msg("btn-remove-last"), w["remove_last"]))
         controls.append(Choice(Do(Action.DONE), Msg("btn-done"), w["done"]))
-    # Featured two to a row, "other topics" alone, then "another topic" alone, undo + done.
-    rows = (
-        *pairs(len(featured)),
-        1,
-        *((1,) if len(controls) == 3 else ()),
-        *pairs(2)[: bool(controls)],
-    )
-    return Screen(parts, [*choices, *controls], rows=rows, menu=Msg("btn-menu"))
+    rows = (*pairs(len(featured)), *((1,) if retag else ()), 2)
+    return Screen(parts, [*featured, *controls], rows=rows, menu=Msg("btn-menu"))
 
 
 def _groups(t: Scratch) -> Screen:
@@ -205,7 +209,9 @@ def _groups(t: Scratch) -> Screen:
         if free(t, [c.id for c in shown.in_group(g.id)])
     ]
     choices.append(Choice(Do(Action.BACK), Msg("btn-back"), w["back"]))
-    lead = [Msg("pending-words", {"text": t.conv.pending})] if t.conv.pending else []
+    placing = t.conv.refine and t.conv.slot is not None and t.conv.slot < len(t.items)
+    words = t.items[t.conv.slot or 0].text if placing else None
+    lead = [Msg("pending-words", {"text": words})] if words else []
     return Screen([*lead, Msg("groups-prompt")], choices, 1, menu=Msg("btn-menu"))
 
 
@@ -225,50 +231,57 @@ def _group(t: Scratch) -> Screen:
     return Screen([Msg("group-prompt", {"group": name})], choices, 1, menu=Msg("btn-menu"))
 
 
-def suggest_text(t: Scratch) -> str:
-    """The words being placed: a typed problem waiting, or a listed one being re-placed."""
-    if t.conv.pending:
-        return t.conv.pending
-    items, slot = t.items, t.conv.slot
-    return (items[slot].text or "") if slot is not None and slot < len(items) else ""
-
-
 def _suggest(t: Scratch) -> Screen:
+    """Typed words already on the list: their topic, or a second problem they name."""
     w = t.world.words
     shown = t.world.shown[t.conv.city or ""]
-    text = suggest_text(t)
-    suggestions = t.conv.suggestions
+    c = t.conv
+    item = t.items[c.slot or 0]
+    text = item.text or ""
+    count = {"count": len(t.items), "max": MAX_PROBLEMS}
+    if c.also:
+        label = shown.label(c.also, t.lang)
+        parts = [
+            Msg("problem-added-typed", {"label": t.label(item), "text": text, **count}),
+            Msg("also-ask", {"label": label}),
+        ]
+        cat = shown.get(c.also)
+        # The button as typed back: "Да, и Питьевая вода" / "Ооба, Ичүүчү суу да".
+        spelled = (f"да, и {cat.ru}", f"ооба, {cat.ky} да") if cat else ()
+        also_words = (*w["add_all"], *w["yes"], *spelled)
+        choices = [
+            Choice(Do(Action.ALSO), Msg("btn-also", {"label": label}), also_words),
+            Choice(Do(Action.KEEP), Msg("btn-only-one"), (*w["only_one"], *w["no"])),
+        ]
+        return Screen(parts, choices, 1)
     choices = []
-    for cid in suggestions:
+    for cid in c.suggestions:
         cat = shown.get(cid)
         words = names(cat) if cat else ()
         choices.append(Choice(PickCategory(cid), shown.short(cid, t.lang), words))
-    if not suggestions:
-        parts = [Msg("suggest-none", {"text": text})]
-    elif len(suggestions) == 1:
-        label = shown.label(suggestions[0], t.lang)
-        parts = [Msg("suggest-one", {"text": text, "label": label})]
+    others = Choice(Do(Action.OTHERS), Msg("btn-other-topics"), w["other_topics"])
+    drop = Choice(Do(Action.DROP), Msg("btn-not-a-problem"), (*w["drop"], *w["cancel"]))
+    if item.category != OTHER:
+        # Another topic for words placed in one: or keep them as the resident's own words.
+        parts = [Msg("retag-ask", {"text": text, "label": t.label(item)})]
+        own = Choice(Do(Action.OWN), Msg("btn-own-words"), w["keep_own"])
+        back = Choice(Do(Action.KEEP), Msg("btn-back"), (*w["back"], *w["keep"]))
+        return Screen(parts, [*choices, own, others, back], 1, menu=Msg("btn-menu"))
+    parts = [Msg("own-saved", {"text": text, **count})]
+    keep_words = (*w["keep_own"], *w["keep"])
+    if len(choices) == 1:
+        label = shown.label(c.suggestions[0], t.lang)
+        parts.append(Msg("own-one", {"label": label}))
         accept = (*choices[0].words, *w["yes"], *w["confirm"])  # "yes" takes the proposal
         choices[0] = Choice(choices[0].code, Msg("btn-accept", {"label": label}), accept)
-    elif t.conv.both and t.conv.slot is None and len(t.items) <= MAX_PROBLEMS - 2:
-        parts = [Msg("suggest-two", {"text": text})]
-        # "Yes" to "there seem to be two problems here" takes both.
-        both = (*w["add_all"], *w["yes"])
-        choices.append(Choice(Do(Action.BOTH), Msg("btn-add-all"), both))
+        keep_words = (*keep_words, *w["no"])  # "no": as they wrote it
+    elif choices:
+        parts.append(Msg("own-many"))
     else:
-        parts = [Msg("suggest-many", {"text": text})]
-    others = Choice(Do(Action.OTHERS), Msg("btn-other-topics"), w["other_topics"])
-    if suggestions:
-        # "no" to a proposed category means "keep my own words".
-        own = Choice(Do(Action.OWN), Msg("btn-keep-own"), (*w["keep_own"], *w["no"]))
-        cancel = Choice(Do(Action.BACK), Msg("btn-cancel"), (*w["cancel"], *w["back"]))
-    else:
-        # "Keep it as you wrote it?": yes keeps the words, no cancels.
-        own = Choice(
-            Do(Action.OWN), Msg("btn-keep-own"), (*w["keep_own"], *w["yes"], *w["confirm"])
-        )
-        cancel = Choice(Do(Action.BACK), Msg("btn-cancel"), (*w["cancel"], *w["back"], *w["no"]))
-    return Screen(parts, [*choices, own, others, cancel], 1, menu=Msg("btn-menu"))
+        parts.append(Msg("own-none"))
+        keep_words = (*keep_words, *w["yes"], *w["confirm"])  # "yes, keep it so"
+    keep = Choice(Do(Action.KEEP), Msg("btn-keep-as-is"), keep_words)
+    return Screen(parts, [*choices, keep, others, drop], 1, menu=Msg("btn-menu"))
 
 
 def place_lines(t: Scratch, city: City, district: str | None) -> list[Msg]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -94,23 +94,27 @@ class Conversation(BaseModel):
     district_chosen: bool = False  # "don't know" is a choice too (district None)
     group: str | None = None
     page: int = 0
-    pending: str | None = None  # typed problem awaiting "accept the category or keep my words"
-    suggestions: list[str] = Field(default_factory=list)
-    sure: str | None = None  # the confident category of the pending words, if any
-    both: bool = False  # the pending words name two problems (the suggestions): "add both"
-    slot: int | None = None  # the problem being moved/replaced (index into the list)
+    suggestions: list[str] = Field(default_factory=list)  # categories for the slot's words
+    also: str | None = None  # a second problem the same words name: offered to add too
+    slot: int | None = None  # the problem being moved, replaced or placed (index into the list)
+    refine: bool = False  # placing the slot's own words into a category (they stay with it)
+    previous: Item | None = None  # what a typed replacement replaced: back on "not a problem"
     places: list[str] = Field(default_factory=list)  # districts a typed street may mean
     resume: Step | None = None  # where to go back after /language or a cancelled /forget
     offer: Lang | None = None  # the other language, offered on the first screen
+    # The lead lines of the latest screen ("added ...", the results), as data: a tap on an
+    # earlier screen of the same message redraws exactly what the message should show.
+    lead: list[dict[str, Any]] = Field(default_factory=list)
     draft: Draft | None = None  # an admin composing an announcement (beside the survey)
     # Version 1 kept the unconfirmed list here; it is adopted as the answer on first load.
     legacy_items: list[Item] = Field(default_factory=list, alias="items")
 
     model_config = {"populate_by_name": True}
 
-    def drop_pending(self) -> None:
-        """The typed words waiting for a category are placed, kept or cancelled."""
-        self.pending, self.sure, self.suggestions, self.both = None, None, [], False
+    def done_with_slot(self) -> None:
+        """The problem being worked on is settled: no slot, suggestions or offers remain."""
+        self.slot, self.refine, self.previous = None, False, None
+        self.also, self.suggestions = None, []
 
 
 class Session(BaseModel):
@@ -159,6 +163,19 @@ class Msg:
 
     id: str
     args: dict[str, str | int | Msg] = field(default_factory=dict)
+
+
+def msg_data(msg: Msg) -> dict[str, Any]:
+    """A message as JSON-ready data (for a stored conversation)."""
+    args = {k: msg_data(v) if isinstance(v, Msg) else v for k, v in msg.args.items()}
+    return {"id": msg.id, "args": args}
+
+
+def msg_from_data(data: dict[str, Any]) -> Msg:
+    args = {
+        k: msg_from_data(v) if isinstance(v, dict) else v for k, v in data.get("args", {}).items()
+    }
+    return Msg(str(data.get("id", "")), args)
 
 
 class Option(NamedTuple):

@@ -9,7 +9,7 @@ from flows import links, places, problems
 from flows.buttons import Action, Button, Do, PickCity, PickDistrict, PickLanguage, Subscribe
 from flows.catalogue import Lang
 from flows.results import results_parts
-from flows.screens import go, show, suggest_text
+from flows.screens import go, show
 from flows.session import MAX_PROBLEMS, Forget, Inbound, Msg, Nudged, Session, SetSource, Step
 from flows.text import normalise
 from flows.turn import Scratch
@@ -46,7 +46,7 @@ def repair(t: Scratch) -> None:
         c.places = []
     items = t.items
     if c.slot is not None and (c.slot >= len(items) or c.step in (Step.DONE, Step.REVIEW)):
-        c.slot = None
+        c.done_with_slot()
     if c.step in SURVEY_STEPS[1:] and city is None:
         c.step = Step.CITY
     elif c.step in SURVEY_STEPS[2:] and not c.district_chosen:
@@ -55,7 +55,7 @@ def repair(t: Scratch) -> None:
         c.step = Step.REVIEW
     if c.step == Step.REVIEW and not items:
         c.step = Step.PROBLEMS
-    if c.step == Step.SUGGEST and not suggest_text(t):
+    if c.step == Step.SUGGEST and (c.slot is None or not items[c.slot].text):
         c.step = Step.PROBLEMS
     if c.step == Step.GROUP and c.group not in {g.id for g in t.world.catalogue.groups}:
         c.step = Step.GROUPS
@@ -125,8 +125,7 @@ def system(t: Scratch, what: str) -> None:
         return
     t.effects.append(Nudged())  # once, whatever happens: not again until they write again
     if t.conv.step in SURVEY_STEPS and len(t.items) < MAX_PROBLEMS and t.s.profile.lang:
-        kept = problems.keep_pending(t)  # what they typed counts, even if they never return
-        show(t, Msg("nudge", {"count": len(t.items), "max": MAX_PROBLEMS}), *kept)
+        show(t, Msg("nudge", {"count": len(t.items), "max": MAX_PROBLEMS}))
 
 
 def media(t: Scratch, event: Inbound) -> None:
@@ -143,10 +142,10 @@ def media(t: Scratch, event: Inbound) -> None:
             show(t, Msg("location-outside"))
             return
         c.city, c.district, c.district_chosen, c.places = found[0], found[1], True, []
-        t.move_answer_here()
+        dropped = t.move_answer_here()
         name = t.world.cities[found[0]].district(found[1])
         lead = Msg("district-located", {"district": name.name(t.lang) if name else ""})
-        go(t, Step.REVIEW if t.answered else Step.PROBLEMS, lead)
+        go(t, Step.REVIEW if t.answered else Step.PROBLEMS, lead, *dropped)
         return
     show(t, Msg("media-unsupported", {"kind": event.media or "other"}))
 
@@ -178,8 +177,8 @@ def edit(t: Scratch, *lead: Msg) -> None:
         return
     c = t.conv
     c.city, c.district, c.district_chosen = answer.city, answer.district, True
-    c.drop_pending()
-    c.group, c.page, c.slot = None, 0, None
+    c.done_with_slot()
+    c.group, c.page = None, 0
     go(t, Step.REVIEW, *lead)
 
 
@@ -223,8 +222,8 @@ def _on_district(t: Scratch, button: Button | None, text: str) -> None:
     match button:
         case PickDistrict(district=did):
             c.district, c.district_chosen, c.places = did, True, []
-            t.move_answer_here()
-            go(t, Step.REVIEW if t.answered else Step.PROBLEMS)
+            dropped = t.move_answer_here()
+            go(t, Step.REVIEW if t.answered else Step.PROBLEMS, *dropped)
         case Do(action=Action.CHANGE_CITY):
             go(t, Step.CITY)
         case Do(action=Action.BACK):
@@ -244,8 +243,8 @@ def _on_district(t: Scratch, button: Button | None, text: str) -> None:
 def _confirm(t: Scratch) -> None:
     """The review is right: the list was saved all along; ask about invitations once."""
     c = t.conv
-    c.drop_pending()
-    c.group, c.page, c.slot = None, 0, None
+    c.done_with_slot()
+    c.group, c.page = None, 0
     if t.s.profile.subscribed is None:
         go(t, Step.SUBSCRIBE, Msg("saved"))
     else:

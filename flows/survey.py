@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flows import announce, links, problems, steps
+from flows import announce, links, steps
 from flows.buttons import Action, Button, Do, PickLanguage, Subscribe, parse
 from flows.catalogue import LANGS
 from flows.choices import Choice, negated, resolve
@@ -16,6 +16,7 @@ from flows.session import (
     Session,
     Step,
     Turn,
+    msg_from_data,
 )
 from flows.text import normalise
 from flows.turn import Facts, Scratch
@@ -61,7 +62,10 @@ def needs(session: Session, event: Inbound) -> Needs:
     """Decided from the event alone, so the data is loaded before the (pure) step."""
     wants_results = event.kind == "command" and event.command == "results"
     if event.kind == "text":
-        wants_results = event.text.strip().casefold().startswith("/results")
+        # "/results" typed, or at the end "результаты" / the number of its option: loading a
+        # city's counters is cheap, parsing the words twice is not worth it.
+        typed = event.text.strip().casefold()
+        wants_results = typed.startswith("/results") or session.conv.step == Step.DONE
     if event.kind == "choice":
         parsed = parse(event.choice)
         wants_results = parsed is not None and parsed[1] == Do(Action.RESULTS)
@@ -137,9 +141,7 @@ def _command(t: Scratch, command: str, argument: str = "") -> None:
             steps.preset(t, argument.strip())
         go(t, Step.LANGUAGE)  # nothing else can be said before the language is known
         return
-    # Moving on: typed words waiting for a category are kept, not dropped.
-    moving_on = command in ("start", "my", "edit", "results")
-    kept = problems.keep_pending(t) if moving_on else []
+    kept: list[Msg] = []  # (typed words never wait: they are on the list already)
     if command == "start":
         steps.preset(t, argument.strip())
         if c.step == Step.DONE:
@@ -158,6 +160,8 @@ def _command(t: Scratch, command: str, argument: str = "") -> None:
     elif command == "results":
         steps.beside_step(t, *kept, *steps.results(t))
     elif command == "language":
+        if c.step == Step.FORGET:
+            c.step, c.resume = c.resume or Step.DONE, None  # the deletion question is dropped
         if c.step != Step.LANGUAGE:
             c.resume = c.step
         go(t, Step.LANGUAGE)
@@ -189,7 +193,12 @@ def _choice(t: Scratch, event: Inbound) -> None:
             _act(t, button, "")
             return
     if parsed is not None and event.editable and c.message_from <= parsed[0] < c.screen:
-        t.notice = Msg("tap-done")  # a double tap: that message already shows what it did
+        # A double tap: the first one acted. The message is drawn again as the current step
+        # (Telegram ignores an identical edit), so a message whose edit was lost in a crash
+        # after the commit is repaired by the next tap instead of staying stuck.
+        t.notice = Msg("tap-done")
+        t.edit = True
+        show(t, *(msg_from_data(m) for m in c.lead), offer=c.offer)
         return
     show(t, Msg("stale-button"))
 

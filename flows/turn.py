@@ -91,17 +91,22 @@ class Scratch:
         else:
             self.s.answer = answer.model_copy(update={"items": items})
 
-    def move_answer_here(self) -> None:
-        """The place chosen in the conversation becomes the answer's; problems the new city
-        does not show are dropped (and said so by the caller's screen)."""
+    def move_answer_here(self) -> list[Msg]:
+        """The place chosen in the conversation becomes the answer's. Problems the new city
+        does not show (Karakol's lake shore in Manas) are dropped: what to tell the resident."""
         answer, c = self.s.answer, self.conv
         if answer is None or c.city is None:
-            return
+            return []
         shown = set(self.world.shown[c.city].ids) | {OTHER}
         items = [i for i in answer.items if i.category in shown]
+        gone = [self.label(i, answer.city) for i in answer.items if i.category not in shown]
         self.s.answer = answer.model_copy(
             update={"city": c.city, "district": c.district, "items": items}
         )
+        if not gone:
+            return []
+        city = self.world.cities[c.city].name(self.lang)
+        return [Msg("problems-dropped", {"labels": ", ".join(gone), "city": city})]
 
     def label(self, item: Item, city: str | None = None) -> str:
         if item.category == OTHER:

@@ -294,6 +294,23 @@ MIGRATIONS: tuple[Migration, ...] = (
                 created_at TEXT NOT NULL
             ) STRICT, WITHOUT ROWID
             """,
+            # The counters again, from the answers: an answer with several own-words items
+            # was taken off once per category, not once per item, so "other" had drifted up;
+            # and an emptied list counts for nobody from now on.
+            "DELETE FROM tally_respondents",
+            "DELETE FROM tally_categories",
+            """
+            INSERT INTO tally_respondents (city, district, respondents)
+            SELECT city, coalesce(district, ''), count(*) FROM answers AS a
+            WHERE is_current = 1 AND EXISTS (SELECT 1 FROM answer_items WHERE answer_id = a.id)
+            GROUP BY city, coalesce(district, '')
+            """,
+            """
+            INSERT INTO tally_categories (city, district, category, count, score)
+            SELECT a.city, coalesce(a.district, ''), i.category, count(*), sum(6 - i.rank)
+            FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id
+            WHERE a.is_current = 1 GROUP BY a.city, coalesce(a.district, ''), i.category
+            """,
         ),
     ),
 )

@@ -310,16 +310,24 @@ RETURNING id
 """
 
 
-_RECOUNT_RESPONDENTS = """
-SELECT coalesce(district, ''), count(*) FROM answers AS a
-WHERE is_current = 1 AND city = ? AND EXISTS (SELECT 1 FROM answer_items WHERE answer_id = a.id)
-GROUP BY coalesce(district, '')
+# The counters of a city in ONE statement (respondents rows have no category), so both come
+# from the same snapshot: read apart, a commit in between could make a count exceed its
+# respondents. And the same from the answers themselves (tests, benchmark).
+_TALLIES = """
+SELECT district, NULL, respondents, NULL FROM tally_respondents WHERE city = :city
+UNION ALL
+SELECT district, category, count, score FROM tally_categories WHERE city = :city
 """
 
-_RECOUNT_CATEGORIES = """
+_RECOUNT = """
+SELECT coalesce(district, ''), NULL, count(*), NULL FROM answers AS a
+WHERE is_current = 1 AND city = :city
+    AND EXISTS (SELECT 1 FROM answer_items WHERE answer_id = a.id)
+GROUP BY coalesce(district, '')
+UNION ALL
 SELECT coalesce(a.district, ''), i.category, count(*), sum(6 - i.rank)
 FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id
-WHERE a.is_current = 1 AND a.city = ? GROUP BY coalesce(a.district, ''), i.category
+WHERE a.is_current = 1 AND a.city = :city GROUP BY coalesce(a.district, ''), i.category
 """
 
 
@@ -471,7 +479,8 @@ class SqliteStore:
         except ValidationError:
             # A state this code cannot read must not lock the resident out forever: they
             # restart the survey; profile and confirmed answers are separate and kept.
-            log.warning("unreadable conversation state for %s/%s, starting afresh", *who)
+            # Never the id: on WhatsApp it is the resident's phone number.
+            log.warning("unreadable conversation state of a %s resident, starting afresh", who[0])
             return Conversation()
 
     async def resident(self, who: ResidentRef) -> ResidentRecord | None:
@@ -1101,19 +1110,12 @@ class SqliteStore:
         return [(action, actor) for action, actor in rows]
 
     async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
-        if recount:
-            people_sql, category_sql = _RECOUNT_RESPONDENTS, _RECOUNT_CATEGORIES
-        else:
-            people_sql = "SELECT district, respondents FROM tally_respondents WHERE city = ?"
-            category_sql = (
-                "SELECT district, category, count, score FROM tally_categories WHERE city = ?"
-            )
-        people = await self._query(people_sql, (city,))
-        categories = await self._query(category_sql, (city,))
+        rows = await self._query(_RECOUNT if recount else _TALLIES, {"city": city})
+        people = [(district, n) for district, category, n, _ in rows if category is None]
         counts: dict[str, dict[str, int]] = {}
         scores: dict[str, dict[str, int]] = {}
-        for district, category, count, score in categories:
-            if count:
+        for district, category, count, score in rows:
+            if category is not None and count:
                 counts.setdefault(district, {})[category] = count
                 scores.setdefault(district, {})[category] = score
         return {
@@ -1290,10 +1292,13 @@ def _count_current(db: sqlite3.Connection, resident_id: int, sign: int) -> None:
             " WHERE city = ? AND district = ?",
             (city, district),
         )
+        # Per category, summed: several "other" items of one answer are several counts, and an
+        # UPDATE ... FROM with one row per item would subtract only one of them.
         db.execute(
-            "UPDATE tally_categories SET count = count - 1, score = score - (6 - i.rank)"
-            " FROM answer_items AS i WHERE i.answer_id = ? AND tally_categories.city = ?"
-            " AND tally_categories.district = ? AND tally_categories.category = i.category",
+            "UPDATE tally_categories SET count = count - s.n, score = score - s.weight"
+            " FROM (SELECT category, count(*) AS n, sum(6 - rank) AS weight FROM answer_items"
+            " WHERE answer_id = ? GROUP BY category) AS s WHERE tally_categories.city = ?"
+            " AND tally_categories.district = ? AND tally_categories.category = s.category",
             (answer_id, city, district),
         )
         return

@@ -154,4 +154,4 @@ def test_the_short_labels_reach_the_whatsapp_options(world: World) -> None:
                     if short != TEXTS.option_label(lang, option):  # type: ignore[arg-type]
                         assert short_label(TEXTS, lang, option) == short
                     seen.add(option.label.id)
-    assert {"btn-accept", "btn-keep-own", "btn-unsubscribe", "btn-forget-yes"} <= seen
+    assert {"btn-accept", "btn-also", "btn-unsubscribe", "btn-forget-yes"} <= seen

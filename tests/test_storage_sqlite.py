@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from storage_helpers import FakeClock, answer
 
-from flows.session import Conversation, Forget, SaveAnswer, SetLanguage, Step
+from flows.session import Answer, Conversation, Forget, Item, SaveAnswer, SetLanguage, Step
 from storage import migrations
 from storage.base import ResidentRef
 from storage.migrations import Migration, SchemaTooNew
@@ -417,3 +417,25 @@ async def test_the_counters_migration_counts_answers_stored_before_it(db_path: P
         kept = await s.tallies("bishkek")
         assert kept == await s.tallies("bishkek", recount=True)
         assert {d: t.respondents for d, t in kept.items()} == {"oktyabrsky": 1, "": 1}
+
+
+async def test_counters_drifted_by_several_own_words_are_rebuilt(db_path: Path) -> None:
+    """Before the fix, an answer with two own-words items was taken off the counters once:
+    the migration that adds sources and reminders rebuilds them from the answers."""
+    (rebuild,) = [m for m in migrations.MIGRATIONS if m.name.startswith("sources, reminders")]
+    own = [Item(category="other", text="мост"), Item(category="other", text="баня")]
+    async with SqliteStore(db_path) as s:
+        await s.commit(
+            ANA,
+            Conversation(),
+            [SaveAnswer(Answer(version=1, city="bishkek", district=None, items=own))],
+        )
+    with raw(db_path) as db:  # what the old decrement left behind
+        db.execute("UPDATE tally_categories SET count = 8, score = 30 WHERE category = 'other'")
+        for statement in rebuild.statements:
+            if statement.strip().startswith(("DELETE", "INSERT")):
+                db.execute(statement)
+    async with SqliteStore(db_path) as s:
+        kept = await s.tallies("bishkek")
+        assert kept == await s.tallies("bishkek", recount=True)
+        assert kept[""].counts == {"other": 2}

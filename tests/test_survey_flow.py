@@ -147,12 +147,12 @@ def test_a_list_of_five_never_grows_to_six(karakol: World, lang: str, full: str)
         (
             "ru",
             ["ямы на дорогах", "нет воды вечером", "мусор не вывозят", "мэр не отвечает", "собаки"],
-            "Предыдущий ответ сохранён своими словами",
+            "Сохранено своими словами: «мэр не отвечает»",
         ),
         (
             "ky",
             ["жолдор начар", "суу жок", "таштанды чыгарылбайт", "мэр жооп бербейт", "иттер көп"],
-            "Мурунку жообуңуз өз сөзүңүз менен сакталды",
+            "Өз сөзүңүз менен сакталды: «мэр жооп бербейт»",
         ),
     ],
 )
@@ -165,29 +165,37 @@ def test_typed_problems_one_per_message_are_all_kept(
     texts = [r.send(line) for line in lines]
     assert len(r.items) == 5, r.items
     assert [t for _, t in r.items] == lines, "in the resident's order, in their words"
-    assert any(kept in t for t in texts), "the reply says the waiting one was kept"
+    assert any(kept in t for t in texts), "the reply says how each line was kept"
     assert "1." in r.command("my") or r.step == "review"
     assert saved(r)[-1].answer.items == [Item(category=c, text=t) for c, t in r.items]
 
 
 @pytest.mark.parametrize("lang", ["ru", "ky"])
-def test_a_typed_problem_waiting_for_a_category_is_kept_when_the_resident_moves_on(
+def test_typed_words_are_on_the_list_at_once_whatever_the_resident_does_next(
     karakol: World, lang: str
 ) -> None:
-    for move_on in ("/my", "/edit", "/start", "tap"):
+    words = "мэр не отвечает на письма жителей"
+    for move_on in ("/my", "/edit", "/start", "/stop", "nudge", "other topics", "drop"):
         r = FlowResident(karakol, lang_hint=lang)
         r.command("start")
         r.act(PickDistrict("mtu1"))
-        r.send("мэр не отвечает на письма жителей")
-        assert r.step == "suggest" and r.items == []
-        if move_on == "tap":
-            r.act(Do(Action.OTHERS))  # browsing topics for it, then tapping another problem
+        r.send(words)
+        assert r.step == "suggest" and r.items == [(OTHER, words)], "saved before any answer"
+        if move_on == "other topics":
+            r.act(Do(Action.OTHERS))  # a topic for them from all topics: the words go with it
             r.tap(next(g.short(lang) for g in karakol.catalogue.groups if g.id == "roads"))
             r.act(PickCategory("parking"))
-            assert r.items == [("parking", "мэр не отвечает на письма жителей")]
+            assert r.items == [("parking", words)]
             continue
-        r.send(move_on)
-        assert r.items == [(OTHER, "мэр не отвечает на письма жителей")], move_on
+        if move_on == "drop":
+            r.act(Do(Action.DROP))  # "this is not a problem"
+            assert r.items == [] and r.step == "problems"
+            continue
+        if move_on == "nudge":
+            r.system("nudge")
+        else:
+            r.send(move_on)
+        assert r.items == [(OTHER, words)], move_on
 
 
 @pytest.mark.parametrize("lang", ["ru", "ky"])
@@ -201,7 +209,7 @@ def test_the_list_counts_as_it_stands_without_the_final_confirmation(
     r.act(PickCategory("roads"))
     r.act(PickCategory("waste"))
     assert saved(r)[-1].answer.items == [Item(category="roads"), Item(category="waste")]
-    r.act(Do(Action.UNDO))
+    r.act(PickCategory("waste"))  # tapped again: taken off
     assert saved(r)[-1].answer.items == [Item(category="roads")]
     assert r.step == "problems", "never confirmed, yet saved"
 
@@ -212,13 +220,14 @@ def test_every_button_acts_at_most_once(karakol: World, lang: str) -> None:
     r.command("start")
     r.act(PickDistrict("mtu1"))
     r.act(PickCategory("roads"))
-    r.act(PickCategory("waste"))
-    undo = next(o.code for o in r.options if "↩️" in r.label(o))
-    r.press(undo)
-    assert categories(r) == ["roads"]
-    second = r.press(undo)  # the same button again: a double tap
-    assert categories(r) == ["roads"], "removed once"
-    assert second == "" and r.notice, "nothing sent, only a note on the tap"
+    waste = next(o.code for o in r.options if "Вывоз" in r.label(o) or "Таштанды" in r.label(o))
+    r.press(waste)
+    assert categories(r) == ["roads", "waste"]
+    shown = r.text
+    again = r.press(waste)  # the same button again: a double tap (not "take it off")
+    assert categories(r) == ["roads", "waste"], "added once, and not taken off"
+    assert r.notice and r.turn is not None and r.turn.edit, "a note on the tap, and ..."
+    assert again == shown, "... the message drawn again as it was (a lost edit is repaired)"
     # Delete everything, twice.
     r.command("forget")
     yes = next(o.code for o in r.options if "🗑" in r.label(o))
@@ -331,9 +340,9 @@ def test_unplaceable_text_is_asked_about_not_kept_and_greetings_are_not_problems
     r.send("42")
     assert r.items == [] and r.step == "problems"
     r.send("мэр не отвечает на письма жителей")
-    assert r.step == "suggest" and r.items == []
-    r.tap("Отмена")
-    assert r.items == [] and r.step == "problems", "cancel drops the words"
+    assert r.step == "suggest" and r.items == [(OTHER, "мэр не отвечает на письма жителей")]
+    r.tap("Это не проблема")
+    assert r.items == [] and r.step == "problems", "the resident takes them off the list"
 
 
 def test_too_long_text_is_answered_and_the_step_shown_again(karakol: World) -> None:
@@ -434,7 +443,8 @@ def test_results_show_the_city_and_a_big_enough_district(karakol: World) -> None
     tallies = {
         "karakol": {
             "mtu1": Tally(7, {"roads": 5, "waste": 3}, {"roads": 20, "waste": 9}),
-            "mtu2": Tally(2, {"roads": 1, "schools": 2}, {"roads": 5, "schools": 8}),
+            "mtu2": Tally(6, {"roads": 1, "schools": 2}, {"roads": 5, "schools": 8}),
+            "mtu3": Tally(2, {"roads": 1}, {"roads": 5}),
         }
     }
     r = FlowResident(karakol, lang_hint="ru", tallies=tallies)
@@ -446,13 +456,33 @@ def test_results_show_the_city_and_a_big_enough_district(karakol: World) -> None
     text = r.act(Subscribe(False))
     assert "📊 Результаты" in r.labels
     text = r.tap("Результаты")
-    assert "Ответили: 9 жителей" in text and "1. Дороги — 67%" in text
+    assert "Ответили: 15 жителей" in text and "1. Дороги — 47%" in text
     assert "МТУ №1" in text and "(ответили: 7)" in text
     r.command("edit")
     r.act(Do(Action.CHANGE_DISTRICT))
-    r.act(PickDistrict("mtu2"))
+    r.act(PickDistrict("mtu3"))
     text = r.command("results")
     assert "пока меньше 5 ответов" in text, "a small district's ranking is not shown"
+
+
+@pytest.mark.parametrize(
+    ("districts", "shown"),
+    [
+        ({"mtu1": 2}, "меньше 5 жителей"),  # a city of two: nothing to read anyone's answer from
+        ({"mtu1": 5, "mtu2": 1}, "пока меньше 5 ответов"),  # the other one could be subtracted
+        ({"mtu1": 5}, "(ответили: 5)"),  # the district is the whole city: nothing more to learn
+    ],
+)
+def test_results_never_let_one_answer_be_read_off(
+    karakol: World, districts: dict[str, int], shown: str
+) -> None:
+    tallies = {
+        "karakol": {d: Tally(n, {"roads": n}, {"roads": 5 * n}) for d, n in districts.items()}
+    }
+    r = FlowResident(karakol, lang_hint="ru", tallies=tallies)
+    r.command("start")
+    r.act(PickDistrict("mtu1"))
+    assert shown in r.command("results")
 
 
 def test_the_reminder_shows_where_the_resident_stopped_once(karakol: World) -> None:

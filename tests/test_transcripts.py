@@ -130,7 +130,7 @@ SCENARIOS: list[tuple[str, str | None, str | None, bool, str, Sequence[str]]] = 
             "again",  # the same button again: a double tap
             "press 1.d:mtu1",  # a stale button of an older message
             "text нет света на улице и мусор не вывозят",
-            "tap Добавить обе",
+            "tap Да, и",
             "/forget",
             "tap Да, удалить всё",
             "again",

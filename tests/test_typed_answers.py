@@ -62,18 +62,29 @@ def at_group(r: FlowResident) -> None:
 
 def at_suggest_one(r: FlowResident) -> None:
     at_problems(r)
+    r.send("плохо убирают")  # own words, one topic that may fit
+
+
+def at_suggest_many(r: FlowResident) -> None:
+    at_problems(r)
     r.send("во дворе грязно")
 
 
-def at_suggest_two(r: FlowResident) -> None:
+def at_suggest_also(r: FlowResident) -> None:
     at_district(r)
     r.act(PickDistrict("mtu2"))
-    r.send("нет воды и мусор не вывозят")
+    r.send("нет воды и мусор не вывозят")  # two problems: one added, the other offered
 
 
 def at_suggest_none(r: FlowResident) -> None:
     at_problems(r)
     r.send("мэр не отвечает на письма")
+
+
+def at_suggest_retag(r: FlowResident) -> None:
+    at_problems(r)
+    r.send("нет остановок для маршруток")
+    r.act(Do(Action.RETAG))
 
 
 def at_review(r: FlowResident) -> None:
@@ -111,8 +122,10 @@ SCREENS: dict[str, Callable[[FlowResident], None]] = {
     "groups": at_groups,
     "group": at_group,
     "suggest-one": at_suggest_one,
-    "suggest-two": at_suggest_two,
+    "suggest-many": at_suggest_many,
+    "suggest-also": at_suggest_also,
     "suggest-none": at_suggest_none,
+    "suggest-retag": at_suggest_retag,
     "review": at_review,
     "item": at_item,
     "subscribe": at_subscribe,
@@ -136,12 +149,16 @@ def test_typing_a_rendered_label_is_the_same_as_tapping_it(
         label = typed(r.label(option))
         by_tap = step(r.session, Inbound("choice", choice=option.code, lang_hint=lang), world)
         by_text = step(r.session, Inbound("text", text=label, lang_hint=lang), world)
-        assert by_text.session == by_tap.session, f"{screen}/{lang}: {label!r} != {option.code}"
+        if r.label(option).startswith("✓"):
+            continue  # a listed one: a tap takes it off (a check box), typing it only says so
+        same = {"conv": {"lead"}}  # what the screen says first may differ, the state may not
+        tap = by_tap.session.model_dump(exclude=same)
+        assert by_text.session.model_dump(exclude=same) == tap, f"{screen}/{lang}: {label!r}"
         assert by_text.effects == by_tap.effects
         # ... and by its number, as the numbered lists on WhatsApp show it
         number = str(options.index(option) + 1)
         by_number = step(r.session, Inbound("text", text=number, lang_hint=lang), world)
-        assert by_number.session == by_tap.session, f"{screen}/{lang}: {number} != {option.code}"
+        assert by_number.session.model_dump(exclude=same) == tap, f"{screen}/{lang}: {number}"
 
 
 @pytest.mark.parametrize(

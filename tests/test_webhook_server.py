@@ -107,7 +107,7 @@ async def test_the_webhook_server_takes_a_whatsapp_message_and_stops_cleanly(
                 assert sent["To"] == "whatsapp:+996700111222" and sent["From"] == SENDER
                 # Kyrgyz chosen, Karakol fixed: the districts, as a WhatsApp list picker.
                 variables = json.loads(sent["ContentVariables"])
-                assert "Районуңуздун" in variables["1"] and "№1 МАБ" in variables.values()
+                assert "Районуңуздун" in variables["1"] and "1. №1 МАБ" in variables.values()
                 (content,) = twilio.contents
                 assert content["sid"] == sent["ContentSid"]
                 assert "twilio/list-picker" in content["types"]

@@ -471,7 +471,7 @@ async def test_a_chunked_or_large_body_is_refused_before_parsing(wa: Harness) ->
 def test_a_long_turn_is_split_under_twilios_limit() -> None:
     # Five problems in the resident's own words, near the 300-character limit each.
     words = " ".join(["<b>жол</b>"] * 29)
-    parts = tuple(Msg("suggest-none", {"text": words}) for _ in range(5))
+    parts = tuple(Msg("own-saved", {"text": words, "count": 1, "max": 5}) for _ in range(5))
     long_reply = Reply(parts, (Option("x:own", "ok"),))
     turn = Turn(Session(), (Reply((Msg("continue"),)), long_reply), (), "ky")
     bodies = render(Texts(strict=True), turn)

@@ -92,41 +92,52 @@ def _one_resident(p: Preview, world: World) -> None:
             lambda: r.send(typed["confident"]),
             ["problem-added-typed", "btn-retag"],
         ),
-        ('"another topic" for the typed problem', lambda: r.act(Do(Action.RETAG)), []),
-        ("all topics", lambda: r.act(Do(Action.OTHERS)), ["groups-prompt"]),
+        (
+            '"another topic" for the typed problem',
+            lambda: r.act(Do(Action.RETAG)),
+            ["retag-ask", "btn-own-words"],
+        ),
+        ("all topics, for those words", lambda: r.act(Do(Action.OTHERS)), ["pending-words"]),
         ("a group of topics", lambda: r.act(OpenGroup("utilities")), ["group-prompt"]),
         (
-            "a topic of the group → replaced, the review",
+            "a topic of the group → the words placed there",
             lambda: r.act(PickCategory("heating")),
-            ["problem-replaced", "review-title"],
+            ["problem-placed"],
         ),
-        ('review: "add more"', lambda: r.act(Do(Action.ADD)), ["problems-next"]),
-        ('"remove the last"', lambda: r.act(Do(Action.UNDO)), ["problem-removed"]),
+        ("a featured topic tapped", lambda: r.act(PickCategory("drinking_water")), []),
         (
-            "a problem with one plausible topic → yes, or own words",
+            "the same topic tapped again (✓) → taken off",
+            lambda: r.act(PickCategory("drinking_water")),
+            ["problem-removed"],
+        ),
+        (
+            "own words with one plausible topic → on the list; that topic?",
             lambda: r.send(typed["one"]),
-            ["suggest-one", "btn-accept"],
+            ["own-saved", "own-one", "btn-accept"],
         ),
+        ('"this is not a problem"', lambda: r.act(Do(Action.DROP)), ["problem-removed"]),
         (
-            "/start while it waits → kept in own words, continue",
-            lambda: r.command("start"),
-            ["pending-kept-own", "continue"],
+            "own words with several plausible topics",
+            lambda: r.send(typed["many"]),
+            ["own-saved", "own-many", "btn-not-a-problem"],
         ),
+        ('"keep as it is"', lambda: r.act(Do(Action.KEEP)), ["problem-kept-own"]),
+        ("/start: the list as it stands, continue", lambda: r.command("start"), ["continue"]),
         (
-            "typed text no topic fits → keep it as written?",
-            lambda: r.send(typed["none"]),
-            ["suggest-none", "btn-keep-own"],
-        ),
-        ("keep it in own words", lambda: r.act(Do(Action.OWN)), ["problem-line-own"]),
-        (
-            "a line naming two problems → add both, or pick one",
+            "a line naming two problems → the first added, the second offered",
             lambda: r.send(typed["two"]),
-            ["suggest-two", "btn-add-all"],
+            ["problem-added-typed", "also-ask", "btn-also", "btn-only-one"],
+        ),
+        ("the second one too? No", lambda: r.act(Do(Action.KEEP)), ["problem-added-typed"]),
+        (
+            "the fifth: typed words no topic fits",
+            lambda: r.send(typed["none"]),
+            ["own-saved", "own-none", "btn-keep-as-is"],
         ),
         (
-            '"add both" → the fifth problem: the review',
-            lambda: r.act(Do(Action.BOTH)),
-            ["problem-added", "review-title"],
+            '"keep as it is" → the fifth: the review',
+            lambda: r.act(Do(Action.KEEP)),
+            ["problem-kept-own", "review-title"],
         ),
         (
             "a sixth problem typed at the review → the list is full",
@@ -144,15 +155,11 @@ def _one_resident(p: Preview, world: World) -> None:
         ("review: the last problem tapped", lambda: r.act(PickItem(4)), ["item-prompt"]),
         ("item: remove", lambda: r.act(Do(Action.REMOVE)), ["problem-removed", "review-can-add"]),
         (
-            "two problems typed, one place left → which topic?",
+            "two problems typed, one place left → the first only",
             lambda: r.send(typed["two_more"]),
-            ["suggest-many"],
+            ["problem-added-typed", "review-title"],
         ),
-        (
-            "/my while it waits → kept with its topic, the list full: the review",
-            lambda: r.command("my"),
-            ["pending-kept", "review-title"],
-        ),
+        ("/my at the review → the review", lambda: r.command("my"), ["review-title"]),
         ("/edit → the review", lambda: r.command("edit"), ["review-title"]),
         ("review: the last problem tapped again", lambda: r.act(PickItem(4)), ["item-prompt"]),
         ("item: remove it", lambda: r.act(Do(Action.REMOVE)), ["problem-removed"]),
@@ -239,9 +246,9 @@ def _other_paths(p: Preview, world: World) -> None:
     p.turn(
         "Survey › HTML typed by a resident is shown as typed (escaped)",
         link.send(typed["html"]),
-        ["suggest-none"],
+        ["own-saved"],
     )
-    p.turn("Survey › keep it in own words", link.act(Do(Action.OWN)), ["problem-line-own"])
+    p.turn("Survey › keep it in own words", link.act(Do(Action.KEEP)), ["problem-kept-own"])
     p.turn(
         'Survey › "done" → the review',
         link.act(Do(Action.DONE)),
@@ -278,12 +285,12 @@ def _other_paths(p: Preview, world: World) -> None:
     )
     located.act(PickDistrict("mtu3"))
     p.turn(
-        "Survey › two problems in one line, waiting for an answer",
+        "Survey › two problems in one line: the second offered",
         located.send(typed["two"]),
-        ["suggest-two"],
+        ["also-ask"],
     )
     p.turn(
-        'Survey › the one reminder to finish (system "nudge"): the waiting words are kept',
+        'Survey › the one reminder to finish (system "nudge")',
         located.system("nudge"),
         ["nudge"],
     )

@@ -60,28 +60,45 @@ pending-words = Сиздин сөздөрүңүз: «{ $text }».
 problem-added = Кошулду: <b>{ $label }</b> ({ $count }/{ $max }).
 problem-added-typed = Кошулду: <b>{ $label }</b> — «{ $text }» ({ $count }/{ $max }).
 problem-duplicate = «{ $label }» тизмеңизде мурунтан эле бар.
+# review
+problems-dropped = Шаар: { $city }. Бул шаарда мындай темалар жок: { $labels } — алар тизмеңизден алынды.
 # review (ky-review, low: "Тизмеден алынды" = taken off the list)
 problem-removed = Тизмеден алынды: { $label }.
 problem-replaced = Алмаштырылды: { $old } → <b>{ $new }</b>.
 problem-moved = «{ $label }» эми { $n }-орунда.
 problems-full = Тизмеде { $max } көйгөй бар — мындан көп кошууга болбойт.
-pending-kept = Мурунку жообуңуз сакталды: <b>{ $label }</b> — «{ $text }».
-pending-kept-own = Мурунку жообуңуз өз сөзүңүз менен сакталды: «{ $text }».
 # review
 greeting = Саламатсызбы! Шаардын көйгөйүн атаңыз — баскыч менен же өз сөзүңүз менен.
     .wa = Саламатсызбы! Шаардын көйгөйүн атаңыз — номери менен же өз сөзүңүз менен.
 
+
 # review
-suggest-one = Сиз жаздыңыз: «{ $text }».
-    Бул <b>{ $label }</b> темасына окшойт. Туурабы?
-suggest-many = Сиз жаздыңыз: «{ $text }».
-    Бул кайсы темага тиешелүү?
-# review (ky-review, medium: "бар окшойт", "бирин")
-suggest-two = Сиз жаздыңыз: «{ $text }».
-    Бул жерде эки көйгөй бар окшойт. Экөөнү тең кошуңуз же бирин тандаңыз:
-# review (ky-review, medium)
-suggest-none = Сиз жаздыңыз: «{ $text }».
-    Ылайыктуу тема табылган жок. Жазганыңыздай сактайлыбы?
+own-saved = Өз сөзүңүз менен сакталды: «{ $text }» ({ $count }/{ $max }).
+# review
+own-one = Бул <b>{ $label }</b> темасына окшойт. Ошого белгилейлиби?
+# review
+own-many = Бул темалардын бири туура келсе — тандаңыз:
+# review
+own-none = Ылайыктуу тема табылган жок — ушундай калтыралы, же теманы өзүңүз тандаңыз.
+# review
+retag-ask = «{ $text }» азыр <b>{ $label }</b> темасында. Башкасын тандаңыз:
+# review
+also-ask = Бул жерде дагы бир көйгөй бар окшойт: <b>{ $label }</b>. Аны да кошобузбу?
+# review
+problem-placed = Тема: <b>{ $label }</b> — «{ $text }».
+# review
+problem-kept-own = Өз сөзүңүз менен калтырылды: «{ $text }» ({ $count }/{ $max }).
+problems-added = Кошулду: <b>{ $labels }</b> ({ $count }/{ $max }).
+# review
+btn-also = ➕ Ооба, { $label } да
+    .short = ➕ Ооба, кошуу
+# review
+btn-only-one = Жок, бирөө гана
+btn-keep-as-is = ✅ Ушундай калтыруу
+# review
+btn-own-words = 📝 Өз сөзүм менен
+# review
+btn-not-a-problem = ✖️ Бул көйгөй эмес
 
 # review
 review-title = <b>Тизмеңиз сакталды жана рейтингге кошулду.</b> Текшерип чыгыңыз:
@@ -131,6 +148,10 @@ results-title = <b>{ $city }: тургундардын пикири боюнча
     Жооп бергендер: { $respondents }.
 results-row = { $position }. { $label } — { $percent }%
 results-district = <b>{ $district }</b> (жооп бергендер: { $respondents }):
+# review
+results-few = Азырынча { $min } тургундан аз жооп берди — рейтингди алар көбөйгөндө көрсөтөбүз.
+# review
+results-own-words = Азырынча бардык жооптор өз сөзү менен жазылган; жумушчу топ аларды темаларга бөлүп жатат.
 # review
 results-district-few = «{ $district }» районунда азырынча { $min } жооптон аз — анын рейтингин кийинчерээк көрсөтөбүз.
 results-empty = Азырынча эч ким жооп берген жок — биринчи болуңуз!
@@ -192,10 +213,6 @@ btn-retag = 🔁 Башка тема
 # review (.short answers "Туурабы?")
 btn-accept = ✅ Ооба, «{ $label }»
     .short = ✅ Ооба, туура
-btn-add-all = ➕ Экөөнү тең кошуу
-# review (.short)
-btn-keep-own = 📝 Өз сөзүм менен калтыруу
-    .short = 📝 Өз сөзүм менен
 btn-cancel = ✖️ Жокко чыгаруу
 btn-confirm = ✅ Баары туура
 btn-add-more = ➕ Дагы кошуу
