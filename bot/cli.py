@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, load_world
+from bot.logs import configure as configure_logs
 from bot.settings import Settings
 
 log = logging.getLogger("citybot")
@@ -117,17 +118,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, and Telegram URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    # PTB logs whole updates (names, ids, texts) at DEBUG: never, whatever our level is.
-    for name in ("telegram", "telegram.ext", "apscheduler"):
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
-    # twilio's HTTP client logs request details at INFO; keep it to problems only.
-    logging.getLogger("twilio").setLevel(logging.WARNING)
+    configure_logs(settings.log_level)
     from bot import cli_city, cli_reach  # the command modules import what they need lazily
 
     try:

@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from telegram import Bot, BotCommand, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.i18n import Texts
 from bot.service import Conversations
 from bot.telegram_out import TelegramOutbound
+from bot.telegram_updates import SafeBot
 from bot.workgroups import WorkGroups
 from flows.catalogue import LANGS
 from flows.session import Inbound, Msg, Turn
@@ -98,18 +99,21 @@ class TelegramChannel:
     ) -> Application:
         """The PTB Application; on_start/on_stop run inside its event loop (open the store)."""
         self._on_start, self._on_stop = on_start, on_stop
+        bot = SafeBot(
+            token,
+            base_url=base_url,
+            request=request or HTTPXRequest(connection_pool_size=concurrency),
+            get_updates_request=request or HTTPXRequest(),
+        )
         builder = (
             ApplicationBuilder()
-            .token(token)
-            .base_url(base_url)
+            .bot(bot)
             # Different residents run concurrently; one resident's updates are serialised by
             # Conversations' per-resident lock, not by PTB.
             .concurrent_updates(concurrency)
             .post_init(self._post_init)
             .post_shutdown(self._post_shutdown)
         )
-        if request is not None:
-            builder = builder.request(request).get_updates_request(request)
         app = builder.build()
         app.add_handler(TypeHandler(Update, self.on_update))
         app.add_error_handler(self._on_error)

@@ -13,10 +13,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from telegram import Bot, Update
+from telegram import Bot
 from twilio.request_validator import RequestValidator
 
 from bot.telegram import TelegramChannel
+from bot.telegram_updates import parse_update
 from bot.whatsapp import WhatsAppChannel
 from storage.base import Store
 
@@ -79,9 +80,11 @@ def build_web(
             return Response(status_code=413)
         try:
             data = json.loads(body)
-            update = Update.de_json(data, telegram.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError, AttributeError):
-            update = None
+        except ValueError:
+            data = None
+        # An update the library cannot read is acknowledged (and skipped), else Telegram
+        # would deliver it again and again; only what is not an update at all is refused.
+        update = parse_update(data, telegram.bot) if isinstance(data, dict) else None
         if update is None:
             return Response(status_code=400)
         # Processed before answering. An exception here means nothing was committed (the store

@@ -42,7 +42,7 @@ def resolve(text: str, choices: Sequence[Choice]) -> Hashable | None:
     if not typed:
         return None
     number = typed.removeprefix("№").strip()
-    if number.isdigit() and not text.strip().startswith("-"):  # "-1" is not option 1
+    if number.isdigit() and not text.strip().startswith(("-", "−", "–")):  # "-1" is not 1
         index = int(number) - 1
         return choices[index].code if 0 <= index < len(choices) else None
     exact = {c.code for c in choices for w in c.words if normalise(w) == typed}

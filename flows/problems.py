@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows.buttons import Action, Button, Do, OpenGroup, PickCategory, PickItem
 from flows.catalogue import OTHER
 from flows.choices import Choice, resolve
@@ -101,6 +103,11 @@ def pick(t: Scratch, category: str) -> None:
             go(t, _next_step(t), *(lead if said else []))
         return
     old = items[slot]
+    if category == old.category:
+        # The same topic again (its ✓ on the replace screen): nothing changes, words kept.
+        c.done_with_slot()
+        go(t, Step.REVIEW if not c.refine else _next_step(t))
+        return
     new = Item(category=category, text=old.text if c.refine else None)
     if _duplicate(t, new, skip=slot):
         show(t, Msg("problem-duplicate", {"label": t.label(new)}))
@@ -133,6 +140,8 @@ def _not_a_problem(t: Scratch, text: str) -> Msg | None:
         return Msg("not-understood")
     if folded in _said(t, "greeting") or "#" in text:
         return Msg("greeting")  # also a poster's prefilled greeting sent again
+    if folded in _said(t, "thanks"):
+        return Msg("thanks-reply")
     control = _said(t, *_CONTROL_KEYS)
     if folded in control or all(w in control for w in folded.split()):
         return Msg("not-understood")  # "выше", "отменить всё": an answer to another screen
@@ -159,11 +168,15 @@ def typed(t: Scratch, text: str) -> None:
         return
     found = t.world.matchers[c.city or ""].candidates(text, limit=4)
     taken = {i.category for n, i in enumerate(t.items) if n != (c.slot if replacing else None)}
-    if found and found[0].score >= CONFIDENT and found[0].category in taken:
-        label = shown.label(found[0].category, t.lang)
-        show(t, Msg("problem-duplicate", {"label": label}))  # "ямы" with roads listed
-        return
     usable = [m for m in found if m.category not in taken]
+    lead: list[Msg] = []
+    if found and found[0].score >= CONFIDENT and found[0].category in taken:
+        listed = Msg("problem-duplicate", {"label": shown.label(found[0].category, t.lang)})
+        if not usable or usable[0].score < SECOND:
+            show(t, listed)  # "ямы на дорогах" with roads listed
+            return
+        # "ямы на дорогах и нет освещения" with roads listed: the other one is what is new.
+        lead, usable = [listed], [replace(usable[0], score=CONFIDENT)]
     # Two strong categories: the line names two problems; the one written first is taken (the
     # resident's order is their priority), the other offered.
     two = len(usable) > 1 and usable[1].score >= SECOND and usable[0].score >= SECOND
@@ -188,7 +201,7 @@ def typed(t: Scratch, text: str) -> None:
         second = [usable[1].category] if two else []
         if not second or len(t.items) >= MAX_PROBLEMS or replacing:
             added = {"label": t.label(item), "text": text, **_count(t)}
-            _settled(t, Msg("problem-added-typed", added))
+            _settled(t, *lead, Msg("problem-added-typed", added))
             return
         c.also, c.suggestions = second[0], []
     else:
@@ -197,7 +210,7 @@ def typed(t: Scratch, text: str) -> None:
     go(t, Step.SUGGEST)
 
 
-def _settled(t: Scratch, said: Msg) -> None:
+def _settled(t: Scratch, *said: Msg) -> None:
     """Typed words placed for sure: back to the list (or the review, when replacing)."""
     c = t.conv
     if c.previous is not None:
@@ -206,7 +219,7 @@ def _settled(t: Scratch, said: Msg) -> None:
         go(t, Step.REVIEW, Msg("problem-replaced", {"old": t.label(old), "new": t.label(new)}))
         return
     c.done_with_slot()
-    go(t, _next_step(t), said)
+    go(t, _next_step(t), *said)
 
 
 def _names(cat: object) -> tuple[str, ...]:
@@ -218,23 +231,29 @@ def _names(cat: object) -> tuple[str, ...]:
 def numbers(t: Scratch, text: str) -> bool:
     """Several option numbers in one message ("1 3 5"): each chosen in turn, in that order."""
     words = normalise(text).split()
-    if len(words) < 2 or not all(w.isdigit() for w in words):
+    if len(words) < 2 or not all(w.isdigit() for w in words) or t.conv.slot is not None:
         return False
     choices = build(t).choices
     picked = [choices[int(w) - 1].code for w in words if 0 < int(w) <= len(choices)]
     categories = [b.category for b in picked if isinstance(b, PickCategory)]
     if not categories:
         return False
-    added = []
+    added, listed, full = [], [], False
     for category in categories:
-        if len(t.items) >= MAX_PROBLEMS:
-            break
         item = Item(category=category)
-        if not _duplicate(t, item):
+        if _duplicate(t, item):
+            listed.append(item)
+        elif len(t.items) >= MAX_PROBLEMS:
+            full = True
+        else:
             t.set_items([*t.items, item])
             added.append(t.label(item))
-    lead = Msg("problems-added", {"labels": ", ".join(added), **_count(t)}) if added else None
-    go(t, _next_step(t), *((lead,) if lead else ()))
+    lead = [Msg("problems-added", {"labels": ", ".join(added), **_count(t)})] if added else []
+    if listed and not added:
+        lead.append(Msg("problem-duplicate", {"label": t.label(listed[0])}))
+    if full:
+        lead.append(Msg("problems-full", {"max": MAX_PROBLEMS}))
+    go(t, _next_step(t), *lead)
     return True
 
 
@@ -325,6 +344,10 @@ def on_suggest(t: Scratch, button: Button | None, text: str) -> None:
         return
     match button:
         case None:
+            refused = _not_a_problem(t, text)
+            if refused is not None:
+                show(t, refused)  # still about these words
+                return
             c.done_with_slot()  # moving on: they stay as they are
             typed(t, text)
         case PickCategory(category=cid):
@@ -339,9 +362,13 @@ def on_suggest(t: Scratch, button: Button | None, text: str) -> None:
         case Do(action=Action.OWN):
             pick(t, OTHER)
         case Do(action=Action.KEEP):
-            item = items[slot]
+            item, previous = items[slot], c.previous
             c.done_with_slot()
-            go(t, _next_step(t), _placed(t, item))
+            if previous is not None:
+                said = Msg("problem-replaced", {"old": t.label(previous), "new": t.label(item)})
+                go(t, Step.REVIEW, said)
+            else:
+                go(t, _next_step(t), _placed(t, item))
         case Do(action=Action.OTHERS):
             go(t, Step.GROUPS)
         case Do(action=Action.DROP):
@@ -377,7 +404,10 @@ def on_review(t: Scratch, button: Button | None, text: str) -> None:
     items = t.items
     match button:
         case None:
-            if len(items) >= MAX_PROBLEMS and _not_a_problem(t, text) is None:
+            refused = _not_a_problem(t, text)
+            if refused is not None:
+                show(t, refused)  # a stray word: the review stays
+            elif len(items) >= MAX_PROBLEMS:
                 # A sixth problem: say why it cannot be added, rather than "not understood".
                 show(t, Msg("problems-full", {"max": MAX_PROBLEMS}))
             else:

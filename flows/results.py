@@ -54,8 +54,10 @@ def results_parts(
         return parts
     local = ranking.districts.get(d.id)
     respondents = local.respondents if local else 0
-    rest = total - respondents
-    if local is None or respondents < MIN_DISTRICT or 0 < rest < MIN_DISTRICT or not local.rows:
+    # Every district with answers (and "not given") must have enough: otherwise the city minus
+    # the districts a resident can look at (moving between them with /edit) leaves a few.
+    small = any(0 < r.respondents < MIN_DISTRICT for r in ranking.districts.values())
+    if local is None or respondents < MIN_DISTRICT or small or not local.rows:
         parts.append(Msg("results-district-few", {"district": d.name(lang), "min": MIN_DISTRICT}))
         return parts
     parts.append(Msg("results-district", {"district": d.name(lang), "respondents": respondents}))

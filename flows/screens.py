@@ -53,10 +53,11 @@ def names(named: Named) -> tuple[str, ...]:
     return tuple(n for n in (named.ru, named.ky, named.ru_short, named.ky_short) if n)
 
 
-def show(t: Scratch, *lead: Msg, offer: Lang | None = None) -> None:
+def show(t: Scratch, *lead: Msg, offer: Lang | None = None, again: bool = False) -> None:
     """Show the current step (after `lead`): the next screen number, its buttons bound to it.
 
     `offer`: a one-tap switch to this language at the end (after a guessed language).
+    `again`: the current screen drawn again under its own number (its buttons stay valid).
     """
     t.conv.offer = offer
     t.conv.lead = [msg_data(m) for m in lead]
@@ -66,7 +67,8 @@ def show(t: Scratch, *lead: Msg, offer: Lang | None = None) -> None:
         # Numbers start from the clock (milliseconds), not from 1: after /forget a new
         # conversation must not reuse the numbers of buttons still on old messages.
         t.conv.screen = int(t.event.now.timestamp() * 1000)
-    t.conv.screen += 1
+    if not again:
+        t.conv.screen += 1
     number = t.conv.screen
     options = tuple(Option(pack(c.code, number), c.label) for c in choices)  # type: ignore[arg-type]
     parts = (*lead, *screen.parts) or (Msg("already-answered"),)

@@ -92,7 +92,8 @@ def summary_parts(world: World, ranking: CityRanking, lang: Lang) -> list[Msg]:
     if ranking.changed is not None:
         parts.append(Msg("summary-changed", {"count": ranking.changed}))
     if not overall.rows:
-        parts.append(Msg("summary-empty"))
+        # Nobody yet, or only own words waiting for review (counted below).
+        parts.append(Msg("summary-empty" if not overall.respondents else "summary-own-only"))
     for row in overall.rows[:TOP_CITY]:
         label = shown.label(row.category, lang)
         parts.append(_row(row, label, overall.weighted, ranking.has_previous))

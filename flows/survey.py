@@ -198,7 +198,7 @@ def _choice(t: Scratch, event: Inbound) -> None:
         # after the commit is repaired by the next tap instead of staying stuck.
         t.notice = Msg("tap-done")
         t.edit = True
-        show(t, *(msg_from_data(m) for m in c.lead), offer=c.offer)
+        show(t, *(msg_from_data(m) for m in c.lead), offer=c.offer, again=True)
         return
     show(t, Msg("stale-button"))
 

@@ -294,6 +294,11 @@ MIGRATIONS: tuple[Migration, ...] = (
                 created_at TEXT NOT NULL
             ) STRICT, WITHOUT ROWID
             """,
+        ),
+    ),
+    Migration(
+        "counters rebuilt",
+        (
             # The counters again, from the answers: an answer with several own-words items
             # was taken off once per category, not once per item, so "other" had drifted up;
             # and an emptied list counts for nobody from now on.

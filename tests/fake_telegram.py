@@ -37,6 +37,10 @@ class FakeBotAPI(BaseRequest):
         self.latency = 0.0  # seconds each call takes, as the network would
         # What each chat shows now: message id -> (text, reply_markup), edits applied.
         self.messages: dict[int, dict[int, dict[str, Any]]] = {}
+        # Raw updates getUpdates hands out, as Telegram does: those below the offset asked
+        # for are confirmed (dropped), the rest come again until confirmed.
+        self.updates: list[dict[str, Any]] = []
+        self.offsets: list[int] = []
 
     @property
     def read_timeout(self) -> float | None:
@@ -131,7 +135,10 @@ class FakeBotAPI(BaseRequest):
                 "caption": params.get("caption", ""),
             }
         if api == "getUpdates":
-            return []
+            offset = int(params.get("offset") or 0)
+            self.offsets.append(offset)
+            self.updates = [u for u in self.updates if u.get("update_id", 0) >= offset]
+            return self.updates[: int(params.get("limit") or 100)]
         return True
 
     def edits(self, chat_id: int | None = None) -> list[dict[str, Any]]:

@@ -134,3 +134,86 @@ def test_only_own_words_so_far_is_not_called_nobody_answered(karakol: World) -> 
     r = at_problems(karakol, tallies=tallies)
     text = r.command("results")
     assert "Пока никто не ответил" not in text and "своими словами" in text
+
+
+def test_a_tap_after_a_double_tap_still_acts(karakol: World) -> None:
+    r = at_problems(karakol)
+    roads = next(o.code for o in r.options if r.label(o) == "Дороги")
+    r.press(roads)
+    water = next(o.code for o in r.options if r.label(o) == "Питьевая вода")
+    r.press(roads)  # the double tap: the message is drawn again, its buttons still valid
+    r.press(water)
+    assert [c for c, _ in r.items] == ["roads", "drinking_water"]
+
+
+def test_a_line_with_a_listed_topic_and_a_new_one_adds_the_new_one(karakol: World) -> None:
+    r = at_problems(karakol)
+    r.act(PickCategory("roads"))
+    text = r.send("ямы на дорогах и нет освещения на улицах")
+    assert [c for c, _ in r.items] == ["roads", "street_lighting"]
+    assert "«Дороги» уже есть" in text
+
+
+def test_a_stray_word_about_typed_words_keeps_their_screen(karakol: World) -> None:
+    r = at_problems(karakol)
+    r.act(PickCategory("roads"))
+    r.send("коррупция в мэрии")
+    for said in ("привет", "назад"):
+        text = r.send(said)
+        assert r.step == "suggest" and "коррупция в мэрии" in text, said
+
+
+def test_a_stray_word_at_the_review_keeps_the_review(karakol: World) -> None:
+    r = at_problems(karakol)
+    r.act(PickCategory("roads"))
+    r.act(Do(Action.DONE))
+    for said in ("удалить", "спасибо"):
+        r.send(said)
+        assert r.step == "review", said
+    r.send("всё верно")
+    assert r.step == "subscribe"
+
+
+def test_numbers_on_the_replace_screen_do_not_append(karakol: World) -> None:
+    r = at_problems(karakol, buttons=False)
+    for cid in ("roads", "waste"):
+        r.act(PickCategory(cid))
+    r.act(Do(Action.DONE))
+    r.act(PickItem(0))
+    r.act(Do(Action.REPLACE))
+    r.send("3 5")
+    assert [c for c, _ in r.items] == ["roads", "waste"]
+
+
+def test_the_same_topic_on_the_replace_screen_changes_nothing(karakol: World) -> None:
+    r = at_problems(karakol)
+    r.send("ямы на дорогах")
+    r.act(Do(Action.DONE))
+    r.act(PickItem(0))
+    r.act(Do(Action.REPLACE))
+    r.act(PickCategory("roads"))  # its own ✓
+    assert r.items == [("roads", "ямы на дорогах")] and r.step == "review"
+
+
+def test_keep_as_it_is_after_a_typed_replacement_says_replaced(karakol: World) -> None:
+    r = at_problems(karakol)
+    r.act(PickCategory("roads"))
+    r.act(Do(Action.DONE))
+    r.act(PickItem(0))
+    r.act(Do(Action.REPLACE))
+    r.send("мэр не отвечает на письма")
+    text = r.act(Do(Action.KEEP))
+    assert "Заменено" in text and r.step == "review"
+
+
+def test_numbers_say_what_they_could_not_add(karakol: World) -> None:
+    r = at_problems(karakol, buttons=False)
+    r.send("1")
+    assert "уже есть" in r.send("1 1 1")
+    assert "максимум" in r.send("8 7 6 5 4 3 2")
+    assert len(r.items) == 5
+
+
+def test_thanks_are_answered_in_kind(karakol: World) -> None:
+    r = at_problems(karakol)
+    assert "Вам спасибо" in r.send("Спасибо") and r.items == []

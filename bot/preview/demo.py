@@ -126,12 +126,12 @@ def demo_tallies() -> dict[str, Tally]:
             {"roads": 22, "waste": 15, "drinking_water": 11, "stray_dogs": 5, "other": 2},
         ),
         "mtu2": Tally(
-            4,
+            6,
             {"roads": 2, "street_lighting": 3, "kindergartens": 1},
             {"roads": 8, "street_lighting": 13, "kindergartens": 4},
         ),
         "": Tally(
-            2, {"waste": 2, "heating": 1, "other": 1}, {"waste": 9, "heating": 3, "other": 1}
+            5, {"waste": 2, "heating": 1, "other": 1}, {"waste": 9, "heating": 3, "other": 1}
         ),
     }
 

@@ -43,6 +43,8 @@ problem-replaced = Заменено: { $old } → <b>{ $new }</b>.
 problem-moved = «{ $label }» теперь на месте { $n }.
 problems-dropped = В городе { $city } нет тем: { $labels } — они убраны из вашего списка.
 problems-full = В списке уже { $max } проблем — это максимум.
+thanks-reply = Вам спасибо! Продолжим — назовите проблему кнопкой или своими словами.
+    .wa = Вам спасибо! Продолжим — назовите проблему номером или своими словами.
 greeting = Здравствуйте! Назовите проблему города — кнопкой или своими словами.
     .wa = Здравствуйте! Назовите проблему города — номером или своими словами.
 
@@ -110,7 +112,7 @@ results-title = <b>{ $city }: главные проблемы по мнению 
     }.
 results-row = { $position }. { $label } — { $percent }%
 results-district = <b>{ $district }</b> (ответили: { $respondents }):
-results-district-few = В районе «{ $district }» пока меньше { $min } ответов — его рейтинг покажем позже.
+results-district-few = Рейтинг района «{ $district }» покажем, когда в районах ответит больше жителей (не меньше { $min } в каждом).
 results-few = Пока ответили меньше { $min } жителей — рейтинг покажем, когда их станет больше.
 results-own-words = Пока все ответы — своими словами; рабочая группа разбирает их по темам.
 results-empty = Пока никто не ответил — вы можете быть первым!
@@ -216,6 +218,7 @@ summary-respondents = Ответили: { $respondents } { $respondents ->
        *[other] жителя
     }.
 summary-empty = Пока никто не ответил.
+summary-own-only = Пока все ответы — своими словами: разберите их по темам (/review).
 summary-row = { $position }. { $label } — { $count } ({ $percent }%) { $movement }
 summary-row-weighted = { $position }. { $label } — { $count } ({ $percent }%, с учётом населения районов { $weighted }%) { $movement }
 summary-weighted-note = <i>Доля «с учётом населения» взвешивает районы по числу жителей, чтобы активный район не перевешивал остальные.</i>
