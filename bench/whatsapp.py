@@ -79,6 +79,7 @@ async def run(residents: int, db: Path) -> None:
             auth_token=AUTH,
             sender=SENDER,
             api_base_url=twilio.base_url,
+            content_base_url=twilio.base_url,  # quick replies and lists, as in production
             status_callback=f"{PUBLIC}/twilio/status",
         )
         await channel.start()

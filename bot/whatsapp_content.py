@@ -246,6 +246,10 @@ class InteractiveMessages:
         if (sid := self._sids.get(key)) is not None:
             return sid
         lock = self._locks.setdefault(key, asyncio.Lock())
+        if lock.locked():
+            # Being created (or read) for another resident: this one gets numbered text now
+            # rather than waiting for Twilio behind the lock (a burst at a cold start).
+            return None
         async with lock:  # concurrent first uses of a shape create it once
             if (sid := self._sids.get(key)) is not None:
                 return sid

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from flows.buttons import (
     Action,
@@ -48,6 +49,7 @@ def build(t: Scratch) -> Screen:
     return screen
 
 
+@cache  # the catalogue's models are frozen: built for every screen, the same every time
 def names(named: Named) -> tuple[str, ...]:
     """Every name a resident may type for a category, group or district."""
     return tuple(n for n in (named.ru, named.ky, named.ru_short, named.ky_short) if n)
