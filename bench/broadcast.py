@@ -23,6 +23,8 @@ from flows.session import Answer, Conversation, Item, SaveAnswer, SetSubscribed
 from storage.base import ResidentRef
 from storage.sqlite import SqliteStore
 from tests.fake_telegram import RateLimitedBotAPI
+from tests.helpers import announce
+from tests.outbounds import telegram_out
 from tests.test_broadcast import CONTENT
 
 
@@ -40,10 +42,10 @@ async def run(subscribers: int, limit: float, rate: float, latency: float, db: P
                 for n in range(subscribers)
             )
         )
-        aid = await store.create_announcement("karakol", CONTENT, store._clock(), "bench")
+        aid = await announce(store, "karakol", CONTENT, store._clock(), "bench")
         async with Bot("1:BENCH", base_url="http://x/bot", request=api) as bot:
             engine = BroadcastEngine(
-                store, Texts(), bot=bot, telegram_rate=rate, paid_broadcast=rate > 30
+                store, Texts(), telegram=telegram_out(bot, rate), paid_broadcast=rate > 30
             )
             began = time.perf_counter()
             counts = await engine.run(aid, "bench")

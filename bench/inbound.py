@@ -23,7 +23,7 @@ from telegram.request import BaseRequest, RequestData
 from bench.machine import pin_and_describe
 from bot.config import load_world
 from bot.i18n import Texts
-from bot.service import Conversations
+from bot.pipeline import Pipeline
 from bot.telegram import TelegramChannel
 from storage.base import ResidentRef
 from storage.sqlite import SqliteStore
@@ -154,7 +154,7 @@ async def survey_run(residents: int, db: Path, name: str = "survey") -> tuple[fl
     world = load_world()
     store = SqliteStore(db)
     await store.open()
-    channel = TelegramChannel(Conversations(store, world), Texts())
+    channel = TelegramChannel(Pipeline(store, world), Texts())
     api = NullBotAPI()
     app = channel.build(TOKEN, "http://127.0.0.1:9/bot", request=api)
     await app.initialize()

@@ -74,7 +74,8 @@ async def resident_turns(
         version = loaded.session.answer.version + 1 if loaded.session.answer else 1
         conv, effects = turn(t, turns, version)  # stands in for the step function
         start = time.perf_counter()
-        await store.commit(who, conv, effects, f"{who.external_id}:{t}")
+        # Version-checked, as the service commits (two processes may share the database).
+        await store.commit(who, conv, effects, f"{who.external_id}:{t}", expected=loaded.version)
         rec.commit_ms.append((time.perf_counter() - start) * 1000)
         rec.turns += 1
 

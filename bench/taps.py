@@ -25,7 +25,7 @@ from telegram import Update
 
 from bot.config import load_world
 from bot.i18n import Texts
-from bot.service import Conversations
+from bot.pipeline import Pipeline
 from bot.telegram import TelegramChannel
 from flows import bundled
 from storage.base import ResidentRef
@@ -53,7 +53,7 @@ async def survey(lang: str, fixed_city: str | None) -> tuple[int, int, int]:
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteStore(Path(tmp) / "taps.sqlite3")
         await store.open()
-        channel = TelegramChannel(Conversations(store, world), Texts())
+        channel = TelegramChannel(Pipeline(store, world), Texts())
         app = channel.build("1:bench", "http://127.0.0.1:9/bot", request=api)
         await app.initialize()
         user = {"id": 77, "is_bot": False, "first_name": "R", "language_code": lang}

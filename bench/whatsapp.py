@@ -23,9 +23,10 @@ from twilio.request_validator import RequestValidator
 from bench.machine import pin_and_describe
 from bot.config import load_world
 from bot.i18n import Texts
-from bot.service import Conversations
+from bot.pipeline import Pipeline
 from bot.web import build_web
 from bot.whatsapp import WhatsAppChannel
+from bot.whatsapp_out import WhatsAppOutbound
 from storage.base import ResidentRef
 from storage.sqlite import SqliteStore
 from tests.fake_twilio import FakeTwilioAPI
@@ -72,9 +73,9 @@ async def run(residents: int, db: Path) -> None:
 
     async with FakeTwilioAPI(SID, AUTH) as twilio:
         twilio.on_message = on_message
-        channel = WhatsAppChannel(
-            Conversations(store, world),
+        out = WhatsAppOutbound(
             Texts(),
+            store,
             account_sid=SID,
             auth_token=AUTH,
             sender=SENDER,
@@ -82,6 +83,7 @@ async def run(residents: int, db: Path) -> None:
             content_base_url=twilio.base_url,  # quick replies and lists, as in production
             status_callback=f"{PUBLIC}/twilio/status",
         )
+        channel = WhatsAppChannel(Pipeline(store, world), out)
         await channel.start()
         app = build_web(store, PUBLIC, whatsapp=channel, twilio_auth_token=AUTH)
         port = _free_port()

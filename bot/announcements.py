@@ -1,64 +1,54 @@
-"""Announcements outside the chat: parse and validate times, preview, and the dispatcher that
-sends due announcements and reminders from the database (so they survive restarts)."""
+"""The dispatcher: sends due announcements and reminders from the database (so they survive
+restarts and are shared by every process), and tells the admin who created one how it goes."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from telegram.error import TelegramError
 
-from bot.broadcast import BroadcastEngine, Progress, ProgressFn, announcement_text
+from bot.broadcast import BroadcastEngine, Progress, ProgressFn
 from bot.i18n import Texts
 from bot.scheduler import every
-from flows.announce import parse_local
-from flows.catalogue import LANGS, City
+from flows.catalogue import LANGS
 from flows.session import Msg
-from storage.base import ResidentRef, Store
+from storage.base import Announcements, ResidentRef, Residents
+
+if TYPE_CHECKING:
+    from bot.telegram_out import TelegramOutbound
 
 log = logging.getLogger(__name__)
 
-CHECK_EVERY = timedelta(seconds=20)
+# How often the database is asked what is due: an announcement created by the CLI (another
+# process) starts within this, and a dead process's leases are taken over within a lease
+# plus this. The query is one indexed lookup.
+CHECK_EVERY = timedelta(seconds=1)
 
 
-class BadTime(ValueError):
-    """A date/time that is not dd.mm.yyyy hh:mm, or not in the future."""
-
-
-def parse_future(text: str, city: City, now: datetime) -> datetime:
-    """`dd.mm.yyyy hh:mm` in the city's time zone (the chat flow's rule), in the future."""
-    moment = parse_local(text, city)
-    if moment is None:
-        raise BadTime(f"expected dd.mm.yyyy hh:mm, got {text!r}")
-    if moment <= now:
-        raise BadTime(f"{text} is not in the future")
-    return moment
-
-
-def preview(texts: Texts, data: Mapping[str, object]) -> dict[str, str]:
-    """The text each language's residents will see."""
-    only = data.get("only")
-    langs = [only] if isinstance(only, str) else list(LANGS)
-    return {lang: announcement_text(texts, data, lang) for lang in langs}
+class DispatcherStore(Announcements, Residents, Protocol):
+    """What the dispatcher reads: announcements, and the admin's language."""
 
 
 class Dispatcher:
-    """Every few seconds: send what is due (scheduled announcements and reminders, and any
-    left half-sent by a crash). One broadcast at a time per process; the store's claims keep
-    two processes from sending anyone the same thing twice."""
+    """Every second: send what is due (scheduled announcements and reminders, and any left
+    half-sent by a crash). One broadcast at a time per process; the store's leases keep two
+    processes from sending anyone the same thing twice."""
 
     def __init__(
         self,
-        store: Store,
+        store: DispatcherStore,
         engine: BroadcastEngine,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         texts: Texts | None = None,
+        telegram: TelegramOutbound | None = None,
     ) -> None:
         self.store, self.engine, self.clock = store, engine, clock
         self.texts = texts or Texts()
+        self.telegram = telegram if telegram is not None else engine.telegram
         self.scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
 
@@ -80,11 +70,12 @@ class Dispatcher:
                     report = await self._progress_for(announcement_id)
                     counts = await self.engine.run(announcement_id, "scheduler", report)
                     log.info(
-                        "announcement %d: sent %d, failed %d, skipped %d",
+                        "announcement %d: sent %d, failed %d, skipped %d, pending %d",
                         announcement_id,
                         counts.sent,
                         counts.failed,
                         counts.skipped,
+                        counts.pending,
                     )
                     handled += 1
                 except Exception:
@@ -93,10 +84,10 @@ class Dispatcher:
 
     async def _progress_for(self, announcement_id: int) -> ProgressFn | None:
         """One message in the Telegram chat of the admin who created it, edited as it goes."""
-        bot = self.engine.bot
+        out = self.telegram
         log_rows = await self.store.announcement_log(announcement_id)
         creator = next((actor for action, actor in log_rows if action == "created"), "")
-        if bot is None or not creator.startswith("tg:") or not creator[3:].isdigit():
+        if out is None or not creator.startswith("tg:") or not creator[3:].isdigit():
             return None
         chat_id = int(creator[3:])
         record = await self.store.resident(ResidentRef("tg", creator[3:]))
@@ -114,17 +105,8 @@ class Dispatcher:
                 "rate": f"{p.rate:.1f}",
                 "minutes": round((p.seconds_left or 0) / 60),
             }
-            text = self.texts.format(
-                lang, Msg("broadcast-done" if final else "broadcast-progress", args)
-            )  # type: ignore[arg-type]
-            try:
-                if message_id is None:
-                    message_id = (
-                        await bot.send_message(chat_id, text, parse_mode="HTML")
-                    ).message_id
-                else:
-                    await bot.edit_message_text(text, chat_id, message_id, parse_mode="HTML")
-            except TelegramError as exc:
-                log.info("progress message not updated: %s", exc)
+            msg = Msg("broadcast-done" if final else "broadcast-progress", args)
+            text = self.texts.format(lang, msg)  # type: ignore[arg-type]
+            message_id = await out.progress(chat_id, message_id, text)
 
         return progress

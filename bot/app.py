@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
-
-from telegram import Bot
 
 from bot.announcements import Dispatcher
 from bot.broadcast import BroadcastEngine
 from bot.i18n import Texts
+from bot.lifecycle import UVICORN_SETTINGS, Lifecycle, poll, serve_web, stop_application
 from bot.nudges import DeliverTo, Nudger
+from bot.pipeline import Pipeline, PlatformReports
 from bot.scheduler import DailySummaries
-from bot.service import Conversations
 from bot.settings import Settings
 from bot.summaries import SummarySender
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
+from bot.telegram_out import TelegramOutbound
 from bot.web import STATUS_PATH, TELEGRAM_PATH, TelegramWebhook, build_web
 from bot.whatsapp import WhatsAppChannel
-from bot.workgroups import WorkGroups
+from bot.whatsapp_out import WhatsAppOutbound
 from flows.nudge import parse_quiet_hours
 from flows.world import World
 from storage.sqlite import SqliteStore
@@ -29,36 +27,33 @@ from storage.sqlite import SqliteStore
 log = logging.getLogger(__name__)
 
 
-async def open_conversations(settings: Settings, world: World) -> tuple[Conversations, SqliteStore]:
+async def open_pipeline(settings: Settings, world: World) -> tuple[Pipeline, SqliteStore]:
     store = SqliteStore(settings.database)
     await store.open()
-    return Conversations(store, world), store
+    return Pipeline(store, world), store
 
 
 def broadcast_engine(
     settings: Settings,
     store: SqliteStore,
     texts: Texts,
-    bot: Bot | None,
-    whatsapp: WhatsAppChannel | None,
+    telegram: TelegramOutbound | None,
+    whatsapp: WhatsAppOutbound | None,
 ) -> BroadcastEngine:
+    """The engine sends through the channels' own outbounds (one pace per channel)."""
     return BroadcastEngine(
         store,
         texts,
-        bot=bot,
+        telegram=telegram,
         whatsapp=whatsapp,
-        telegram_rate=settings.telegram_broadcast_rate,
-        whatsapp_rate=settings.whatsapp_broadcast_rate,
         paid_broadcast=settings.telegram_paid_broadcast,
         template_sid=settings.twilio_announcement_content_sid,
     )
 
 
-def nudger(
-    settings: Settings, conversations: Conversations, deliver: dict[str, DeliverTo]
-) -> Nudger:
+def nudger(settings: Settings, pipeline: Pipeline, deliver: dict[str, DeliverTo]) -> Nudger:
     return Nudger(
-        conversations,
+        pipeline,
         deliver,
         after=timedelta(hours=settings.nudge_after_hours),
         quiet=parse_quiet_hours(settings.nudge_quiet_hours),
@@ -69,19 +64,21 @@ def run_polling(settings: Settings, world: World, token: str) -> None:
     """Long polling until Ctrl+C; the store opens inside PTB's event loop and closes with it."""
     store = SqliteStore(settings.database)
     texts = Texts()
-    conversations = Conversations(store, world)
-    channel = TelegramChannel(conversations, texts, WorkGroups(store, world, texts))
+    pipeline = Pipeline(store, world)
+    reports = PlatformReports(pipeline)
+    channel = TelegramChannel(pipeline, texts, settings.telegram_broadcast_rate)
     daily: DailySummaries | None = None
     dispatcher: Dispatcher | None = None
-    reminders = nudger(settings, conversations, {"tg": channel.deliver_to})
+    reminders = nudger(settings, pipeline, {"tg": channel.deliver_to})
 
     async def start() -> None:
         nonlocal daily, dispatcher
         await store.open()
-        world.teach(await store.learned())  # wordings placed by working-group review
-        daily = DailySummaries(SummarySender(store, world, texts, app.bot), world)
+        reports.attach(channel.out)  # blocked residents, migrated groups: back to the pipeline
+        daily = DailySummaries(SummarySender(store, world, texts, channel.out), world)
         daily.start()
-        dispatcher = Dispatcher(store, broadcast_engine(settings, store, texts, app.bot, None))
+        engine = broadcast_engine(settings, store, texts, channel.out, None)
+        dispatcher = Dispatcher(store, engine)
         dispatcher.start()
         reminders.start()
 
@@ -91,76 +88,69 @@ def run_polling(settings: Settings, world: World, token: str) -> None:
             await dispatcher.stop()
         if daily is not None:
             await daily.stop()
+        await reports.drain()
         await store.close()
 
-    app = channel.build(token, settings.telegram_api_base_url, on_start=start, on_stop=stop)
+    life = Lifecycle()
+    app = channel.build(
+        token, settings.telegram_api_base_url, on_start=start, on_stop=stop, lifecycle=life
+    )
     log.info("long polling; database %s; cities %s", settings.database, ", ".join(world.cities))
-    app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    life.run(lambda life: poll(app, life, ALLOWED_UPDATES))  # raises Fatal (bot.lifecycle)
 
 
 def run_web(settings: Settings, world: World) -> None:
     """The webhook server: Telegram (if a token is set) and WhatsApp (if Twilio is set)."""
-    import asyncio
-
     import uvicorn
 
-    asyncio.run(_serve(settings, world, uvicorn))
+    Lifecycle().run(lambda life: _serve(settings, world, uvicorn, life))  # raises Fatal
 
 
-def _server_class(uvicorn: Any) -> Any:
-    class Server(uvicorn.Server):  # type: ignore[misc, name-defined]
-        """uvicorn re-raises SIGTERM/SIGINT once serve() returns, killing the process before
-        our shutdown (queued WhatsApp replies, PTB, the store) could run: exit normally."""
-
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            with super().capture_signals():
-                try:
-                    yield
-                finally:
-                    self._captured_signals.clear()
-
-    return Server
-
-
-async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
+async def _serve(settings: Settings, world: World, uvicorn: Any, life: Lifecycle) -> None:
     public = settings.public_base
     assert public is not None
     store = SqliteStore(settings.database)
     await store.open()
-    world.teach(await store.learned())  # wordings placed by working-group review
-    conversations = Conversations(store, world)
+    pipeline = Pipeline(store, world)
+    reports = PlatformReports(pipeline)
     texts = Texts()
     telegram_app = None
     telegram = None
+    telegram_out: TelegramOutbound | None = None
     whatsapp = None
     daily: DailySummaries | None = None
     dispatcher: Dispatcher | None = None
     deliver: dict[str, DeliverTo] = {}
-    reminders = nudger(settings, conversations, deliver)
+    reminders = nudger(settings, pipeline, deliver)
     try:
         token = settings.token
         if token is not None:
             secret = settings.webhook_secret
             assert secret is not None  # checked by the CLI
-            channel = TelegramChannel(conversations, texts, WorkGroups(store, world, texts))
-            telegram_app = channel.build(token, settings.telegram_api_base_url)
-            await telegram_app.initialize()
-            await channel.set_commands(telegram_app)
-            await telegram_app.bot.set_webhook(
-                url=f"{public}{TELEGRAM_PATH}",
-                allowed_updates=ALLOWED_UPDATES,  # sticky on Telegram's side: always explicit
-                secret_token=secret,
+            channel = TelegramChannel(pipeline, texts, settings.telegram_broadcast_rate)
+            telegram_app = tg = channel.build(token, settings.telegram_api_base_url, lifecycle=life)
+            reports.attach(channel.out)
+            telegram_out = channel.out
+            await life.retry("getMe", tg.initialize)  # while the network is down; or Stopped
+            menus = life.eventually("setMyCommands", lambda: channel.set_commands(tg))
+            life.spawn(menus, "command menus")
+            await life.retry(
+                "setWebhook",
+                lambda: tg.bot.set_webhook(
+                    url=f"{public}{TELEGRAM_PATH}",
+                    allowed_updates=ALLOWED_UPDATES,  # sticky on Telegram's side: explicit
+                    secret_token=secret,
+                ),
             )
             await telegram_app.start()
             telegram = TelegramWebhook(channel, telegram_app.bot, secret)
             deliver["tg"] = channel.deliver_to
-            daily = DailySummaries(SummarySender(store, world, texts, telegram_app.bot), world)
+            daily = DailySummaries(SummarySender(store, world, texts, channel.out), world)
             daily.start()
         if settings.whatsapp_enabled:
-            whatsapp = WhatsAppChannel(
-                conversations,
+            wa_outbound = WhatsAppOutbound(
                 texts,
+                store,
                 account_sid=settings.twilio_account_sid or "",
                 auth_token=settings.twilio_token or "",
                 sender=settings.twilio_whatsapp_from or "",
@@ -168,11 +158,14 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
                 content_base_url=settings.content_base_url,
                 interactive=settings.whatsapp_interactive,
                 status_callback=f"{public}{STATUS_PATH}",
+                broadcast_rate=settings.whatsapp_broadcast_rate,
             )
+            whatsapp = WhatsAppChannel(pipeline, wa_outbound, reports)
             await whatsapp.start()
             deliver["wa"] = whatsapp.deliver_to
-        bot = telegram_app.bot if telegram_app is not None else None
-        dispatcher = Dispatcher(store, broadcast_engine(settings, store, texts, bot, whatsapp))
+        wa_out = whatsapp.out if whatsapp is not None else None
+        engine = broadcast_engine(settings, store, texts, telegram_out, wa_out)
+        dispatcher = Dispatcher(store, engine)
         dispatcher.start()
         reminders.start()
         web = build_web(
@@ -194,11 +187,11 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
             web,
             host=settings.host,
             port=settings.port,
-            access_log=False,  # URLs carry nothing secret, but residents' numbers would show
             proxy_headers=True,
             log_config=None,
+            **UVICORN_SETTINGS,  # no access log, connection limits: see bot/lifecycle.py
         )
-        await _server_class(uvicorn)(config).serve()
+        await serve_web(uvicorn, config, life)  # until SIGTERM/SIGINT or Lifecycle.fatal
     finally:
         await reminders.stop()
         if dispatcher is not None:
@@ -208,7 +201,6 @@ async def _serve(settings: Settings, world: World, uvicorn: Any) -> None:
         if whatsapp is not None:
             await whatsapp.stop()
         if telegram_app is not None:
-            if telegram_app.running:
-                await telegram_app.stop()
-            await telegram_app.shutdown()
+            await stop_application(telegram_app)
+        await reports.drain()
         await store.close()

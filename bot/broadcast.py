@@ -1,57 +1,40 @@
-"""Announcement delivery: every frozen recipient once, at the platforms' pace, crash-safe."""
+"""Announcement delivery: every frozen recipient once, at the platforms' pace, crash-safe.
+
+Recipients are claimed from the store as leases renewed while this process works, so a
+process killed mid-broadcast leaves nothing that waits longer than a lease: a restarted or
+second process takes the rest over. Sending is the channels' outbounds' business.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
+import os
+import secrets
+import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-from telegram import Bot
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from typing import TYPE_CHECKING
 
 from bot.i18n import Texts, html_to_plain
-from bot.telegram_retry import retry_seconds
-from bot.whatsapp import WhatsAppChannel
 from flows.announce import announcement_msg
-from storage.base import Announcement, BroadcastCounts, Recipient, Store
+from storage.base import Announcement, Announcements, BroadcastCounts, Recipient
+
+if TYPE_CHECKING:
+    from bot.telegram_out import TelegramOutbound
+    from bot.whatsapp_out import WhatsAppOutbound
 
 log = logging.getLogger(__name__)
 
 CLAIM = 50  # recipients claimed at a time: also the bound on repeats after a hard kill
-RETRIES = 3  # other errors: attempts per recipient before it counts as failed
+LEASE = timedelta(seconds=20)  # a claim not renewed for this long was a dead process's
+RENEW_EVERY = 5.0  # seconds between renewals of this process's leases
+FLUSH_EVERY = 0.5  # seconds between writes of finished deliveries (batched)
 WINDOW = timedelta(hours=24)  # WhatsApp free-form window after the resident's last message
-STALE_CLAIM = timedelta(minutes=5)  # older claims are a crashed process's: sent again
 # The approved WhatsApp template's variables {{1}}..{{4}}, in this order.
 TEMPLATE_FIELDS = ("title", "date", "time", "place")
-
-
-class RateLimiter:
-    """A global pace shared by every worker of a channel: at most `rate` sends a second, and a
-    429 pauses all of them (the platform's limit is global, not per worker)."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate
-        self._next = 0.0
-        self._paused_until = 0.0
-
-    async def acquire(self) -> None:
-        while True:
-            now = time.monotonic()
-            start = max(now, self._next, self._paused_until)
-            self._next = start + self.interval  # taken before sleeping: no two share a slot
-            if start > now:
-                await asyncio.sleep(start - now)
-            if time.monotonic() >= self._paused_until:
-                return  # a 429 that arrived while we slept sends us back in line
-
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-        self._next = max(self._next, self._paused_until)
 
 
 def announcement_text(
@@ -62,6 +45,11 @@ def announcement_text(
     return texts.format(shown, msg)
 
 
+def process_owner() -> str:
+    """Who holds a lease: this host and process, and a nonce (a reused pid is not us)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
 @dataclass
 class Progress:
     counts: BroadcastCounts
@@ -70,92 +58,121 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], Awaitable[None]]
+Outcome = tuple[int, str, str | None]  # (resident id, state, error)
 
 
 class BroadcastEngine:
-    """Claims recipients from the store, sends through per-channel workers under one global
-    rate limit each, and records every outcome; run() again after a crash resumes."""
+    """Claims recipients, sends through each channel's outbound (which keeps the pace and
+    handles the platform's answers), and records every outcome; run() again resumes."""
 
     def __init__(
         self,
-        store: Store,
+        store: Announcements,
         texts: Texts,
         *,
-        bot: Bot | None = None,
-        whatsapp: WhatsAppChannel | None = None,
-        telegram_rate: float = 25.0,
-        whatsapp_rate: float = 20.0,
+        telegram: TelegramOutbound | None = None,
+        whatsapp: WhatsAppOutbound | None = None,
         paid_broadcast: bool = False,
         template_sid: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         progress_every: float = 3.0,
+        owner: str | None = None,
     ) -> None:
-        self.store, self.texts, self.bot, self.whatsapp = store, texts, bot, whatsapp
-        self.limits = {"tg": RateLimiter(telegram_rate), "wa": RateLimiter(whatsapp_rate)}
-        # Enough requests in flight to fill the rate when each takes ~0.2-0.5 s.
+        self.store, self.texts = store, texts
+        self.telegram, self.whatsapp = telegram, whatsapp
+        # Enough requests in flight to fill each outbound's pace when a send takes ~1 s.
+        tg_rate = 1 / telegram.pace.interval if telegram is not None else 0
+        wa_rate = 1 / whatsapp.pace.interval if whatsapp is not None else 0
         self.workers = {
-            "tg": max(4, min(512, int(telegram_rate))),
-            "wa": max(2, min(128, int(whatsapp_rate))),
+            "tg": max(4, min(512, int(tg_rate))),
+            "wa": max(2, min(128, int(wa_rate))),
         }
         self.paid = paid_broadcast
         self.template_sid = template_sid
         self.clock = clock
         self.progress_every = progress_every
-        self.rate_limited = 0  # 429s seen (for the report and the benchmark)
-        # Claims older than this are taken to be a crashed process's, and sent again; a live
-        # process (another instance) finishes its claims well within it.
-        self.stale_after = STALE_CLAIM
+        self.owner = owner or process_owner()
+        self.lease = LEASE
 
-    async def run(self, announcement_id: int, actor: str, progress: ProgressFn | None = None):
-        """Send (or resume) one announcement; returns the final counts."""
-        if not await self.store.start_broadcast(announcement_id, actor, self.stale_after):
+    @property
+    def rate_limited(self) -> int:
+        """429s Telegram answered during broadcasts (and replies) so far."""
+        return self.telegram.rate_limited if self.telegram is not None else 0
+
+    async def run(
+        self, announcement_id: int, actor: str, progress: ProgressFn | None = None
+    ) -> BroadcastCounts:
+        """Send (or join, or resume) one announcement; returns the counts when none is left
+        for this process to send."""
+        if not await self.store.start_broadcast(announcement_id, actor):
             return await self.store.broadcast_counts(announcement_id)
         announcement = await self.store.announcement(announcement_id)
         assert announcement is not None
         queues: dict[str, asyncio.Queue[Recipient | None]] = {
-            "tg": asyncio.Queue(maxsize=CLAIM),
-            "wa": asyncio.Queue(maxsize=CLAIM),
+            channel: asyncio.Queue(maxsize=CLAIM) for channel in self.workers
         }
+        done: list[Outcome] = []
+        finished = 0
         started = time.monotonic()
         before = await self.store.broadcast_counts(announcement_id)
-        done_here = 0
 
         async def worker(channel: str) -> None:
-            nonlocal done_here
+            nonlocal finished
             queue = queues[channel]
             while (recipient := await queue.get()) is not None:
                 try:
                     state, error = await self._deliver(announcement, recipient)
                 except Exception as exc:
-                    # Never let one recipient (or a revoked token) kill a worker: a dead
-                    # worker would leave the claim loop blocked on a full queue forever.
+                    # Never let one recipient kill a worker: the claim loop would block on
+                    # a full queue forever.
                     log.exception("sending an announcement failed unexpectedly")
-                    state, error = "failed", f"{type(exc).__name__}"[:200]
+                    state, error = "failed", type(exc).__name__[:200]
+                done.append((recipient.resident_id, state, error))
+                finished += 1
+
+        async def flush() -> None:
+            if done:
+                batch = done[:]
+                del done[: len(batch)]
+                await self.store.finish_deliveries(announcement_id, batch)
+
+        async def flusher() -> None:
+            while True:
+                await asyncio.sleep(FLUSH_EVERY)
                 try:
-                    await self.store.finish_delivery(
-                        announcement_id, recipient.resident_id, state, error
-                    )
+                    await flush()
                 except Exception:
-                    # Left 'sending': a later run sends it again once the claim is stale.
-                    log.exception("recording a delivery failed")
-                done_here += 1
+                    # Left claimed: their lease runs out and they are sent again (the bound).
+                    log.exception("recording deliveries failed")
+
+        async def renewer() -> None:
+            while True:
+                await asyncio.sleep(RENEW_EVERY)
+                try:
+                    await self.store.renew_claims(announcement_id, self.owner, self.lease)
+                except Exception:
+                    log.exception("renewing the broadcast's leases failed")
 
         tasks = [
             asyncio.create_task(worker(channel))
             for channel, n in self.workers.items()
             for _ in range(n)
         ]
-        reporter = asyncio.create_task(
-            self._report(announcement_id, progress, started, lambda: done_here, before.pending)
-        )
+        helpers = [
+            asyncio.create_task(flusher()),
+            asyncio.create_task(renewer()),
+            asyncio.create_task(
+                self._report(announcement_id, progress, started, lambda: finished, before)
+            ),
+        ]
         try:
-            while claimed := await self.store.claim_recipients(announcement_id, CLAIM):
+            while claimed := await self.store.claim_recipients(
+                announcement_id, CLAIM, self.owner, self.lease
+            ):
                 for recipient in claimed:
-                    channel = recipient.ref.channel if recipient.ref.channel in queues else None
-                    if channel is None:  # a local-chat resident: nothing to send to
-                        await self.store.finish_delivery(
-                            announcement_id, recipient.resident_id, "skipped", "no channel"
-                        )
+                    channel = recipient.ref.channel
+                    if channel not in queues:  # a local-chat resident: nothing to send to
+                        done.append((recipient.resident_id, "skipped", "no channel"))
                         continue
                     await queues[channel].put(recipient)
             for channel, n in self.workers.items():
@@ -163,13 +180,14 @@ class BroadcastEngine:
                     await queues[channel].put(None)
             await asyncio.gather(*tasks)
         finally:
-            for task in tasks:
+            for task in (*tasks, *helpers):
                 task.cancel()
-            reporter.cancel()
+            await asyncio.gather(*tasks, *helpers, return_exceptions=True)
+        await flush()
         await self.store.finish_broadcast(announcement_id, "engine")
         counts = await self.store.broadcast_counts(announcement_id)
-        if progress is not None:
-            rate = done_here / max(time.monotonic() - started, 1e-9)
+        if progress is not None and counts.pending == 0:
+            rate = finished / max(time.monotonic() - started, 1e-9)
             try:
                 await progress(Progress(counts, rate, 0))
             except Exception:
@@ -181,8 +199,8 @@ class BroadcastEngine:
         announcement_id: int,
         progress: ProgressFn | None,
         started: float,
-        done: Callable[[], int],
-        total: int,
+        finished: Callable[[], int],
+        before: BroadcastCounts,
     ) -> None:
         """Progress at most every few seconds (Telegram allows ~1 edit a second per chat)."""
         if progress is None:
@@ -192,7 +210,7 @@ class BroadcastEngine:
             try:
                 counts = await self.store.broadcast_counts(announcement_id)
                 elapsed = time.monotonic() - started
-                rate = done() / elapsed if elapsed else 0.0
+                rate = finished() / elapsed if elapsed else 0.0
                 left = counts.pending / rate if rate else None
                 await progress(Progress(counts, rate, left))
             except Exception:
@@ -204,42 +222,15 @@ class BroadcastEngine:
         return await self._whatsapp(announcement, r)
 
     async def _telegram(self, announcement: Announcement, r: Recipient) -> tuple[str, str | None]:
-        if self.bot is None:
+        if self.telegram is None:
             return "skipped", "telegram not configured"
+        from bot.telegram_out import Sent  # the outbound imports PTB: only when it is used
+
         text = announcement_text(self.texts, announcement.content, r.lang, announcement.kind)
-        limiter = self.limits["tg"]
-        error = "unknown"
-        attempt = 0
-        while attempt < RETRIES:
-            await limiter.acquire()
-            try:
-                await self.bot.send_message(
-                    int(r.ref.external_id),
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    allow_paid_broadcast=self.paid or None,
-                )
-                return "sent", None
-            except RetryAfter as exc:
-                # Not the resident's fault and not an attempt: the whole engine slows down.
-                self.rate_limited += 1
-                seconds = retry_seconds(exc)
-                limiter.pause(float(seconds))
-                continue
-            except Forbidden:
-                await self.store.set_subscribed(r.ref, False)
-                return "failed", "blocked the bot"
-            except BadRequest as exc:
-                return "failed", str(exc)[:200]
-            except TimedOut:
-                # It may have been delivered: a duplicate is worse than one missed message.
-                return "failed", "timed out (may have been delivered)"
-            except NetworkError as exc:
-                error = type(exc).__name__
-                attempt += 1
-                if attempt < RETRIES:
-                    await asyncio.sleep(0.5 * 2**attempt * (0.5 + random.random()))
-        return "failed", error
+        result = await self.telegram.broadcast(int(r.ref.external_id), text, self.paid)
+        if result.sent is Sent.OK:
+            return "sent", None
+        return "failed", result.reason or result.sent.value
 
     async def _whatsapp(self, announcement: Announcement, r: Recipient) -> tuple[str, str | None]:
         if self.whatsapp is None:
@@ -248,15 +239,13 @@ class BroadcastEngine:
         template = None
         body: str | None = None
         if inside:
-            body = announcement_text(self.texts, announcement.content, r.lang, announcement.kind)
+            html = announcement_text(self.texts, announcement.content, r.lang, announcement.kind)
+            body = html_to_plain(html, bold="*")  # WhatsApp shows *bold*, not HTML
         elif self.template_sid:
             args = announcement_msg(announcement.content, r.lang)[1].args
             variables = {str(n): str(args[k]) for n, k in enumerate(TEMPLATE_FIELDS, 1)}
             template = (self.template_sid, variables)
         else:
             return "skipped", "outside the 24-hour window and no template configured"
-        await self.limits["wa"].acquire()
-        if body is not None:
-            body = html_to_plain(body, bold="*")  # WhatsApp shows *bold*, not HTML
-        sent = await self.whatsapp.send(r.ref, body, template)
+        sent = await self.whatsapp.broadcast(r.ref, body, template)
         return ("sent", None) if sent else ("failed", "twilio refused (see deliveries)")

@@ -5,6 +5,15 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.i18n import Texts, html_to_plain
+from flows.catalogue import Lang
+from flows.session import Msg
+
+if TYPE_CHECKING:
+    from flows.summary import CityRanking
+    from flows.world import World
 
 TOP = 10
 
@@ -38,3 +47,20 @@ def ranking_png(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def summary_chart(world: World, texts: Texts, ranking: CityRanking, lang: Lang) -> bytes:
+    """The PNG of a ranking's top problems, with the city's labels in the chat's language."""
+    shown = world.shown[ranking.city]
+    rows = ranking.overall.rows[:TOP]
+    city = world.cities[ranking.city].name(lang)
+    title = texts.format(lang, Msg("chart-title", {"city": city}), escape=str)
+    note = texts.format(
+        lang, Msg("chart-note", {"respondents": ranking.overall.respondents}), escape=str
+    )
+    return ranking_png(
+        html_to_plain(title),
+        [shown.label(r.category, lang) for r in rows],
+        [r.share for r in rows],
+        html_to_plain(note),
+    )

@@ -118,7 +118,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
-    configure_logs(settings.log_level)
+    # The secrets are masked in every log line, whatever library writes it.
+    configure_logs(
+        settings.log_level, (settings.token, settings.twilio_token, settings.webhook_secret)
+    )
     from bot import cli_city, cli_reach  # the command modules import what they need lazily
 
     try:
@@ -149,6 +152,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(settings: Settings) -> int:
+    """0 when stopped by SIGTERM/SIGINT; 2 for configuration errors, a refused bot token
+    included; 1 for another fatal reason (one `citybot: ...` line, no traceback)."""
+    import faulthandler
+
+    from bot.lifecycle import Fatal
+
+    faulthandler.enable()  # a fatal signal (SIGSEGV, SIGBUS, ...) leaves a traceback on stderr
+    try:
+        return _run_until_stopped(settings)
+    except Fatal as exc:
+        print(f"citybot: {exc.line}", file=sys.stderr)
+        return exc.code
+
+
+def _run_until_stopped(settings: Settings) -> int:
     token = settings.token
     if settings.public_base is not None:
         return _run_web(settings)
@@ -205,16 +223,16 @@ def _run_web(settings: Settings) -> int:
 
 
 def _chat(settings: Settings, city: str | None, lang: str | None, resident: str) -> int:
-    from bot.app import open_conversations
+    from bot.app import open_pipeline
     from bot.i18n import Texts
     from bot.local_chat import chat
 
     world = load_world(settings.config, city or settings.city)
 
     async def go() -> None:
-        conversations, store = await open_conversations(settings, world)
+        pipeline, store = await open_pipeline(settings, world)
         try:
-            await chat(conversations, Texts(), resident=resident, lang=lang)
+            await chat(pipeline, Texts(), resident=resident, lang=lang)
         finally:
             await store.close()
 

@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import os
 import sys
+from dataclasses import replace
 from typing import Any
 
 from bot.config import load_world
 from bot.settings import Settings
+from flows.session import CreateAnnouncement, Msg
 
 
 def open_city(settings: Settings, city: str) -> Any:
@@ -24,66 +26,75 @@ def open_city(settings: Settings, city: str) -> Any:
     return world
 
 
-def announce(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
+# What an operator reads when the shared announcement rules (flows/announce.py) refuse.
+_PROBLEMS = {
+    "operator-unknown-city": "unknown city {city!r}",
+    "announce-bad-time": "--{field}: expected dd.mm.yyyy hh:mm, got {text!r}",
+    "announce-past-time": "the hearing (--when) is not in the future",
+    "announce-bad-order": "times out of order: send (--at, default now) before the reminder, "
+    "and both before the hearing, all in the future",
+    "announce-missing-text": "missing {flags} (or use --only ru|ky)",
+    "announce-too-long": "--{field} is longer than {limit} characters",
+}
 
-    from bot import announcements
+
+def _problem(problem: Msg) -> str:
+    args = dict(problem.args)
+    fields = str(args.get("fields", ""))
+    args["flags"] = ", ".join(f"--{f}" for f in fields.split())
+    return _PROBLEMS.get(problem.id, problem.id).format(**args)
+
+
+def _actor() -> str:
+    return f"cli:{os.environ.get('USER', 'operator')}"
+
+
+def announce(settings: Settings, args: argparse.Namespace) -> int:
     from bot.i18n import Texts, html_to_plain
-    from flows.announce import make_content
+    from bot.pipeline import Pipeline
+    from flows.operator import Announce
     from storage.sqlite import SqliteStore
 
     world = load_world(settings.config)
-    if args.city not in world.cities:
-        print(f"citybot: unknown city {args.city!r}", file=sys.stderr)
-        return 2
-    city = world.cities[args.city]
-    now = datetime.now(UTC)
-    langs = [args.only] if args.only else ["ru", "ky"]
-    missing = [
-        f"--{field}-{lang}"
-        for field in ("title", "place", "agenda")
-        for lang in langs
-        if not getattr(args, f"{field}_{lang}").strip()
-    ]
-    if missing:
-        print(f"citybot: missing {', '.join(missing)} (or use --only ru|ky)", file=sys.stderr)
-        return 2
-    try:
-        when = announcements.parse_future(args.when, city, now)
-        send_at = announcements.parse_future(args.at, city, now) if args.at else now
-        reminder = announcements.parse_future(args.reminder, city, now) if args.reminder else None
-    except announcements.BadTime as exc:
-        print(f"citybot: {exc}", file=sys.stderr)
-        return 2
-    if send_at >= when or (reminder is not None and not send_at < reminder < when):
-        print("citybot: send before the reminder, and both before the hearing", file=sys.stderr)
-        return 2
-    per_lang = {
-        field: {lang: getattr(args, f"{field}_{lang}").strip() for lang in langs}
+    texts = {
+        field: {lang: getattr(args, f"{field}_{lang}") for lang in ("ru", "ky")}
         for field in ("title", "place", "agenda")
     }
-    data = make_content(city, when, **per_lang, only=args.only)
-    texts = Texts()
-    for lang, text in announcements.preview(texts, data).items():
-        print(f"--- {lang} ---\n{html_to_plain(text)}\n")
+    request = Announce(args.city, texts, args.when, args.at, args.reminder, args.only)
 
     async def go() -> int:
         async with SqliteStore(settings.database) as store:
-            counts = await store.subscriber_counts(city.id)
+            # The chat's rules, decided by the same flow: preview first, then confirmed.
+            pipeline = Pipeline(store, world)
+            turn, _ = await pipeline.operator(_actor(), request)
+            if turn.problem is not None:
+                print(f"citybot: {_problem(turn.problem)}", file=sys.stderr)
+                return 2
+            rendering = Texts()
+            for lang, msg in turn.preview.items():
+                text = html_to_plain(rendering.format(lang, msg))  # type: ignore[arg-type]
+                print(f"--- {lang} ---\n{text}\n")
+            counts = turn.recipients
             print(f"recipients now: Telegram {counts.get('tg', 0)}, WhatsApp {counts.get('wa', 0)}")
             if not args.yes:
                 answer = await asyncio.to_thread(input, "Schedule it? [y/N] ")
                 if answer.strip().lower() not in ("y", "yes", "д", "да", "ооба"):
                     print("cancelled")
                     return 1
-            actor = f"cli:{os.environ.get('USER', 'operator')}"
-            aid = await store.create_announcement(city.id, data, send_at, actor)
-            if reminder is not None:
-                await store.create_announcement(
-                    city.id, data, reminder, actor, kind="reminder", parent_id=aid
+            # Decided again when confirmed: time has passed while the operator read.
+            confirmed = replace(request, confirmed=True)
+            turn, made = await pipeline.operator(_actor(), confirmed)
+            if turn.problem is not None or not made:
+                print(
+                    f"citybot: {_problem(turn.problem or Msg('announce-bad-order'))}",
+                    file=sys.stderr,
                 )
+                return 2
+            effect = turn.effects[0]
+            assert isinstance(effect, CreateAnnouncement)
+            reminder = effect.reminder_at
             print(
-                f"announcement {aid} scheduled for {send_at:%Y-%m-%d %H:%M} UTC"
+                f"announcement {made[0]} scheduled for {effect.send_at:%Y-%m-%d %H:%M} UTC"
                 + (f", reminder {reminder:%Y-%m-%d %H:%M} UTC" if reminder else "")
                 + "; the running bot sends it (citybot run)"
             )
@@ -93,6 +104,8 @@ def announce(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def broadcasts(settings: Settings, city: str | None, cancel: int | None = None) -> int:
+    from bot.pipeline import Pipeline
+    from flows.operator import Cancel
     from storage.sqlite import SqliteStore
 
     if not settings.database.exists():
@@ -102,8 +115,9 @@ def broadcasts(settings: Settings, city: str | None, cancel: int | None = None) 
     async def go() -> int:
         async with SqliteStore(settings.database) as store:
             if cancel is not None:
-                actor = f"cli:{os.environ.get('USER', 'operator')}"
-                if not await store.cancel_announcement(cancel, actor):
+                world = load_world(settings.config)
+                _, made = await Pipeline(store, world).operator(_actor(), Cancel(cancel))
+                if not made or not made[0]:
                     print(f"citybot: announcement {cancel} is not scheduled", file=sys.stderr)
                     return 1
                 print(f"announcement {cancel} cancelled")
@@ -154,9 +168,11 @@ def summary(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
     from bot import summaries
+    from bot.chart import summary_chart
     from bot.i18n import Texts, html_to_plain
-    from bot.review import ReviewDesk
+    from flows.review import queue
     from flows.summary import summary_parts
+    from flows.text import mask_phones
     from storage.sqlite import SqliteStore
 
     city, district, lang = args.city, args.district, args.lang
@@ -180,11 +196,12 @@ def summary(settings: Settings, args: argparse.Namespace) -> int:
             ranking = await summaries.compute(store, world, city, district)
             if args.send:
                 return await send_summary(settings, store, world, texts, city)
-            waiting = await ReviewDesk(store, world, texts).queue(city)
+            learned = (await store.learned()).get(city, {})
+            waiting = queue(await store.unplaced(city), learned)
         finally:
             await store.close()
         # Operators (not the working-group chat) also see the most frequent own words.
-        wordings = [{"text": w.sample, "count": len(w.items)} for w in waiting[:20]]
+        wordings = [{"text": mask_phones(w.sample), "count": len(w.items)} for w in waiting[:20]]
         if args.json:
             data = {**summaries.as_json(ranking), "unplaced_wordings": wordings}
             print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -194,7 +211,7 @@ def summary(settings: Settings, args: argparse.Namespace) -> int:
             for wording in wordings:
                 print(f"  {wording['count']:>4}  {wording['text']}")
         if args.chart:
-            args.chart.write_bytes(summaries.summary_chart(world, texts, ranking, lang))
+            args.chart.write_bytes(summary_chart(world, texts, ranking, lang))
             print(f"chart written to {args.chart}", file=sys.stderr)
         return 0
 
@@ -208,11 +225,18 @@ async def send_summary(settings: Settings, store: Any, world: Any, texts: Any, c
 
     from telegram import Bot
 
+    from bot.pipeline import Pipeline, PlatformReports
     from bot.summaries import SummarySender
+    from bot.telegram_out import TelegramOutbound
+    from flows.survey import COMMANDS
 
     day = datetime.now(UTC).astimezone(ZoneInfo(world.cities[city].timezone)).date().isoformat()
+    reports = PlatformReports(Pipeline(store, world))
     async with Bot(settings.token or "", base_url=settings.telegram_api_base_url) as bot:
-        sent = await SummarySender(store, world, texts, bot).send_city(city, day, force=True)
+        out = TelegramOutbound(bot, texts, COMMANDS, world)
+        out.on_migrated = reports.migrated  # a group that became a supergroup is followed
+        sent = await SummarySender(store, world, texts, out).send_city(city, day, force=True)
+    await reports.drain()
     chats = len(world.cities[city].working_groups)
     print(f"summary of {city} for {day} sent to {sent} of {chats} working-group chat(s)")
     return 0 if sent == chats else 1

@@ -13,6 +13,7 @@ from flows.catalogue import Lang
 from flows.ranking import Ranking
 from flows.session import Msg
 from flows.summary import NO_DISTRICT, CityRanking
+from flows.text import drop_controls, mask_phones
 from flows.world import World
 from storage.base import ExportRow
 
@@ -22,8 +23,15 @@ _FORMULA = re.compile(r"^[=+\-@\t\r]")
 
 
 def safe_cell(value: str | None) -> str:
-    text = value or ""
+    """A string as a cell: without the characters an XLSX file cannot hold (one control
+    character in one resident's words must not break the city's export), never a formula."""
+    text = drop_controls(value or "")
     return "'" + text if _FORMULA.match(text) else text
+
+
+def safe_row(row: Sequence[object]) -> list[object]:
+    """Every string of a row made a safe cell (numbers stay numbers)."""
+    return [safe_cell(v) if isinstance(v, str) else v for v in row]
 
 
 class Exporter:
@@ -71,7 +79,7 @@ class Exporter:
                 r.rank,
                 shown.label(r.category, lang),
                 r.category,
-                safe_cell(r.text),
+                safe_cell(mask_phones(drop_controls(r.text or ""))),  # no phone numbers
                 r.answered_on,
             ]
             for r in rows
@@ -108,15 +116,15 @@ class Exporter:
         book = Workbook()
         sheet = book.active
         sheet.title = self._t(lang, "export-sheet-ranking")
-        sheet.append(ranking_head)
+        sheet.append(safe_row(ranking_head))
         for row in self.ranking_rows(ranking, lang):
-            sheet.append(row)
+            sheet.append(safe_row(row))
         for cell in sheet["F"][1:]:
             cell.number_format = "0.0%"
         answers = book.create_sheet(self._t(lang, "export-sheet-answers"))
-        answers.append(answers_head)
+        answers.append(safe_row(answers_head))
         for row in self.answer_rows(ranking.city, rows, lang):
-            answers.append(row)
+            answers.append(safe_row(row))
         for ws in (sheet, answers):
             for cell in ws[1]:
                 cell.font = Font(bold=True)
@@ -127,11 +135,10 @@ class Exporter:
         if ranking.sources:
             # How many residents came by each poster's or campaign's link.
             sources = book.create_sheet(self._t(lang, "export-sheet-sources"))
-            sources.append(
-                [self._t(lang, "export-col-source"), self._t(lang, "export-col-residents")]
-            )
+            head = [self._t(lang, "export-col-source"), self._t(lang, "export-col-residents")]
+            sources.append(safe_row(head))
             for tag, count in ranking.sources.items():
-                sources.append([safe_cell(tag), count])
+                sources.append(safe_row([tag, count]))
             for cell in sources[1]:
                 cell.font = Font(bold=True)
         if ranking.overall.rows:
@@ -148,6 +155,6 @@ class Exporter:
         out = io.StringIO()
         out.write("\ufeff")
         writer = csv.writer(out)
-        writer.writerow(head)
-        writer.writerows(self.answer_rows(city, rows, lang))
+        writer.writerow(safe_row(head))
+        writer.writerows(safe_row(row) for row in self.answer_rows(city, rows, lang))
         return out.getvalue()

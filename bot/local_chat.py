@@ -7,7 +7,8 @@ import sys
 from collections.abc import Callable
 
 from bot.i18n import Texts, html_to_plain
-from bot.service import Conversations
+from bot.pipeline import Pipeline
+from flows.commands import parse_command
 from flows.session import Inbound, Reply, Turn
 from storage.base import ResidentRef
 
@@ -44,15 +45,15 @@ def render_numbered(texts: Texts, turn: Turn, bold: str = "") -> list[str]:
 
 
 def parse_line(line: str) -> Inbound:
-    line = line.strip()
-    if line.startswith("/") and len(line) > 1:
-        head, _, rest = line[1:].partition(" ")
-        return Inbound("command", command=head.casefold(), text=rest)
-    return Inbound("text", text=line)
+    """A typed line (the terminal, a WhatsApp message) as an event: a command or text."""
+    command = parse_command(line)
+    if command is not None:
+        return Inbound("command", command=command.name, text=command.argument)
+    return Inbound("text", text=line.strip())
 
 
 async def chat(
-    conversations: Conversations,
+    pipeline: Pipeline,
     texts: Texts,
     resident: str = "terminal",
     lang: str | None = None,
@@ -69,7 +70,7 @@ async def chat(
             write(block + "\n")
 
     write("citybot local chat. Type a number or an answer; /help for commands; /quit to leave.\n")
-    await conversations.handle(who, Inbound("command", command="start", lang_hint=lang), deliver)
+    await pipeline.resident(who, Inbound("command", command="start", lang_hint=lang), deliver)
     while True:
         try:
             line = await asyncio.to_thread(read)
@@ -79,6 +80,6 @@ async def chat(
             break
         if not line.strip():
             continue
-        await conversations.handle(who, parse_line(line), deliver)
+        await pipeline.resident(who, parse_line(line), deliver)
     if sys.stdout.isatty():
         write("Bye.")

@@ -1,18 +1,91 @@
-"""Logging: one format and level, and the libraries that could log secrets or residents' data
-kept above the levels where they do."""
+"""Logging: one format and level, the libraries that could log secrets or residents' data kept
+above the levels where they do, secrets masked in every line, and what strangers can cause
+(refused webhooks, malformed requests) throttled so nobody can fill the log."""
 
 from __future__ import annotations
 
 import logging
+import re
+import time
+from collections.abc import Callable, Collection, Iterable
 
 # Logger -> the lowest level it may log at, whatever CITYBOT_LOG_LEVEL says.
 QUIET = {
     "httpx": logging.WARNING,  # every request URL, and Telegram's URLs carry the token
-    "httpcore": logging.WARNING,
+    "httpcore": logging.WARNING,  # connection details at DEBUG (hosts, not tokens; still noise)
     "telegram": logging.INFO,  # at DEBUG, whole updates: names, ids, what residents wrote
     "twilio": logging.WARNING,  # request details at INFO, phone numbers among them
     "apscheduler": logging.INFO,
+    "aiohttp.access": logging.WARNING,  # request lines (the fake servers in tests, Twilio)
 }
+
+MASK = "[secret]"
+# A Bot API URL carries the token after "/bot": masked whatever the token is.
+_BOT_URL = re.compile(r"(/bot)[0-9]+:[A-Za-z0-9_-]+")
+
+
+class Throttle(logging.Filter):
+    """The first record of each kind passes, then at most one every `every` seconds, saying
+    how many like it were held back meanwhile. A kind is the record's message template (its
+    arguments may differ). `only`: the templates to throttle (others pass); `level`: records
+    below it pass untouched. Held-back records are dropped, not delayed."""
+
+    def __init__(
+        self,
+        every: float = 60.0,
+        only: Collection[str] | None = None,
+        level: int = logging.NOTSET,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.every, self.only, self.level, self.clock = every, only, level, clock
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def reset(self) -> None:
+        """Forget what was seen: the next record of every kind passes."""
+        self._last.clear()
+        self._held.clear()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        template = str(record.msg)
+        if record.levelno < self.level or (self.only is not None and template not in self.only):
+            return True
+        now = self.clock()
+        last = self._last.get(template)
+        if last is not None and now - last < self.every:
+            self._held[template] = self._held.get(template, 0) + 1
+            return False
+        held = self._held.pop(template, 0)
+        self._last[template] = now
+        if held:
+            # Appended to the template, before the arguments are applied: no "%" in it.
+            record.msg = f"{template} (and {held} more like it in the last {now - last:.0f} s)"
+        return True
+
+
+# Logger -> its throttle: what anyone on the internet can make these log.
+THROTTLED = {
+    # "Invalid HTTP request received.", "Exceeded concurrency limit.", a failing request.
+    "uvicorn.error": lambda: Throttle(level=logging.WARNING),
+}
+
+
+class _Masking(logging.Formatter):
+    """Formats as usual, then masks the secrets (and any Bot API token in a URL)."""
+
+    def __init__(self, fmt: str, secrets: Iterable[str]) -> None:
+        super().__init__(fmt)
+        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask(super().format(record), self.secrets)
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    return _BOT_URL.sub(r"\1" + MASK, text)
 
 
 def quiet_libraries() -> None:
@@ -20,11 +93,20 @@ def quiet_libraries() -> None:
         logger = logging.getLogger(name)
         if logger.level < lowest:  # NOTSET (0) included: it would inherit the root's level
             logger.setLevel(lowest)
+    for name, make in THROTTLED.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, Throttle) for f in logger.filters):
+            logger.addFilter(make())
 
 
-def configure(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def configure(level: str, secrets: Iterable[str | None] = ()) -> None:
+    """The root handler (stderr), its level and format; `secrets` never appear in a line."""
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    root = logging.getLogger()
+    before = list(root.handlers)  # a test's own capturing handlers are left as they are
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), format=fmt)
+    hidden = [s for s in secrets if s]
+    for handler in root.handlers:
+        if handler not in before:
+            handler.setFormatter(_Masking(fmt, hidden))
     quiet_libraries()

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.pipeline import Pipeline
 from bot.scheduler import every
-from bot.service import Conversations
 from flows.nudge import is_quiet
 from flows.session import Inbound, Turn
 from flows.survey import SURVEY_STEPS
@@ -35,13 +35,13 @@ class Nudger:
 
     def __init__(
         self,
-        conversations: Conversations,
+        pipeline: Pipeline,
         deliver: Mapping[str, DeliverTo],
         after: timedelta,
         quiet: tuple[time, time],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.conversations, self.deliver = conversations, deliver
+        self.pipeline, self.deliver = pipeline, deliver
         self.after, self.quiet, self.clock = after, quiet, clock
         self.scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
@@ -69,8 +69,8 @@ class Nudger:
 
     async def _remind(self) -> int:
         now = self.clock()
-        world = self.conversations.world
-        due = await self.conversations.store.due_nudges(
+        world = self.pipeline.world
+        due = await self.pipeline.store.due_nudges(
             [s.value for s in SURVEY_STEPS],
             quiet_since=now - self.after,
             not_before=now - NOT_AFTER,
@@ -91,7 +91,7 @@ class Nudger:
             ) -> None:
                 await deliver(who, turn)
 
-            turn = await self.conversations.handle(who, Inbound("system", command="nudge"), send)
+            turn = await self.pipeline.resident(who, Inbound("system", command="nudge"), send)
             if turn is not None and turn.replies:
                 reminded += 1
         if reminded:

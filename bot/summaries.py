@@ -6,23 +6,27 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from telegram import Bot
-from telegram.constants import ParseMode
-from telegram.error import ChatMigrated, RetryAfter
-
-from bot import chart
-from bot.i18n import Texts, html_to_plain, pack_lines
-from bot.telegram_retry import retry_seconds
+from bot.chart import summary_chart
+from bot.i18n import Texts, pack_lines
 from flows.catalogue import Lang
 from flows.session import Msg
 from flows.summary import CityRanking, city_ranking, summary_parts
 from flows.world import World
-from storage.base import Store
+from storage.base import Reports, WorkingGroups
+
+if TYPE_CHECKING:
+    from bot.telegram_out import TelegramOutbound
 
 log = logging.getLogger(__name__)
-HTML = ParseMode.HTML
+
+__all__ = ["SummarySender", "as_json", "compute", "render", "summary_chart"]
+
+
+class SummaryStore(Reports, WorkingGroups, Protocol):
+    """What summaries read and record: the counters, the chats, the summaries sent."""
+
 
 TELEGRAM_LIMIT = 4096
 
@@ -34,7 +38,7 @@ def render(texts: Texts, lang: Lang, parts: list[Msg], limit: int = TELEGRAM_LIM
 
 
 async def compute(
-    store: Store,
+    store: Reports,
     world: World,
     city: str,
     district: str | None = None,
@@ -75,23 +79,6 @@ def as_json(ranking: CityRanking) -> dict[str, Any]:
     }
 
 
-def summary_chart(world: World, texts: Texts, ranking: CityRanking, lang: Lang) -> bytes:
-    """The PNG of the top problems, with the city's labels in the chat's language."""
-    shown = world.shown[ranking.city]
-    rows = ranking.overall.rows[: chart.TOP]
-    city = world.cities[ranking.city].name(lang)
-    title = texts.format(lang, Msg("chart-title", {"city": city}), escape=str)
-    note = texts.format(
-        lang, Msg("chart-note", {"respondents": ranking.overall.respondents}), escape=str
-    )
-    return chart.ranking_png(
-        html_to_plain(title),
-        [shown.label(r.category, lang) for r in rows],
-        [r.share for r in rows],
-        html_to_plain(note),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Chat:
     """A working-group chat and the language its summary is written in."""
@@ -102,10 +89,13 @@ class Chat:
 
 class SummarySender:
     """Sends a city's daily summary (text + chart) to its working-group chats, once per chat
-    and local day: the store's claim makes restarts and a second process harmless."""
+    and local day: the store's claim makes restarts and a second process harmless. The
+    messages go out through the Telegram outbound (429s, supergroups followed)."""
 
-    def __init__(self, store: Store, world: World, texts: Texts, bot: Bot) -> None:
-        self.store, self.world, self.texts, self.bot = store, world, texts, bot
+    def __init__(
+        self, store: SummaryStore, world: World, texts: Texts, out: TelegramOutbound
+    ) -> None:
+        self.store, self.world, self.texts, self.out = store, world, texts, out
 
     async def chats(self, city: str) -> list[Chat]:
         """The configured working-group chats and those bound with /bind, each once (by its
@@ -117,15 +107,6 @@ class SummarySender:
         for chat_id, lang in await self.store.groups(city):
             found[chat_id] = Chat(chat_id, lang)  # type: ignore[arg-type]  # /language wins
         return list(found.values())
-
-    async def send_now(self, city: str, chat_id: int, lang: Lang, district: str | None) -> None:
-        """/summary in a group: now, not counted as the daily one, no arrows."""
-        ranking = await compute(self.store, self.world, city, district)
-        for text in render(self.texts, lang, summary_parts(self.world, ranking, lang)):
-            chat_id = await self._call(chat_id, "send_message", text=text, parse_mode=HTML)
-        if ranking.overall.rows and district is None:
-            png = await asyncio.to_thread(self.chart, ranking, lang)
-            await self._call(chat_id, "send_photo", photo=png)
 
     async def send_city(self, city: str, day: str, force: bool = False) -> int:
         """Send `day`'s summary to every chat of the city that has not had it; returns how
@@ -142,9 +123,11 @@ class SummarySender:
                 log.exception("summary for %s to a working-group chat failed", city)
                 continue
             snapshot = {r.category: (r.position, r.count) for r in ranking.overall.rows}
-            await self.store.finish_summary(
-                city, chat_id, day, ranking.overall.respondents, snapshot
-            )
+            respondents = ranking.overall.respondents
+            # A group that became a supergroup while we sent: its claim moves to the new id
+            # in the background (the outbound reported it), so it is finished under both.
+            for claimed in {chat.chat_id, chat_id}:
+                await self.store.finish_summary(city, claimed, day, respondents, snapshot)
             sent += 1
         return sent
 
@@ -153,33 +136,12 @@ class SummarySender:
         changed = await self.store.changed_since(city, previous.sent_at) if previous else None
         snapshot = previous.snapshot if previous else None
         ranking = await compute(self.store, self.world, city, None, snapshot, changed)
-        for text in render(self.texts, lang, summary_parts(self.world, ranking, lang)):
-            chat_id = await self._call(
-                chat_id, "send_message", text=text, parse_mode=ParseMode.HTML
-            )
+        texts = render(self.texts, lang, summary_parts(self.world, ranking, lang))
+        png = None
+        caption = ""
         if ranking.overall.rows:
-            png = await asyncio.to_thread(self.chart, ranking, lang)
-            caption = self.texts.format(
-                lang, Msg("chart-caption", {"city": self.world.cities[city].name(lang), "day": day})
-            )
-            chat_id = await self._call(chat_id, "send_photo", photo=png, caption=caption)
+            png = await asyncio.to_thread(summary_chart, self.world, self.texts, ranking, lang)
+            name = self.world.cities[city].name(lang)
+            caption = self.texts.format(lang, Msg("chart-caption", {"city": name, "day": day}))
+        chat_id = await self.out.summary(chat_id, texts, png, caption)
         return ranking, chat_id
-
-    def chart(self, ranking: CityRanking, lang: Lang) -> bytes:
-        return summary_chart(self.world, self.texts, ranking, lang)
-
-    async def _call(self, chat_id: int, method: str, **kwargs: Any) -> int:
-        """One Bot API call with Telegram's rules: wait out 429s, follow a group's upgrade to a
-        supergroup (and remember it). Returns the chat id to use from now on."""
-        for _ in range(5):
-            try:
-                await getattr(self.bot, method)(chat_id, **kwargs)
-                return chat_id
-            except RetryAfter as exc:
-                seconds = retry_seconds(exc)
-                await asyncio.sleep(float(seconds))
-            except ChatMigrated as exc:
-                await self.store.record_chat_migration(chat_id, exc.new_chat_id)
-                log.info("a working-group chat became a supergroup; following it")
-                chat_id = exc.new_chat_id
-        raise RuntimeError(f"{method} kept failing")

@@ -3,90 +3,37 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 
-from telegram import Bot, BotCommand, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram import Bot, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.i18n import Texts
-from bot.service import Conversations
+from bot.lifecycle import Lifecycle
+from bot.pipeline import Pipeline
+from bot.telegram_in import in_group, to_group_event, to_inbound
 from bot.telegram_out import TelegramOutbound
 from bot.telegram_updates import SafeBot
-from bot.workgroups import WorkGroups
-from flows.catalogue import LANGS
-from flows.session import Inbound, Msg, Turn
+from flows.session import Turn
 from flows.survey import COMMANDS
+from flows.workgroup import GroupTurn
 from storage.base import ResidentRef
 
 log = logging.getLogger(__name__)
 
 # Telegram remembers allowed_updates between calls: always say exactly what we want.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-CHANNEL = "tg"
-
-# Message attributes checked in order to name what a resident sent instead of text.
-_MEDIA = (
-    ("sticker", "sticker"),
-    ("photo", "photo"),
-    ("voice", "voice"),
-    ("audio", "voice"),
-    ("video_note", "video"),
-    ("video", "video"),
-    ("animation", "video"),
-    ("location", "location"),
-    ("venue", "location"),
-    ("contact", "contact"),
-    ("document", "document"),
-)
-
-
-def media_kind(message: Message) -> str:
-    for attr, kind in _MEDIA:
-        if getattr(message, attr, None):
-            return kind
-    return "other"
-
-
-def to_inbound(update: Update) -> tuple[ResidentRef, Inbound] | None:
-    """Translate an update into a resident event; None for what residents' flows ignore."""
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None or chat.type != ChatType.PRIVATE or user.is_bot:
-        return None  # groups belong to working groups (later), channels to nobody
-    who = ResidentRef(CHANNEL, str(user.id))
-    hint = (user.language_code or "").split("-")[0].lower() or None
-    query = update.callback_query
-    if query is not None:
-        # A tap on a message we can still reach can replace it (edit) instead of a new one.
-        editable = query.message is not None and query.inline_message_id is None
-        return who, Inbound("choice", choice=query.data or "", lang_hint=hint, editable=editable)
-    message = update.message  # edited messages are deliberately ignored
-    if message is None:
-        return None
-    # A caption typed with a photo is still what the resident said (as on WhatsApp).
-    if message.text is not None or message.caption:
-        text = message.text if message.text is not None else message.caption or ""
-        if text.startswith("/") and len(text) > 1:
-            head, _, rest = text[1:].partition(" ")
-            command = head.split("@", 1)[0].casefold()
-            return who, Inbound("command", command=command, text=rest, lang_hint=hint)
-        return who, Inbound("text", text=text, lang_hint=hint)
-    where = message.location or (message.venue.location if message.venue else None)
-    location = (where.latitude, where.longitude) if where is not None else None
-    return who, Inbound("media", media=media_kind(message), location=location, lang_hint=hint)
 
 
 class TelegramChannel:
-    """Owns the PTB Application; every update goes through Conversations."""
+    """Owns the PTB Application: every update is translated (bot/telegram_in.py), goes
+    through the pipeline, and its turn goes out through the outbound (bot/telegram_out.py)."""
 
-    def __init__(
-        self, conversations: Conversations, texts: Texts, workgroups: WorkGroups | None = None
-    ) -> None:
-        self.conversations = conversations
+    def __init__(self, pipeline: Pipeline, texts: Texts, broadcast_rate: float = 25.0) -> None:
+        self.pipeline = pipeline
         self.texts = texts
-        self.workgroups = workgroups
+        self.broadcast_rate = broadcast_rate
 
     def build(
         self,
@@ -96,20 +43,24 @@ class TelegramChannel:
         concurrency: int = 256,
         on_start: Callable[[], Awaitable[None]] | None = None,
         on_stop: Callable[[], Awaitable[None]] | None = None,
+        lifecycle: Lifecycle | None = None,
     ) -> Application:
-        """The PTB Application; on_start/on_stop run inside its event loop (open the store)."""
-        self._on_start, self._on_stop = on_start, on_stop
+        """The PTB Application; on_start/on_stop run inside its event loop (open the store).
+        With a `lifecycle`, a token Telegram refuses (any call, any time) ends the process and
+        the command menus are set in the background (see `_post_init`)."""
+        self._on_start, self._on_stop, self._lifecycle = on_start, on_stop, lifecycle
         bot = SafeBot(
             token,
             base_url=base_url,
             request=request or HTTPXRequest(connection_pool_size=concurrency),
             get_updates_request=request or HTTPXRequest(),
+            on_token_refused=lifecycle.token_refused if lifecycle is not None else None,
         )
         builder = (
             ApplicationBuilder()
             .bot(bot)
             # Different residents run concurrently; one resident's updates are serialised by
-            # Conversations' per-resident lock, not by PTB.
+            # the pipeline's per-actor lock, not by PTB.
             .concurrent_updates(concurrency)
             .post_init(self._post_init)
             .post_shutdown(self._post_shutdown)
@@ -117,30 +68,30 @@ class TelegramChannel:
         app = builder.build()
         app.add_handler(TypeHandler(Update, self.on_update))
         app.add_error_handler(self._on_error)
-        self.out = TelegramOutbound(app.bot, self.texts, COMMANDS)
+        self.out = TelegramOutbound(
+            app.bot, self.texts, COMMANDS, self.pipeline.base_world, self.broadcast_rate
+        )
         return app
 
     async def _post_init(self, app: Application) -> None:
         if self._on_start:
             await self._on_start()
-        await self.set_commands(app)
+        life = self._lifecycle
+        if life is None:
+            await self.set_commands(app)
+            return
+        # A refusal (429 at start, anything else) never stops the start: set in the background.
+        menus = life.eventually("setMyCommands", lambda: self.set_commands(app))
+        life.spawn(menus, "command menus")
 
     async def _post_shutdown(self, app: Application) -> None:
         if self._on_stop:
             await self._on_stop()
 
     async def set_commands(self, app: Application) -> None:
-        """The command menu in each language (Russian also for everyone else)."""
-        for lang in LANGS:
-            commands = self._commands(lang)
-            await app.bot.set_my_commands(commands, language_code=lang)
-        await app.bot.set_my_commands(self._commands("ru"))
-
-    def _commands(self, lang: str) -> Sequence[BotCommand]:
-        return [
-            BotCommand(c, self.texts.format(lang, Msg(f"cmd-{c}")))  # type: ignore[arg-type]
-            for c in COMMANDS
-        ]
+        """The command menu in each language (Russian also for everyone else); raises what
+        Telegram answered, so the caller may try again later."""
+        await self.out.set_commands()
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.process(update, context.bot)
@@ -151,35 +102,34 @@ class TelegramChannel:
         Raises only when nothing was committed (the store is unreachable), so a webhook can
         answer 500 and Telegram's redelivery is safe: it is deduplicated on update_id.
         """
-        if self.workgroups is not None and await self.workgroups.process(update, bot):
-            if update.callback_query is not None:
-                await self.out.answer_callback(update.callback_query)
-            return
-        member = update.my_chat_member
-        if member is not None and member.chat.type == ChatType.PRIVATE:
-            # The resident blocked (or unblocked) the bot: nothing can reach them now, so
-            # announcements stop; unblocking does not subscribe anyone again by itself.
-            if member.new_chat_member.status == ChatMemberStatus.BANNED:
-                who = ResidentRef(CHANNEL, str(member.chat.id))
-                if await self.conversations.store.set_subscribed(who, False):
-                    log.info("a resident blocked the bot: unsubscribed")
-            return
-        translated = to_inbound(update)
         query = update.callback_query
-        if translated is None:
-            if query is not None:
-                await self.out.answer_callback(query)  # a tap in a group: nothing else to do
-            return
-        who, event = translated
         answered = False
-
-        async def deliver(turn: Turn) -> None:
-            nonlocal answered
-            answered = True  # the outbound stops the spinner first, with the turn's notice
-            await self.out.deliver(int(who.external_id), turn, query)
-
+        dedup = f"tg:{update.update_id}"
         try:
-            await self.conversations.handle(who, event, deliver, dedup_key=f"tg:{update.update_id}")
+            if in_group(update):
+                found = to_group_event(update, bot.username)
+                if found is None:
+                    return
+                chat_id = found.chat_id
+
+                async def deliver_group(turn: GroupTurn) -> None:
+                    nonlocal answered
+                    answered = True  # the outbound stops the spinner first, with the notice
+                    await self.out.deliver_group(chat_id, turn, query)
+
+                await self.pipeline.group(chat_id, found.event, deliver_group, dedup)
+                return
+            translated = to_inbound(update)
+            if translated is None:
+                return
+            who, event = translated
+
+            async def deliver(turn: Turn) -> None:
+                nonlocal answered
+                answered = True  # the outbound stops the spinner first, with the notice
+                await self.out.deliver(int(who.external_id), turn, query)
+
+            await self.pipeline.resident(who, event, deliver, dedup)
         finally:
             if query is not None and not answered:
                 # Always stop the button's spinner: duplicates, failures, forged taps too.

@@ -1,10 +1,21 @@
-"""Telegram outbound for conversations: send or edit, split long texts, 429s, blocks, menus."""
+"""The only code that sends to Telegram: replies, edits, files, broadcasts, progress, menus.
+
+One call path (`_call`) owns Telegram's rules for every message: 429 / retry_after waited out
+(and the broadcast pace paused), a group that became a supergroup followed, a resident who
+blocked the bot reported (the pipeline unsubscribes them), network errors retried a bounded
+number of times, a timeout never retried (it may have been delivered), a revoked token ends
+the process. Texts over 4096 characters are split at line ends.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
-from collections.abc import Awaitable, Callable
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from telegram import (
     Bot,
@@ -15,125 +26,287 @@ from telegram import (
     LinkPreviewOptions,
 )
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot.i18n import Texts, html_to_plain, pack_lines
 from bot.keyboards import keyboard
+from bot.rate import RateLimiter
+from bot.telegram_files import render_attachment
 from bot.telegram_retry import retry_seconds
-from flows.catalogue import Lang
-from flows.session import Msg, SetLanguage, Turn
+from flows.catalogue import LANGS, Lang
+from flows.session import Msg, Reply, SetLanguage, Turn
+from flows.workgroup import GroupTurn
+from flows.world import World
+from storage.base import ResidentRef
 
 log = logging.getLogger(__name__)
 
-SEND_ATTEMPTS = 3
+ATTEMPTS = 3  # network errors: tries per message before it counts as failed
+MAX_WAITS = 6  # 429s waited out per message (each as long as Telegram asks)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 TEXT_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096
+CAPTION_LIMIT = int(MessageLimit.CAPTION_LENGTH)  # 1024
 TOAST_LIMIT = 200  # answerCallbackQuery text
 
 
+class Sent(enum.Enum):
+    OK = "sent"
+    BLOCKED = "blocked"  # the resident blocked the bot (or the bot left the group)
+    REFUSED = "refused"  # Telegram refused this message (bad request, message too old)
+    FAILED = "failed"  # network or server trouble that outlasted the retries
+    UNSURE = "timed out"  # no answer in time: it may have been delivered, not sent again
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    sent: Sent
+    chat_id: int  # the chat's id now (a group that became a supergroup has a new one)
+    message_id: int | None = None
+    reason: str = ""
+
+
+def _nothing(*_: Any) -> None:
+    return None
+
+
 class TelegramOutbound:
-    """Renders a turn and delivers it: the tapped message is edited when the turn replaces
-    it, a text over 4096 characters is split at line ends, the chat's command menu follows
-    the resident's language. Failures after the commit are logged, never raised: the answer
-    is stored, and the resident's next message shows the current step."""
+    """Renders turns and delivers them; reports what the platform says about residents and
+    chats through callbacks the application wires to the pipeline (adapters never write
+    policy to the store themselves)."""
 
-    def __init__(self, bot: Bot, texts: Texts, commands: tuple[str, ...]) -> None:
-        self.bot, self.texts, self.commands = bot, texts, commands
+    def __init__(
+        self,
+        bot: Bot,
+        texts: Texts,
+        commands: tuple[str, ...],
+        world: World | None = None,
+        broadcast_rate: float = 25.0,
+    ) -> None:
+        self.bot, self.texts, self.commands, self.world = bot, texts, commands, world
+        self.pace = RateLimiter(broadcast_rate)  # broadcasts; any 429 pauses it too
+        self.rate_limited = 0  # 429s seen (for reports and the benchmark)
+        # Called, never awaited: a report is handled later, through the pipeline (this
+        # delivery runs while the pipeline holds the resident's or the chat's lock).
+        self.on_blocked: Callable[[ResidentRef], None] = _nothing
+        self.on_migrated: Callable[[int, int], None] = _nothing
+        self.on_fatal: Callable[[BaseException], None] = _nothing
 
-    async def deliver(
+    # --- the one call path -----------------------------------------------------------------
+
+    async def _call(self, name: str, chat_id: int | None, **kwargs: Any) -> Result:
+        method = getattr(self.bot, name)
+        attempt = waits = 0
+        current = chat_id or 0
+        while True:
+            try:
+                if chat_id is None:
+                    answer = await method(**kwargs)
+                else:
+                    answer = await method(chat_id=current, **kwargs)
+                return Result(Sent.OK, current, getattr(answer, "message_id", None))
+            except RetryAfter as exc:
+                # The only correct reaction to 429: wait as long as Telegram says (and slow
+                # every broadcast down with it: the limit is the bot's).
+                seconds = retry_seconds(exc)
+                self.rate_limited += 1
+                self.pace.pause(seconds)
+                waits += 1
+                if waits > MAX_WAITS:
+                    return Result(Sent.FAILED, current, reason="rate limited")
+                log.warning("Telegram 429 on %s: waiting %.1fs", name, seconds)
+                await asyncio.sleep(seconds)
+            except ChatMigrated as exc:
+                # A group became a supergroup: its binding follows, and so does this message.
+                log.info("a working-group chat became a supergroup; following it")
+                self.on_migrated(current, exc.new_chat_id)
+                if chat_id is None or current == exc.new_chat_id:
+                    return Result(Sent.REFUSED, current, reason="chat migrated")
+                current = exc.new_chat_id
+            except Forbidden:
+                if current > 0:
+                    self.on_blocked(ResidentRef("tg", str(current)))
+                log.info("%s: the bot was blocked or removed from the chat", name)
+                return Result(Sent.BLOCKED, current, reason="blocked the bot")
+            except InvalidToken as exc:
+                self.on_fatal(exc)
+                return Result(Sent.FAILED, current, reason="invalid token")
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    return Result(Sent.OK, current)  # the same screen: it is on the phone
+                log.info("%s refused: %s", name, exc)
+                return Result(Sent.REFUSED, current, reason=str(exc)[:200])
+            except TimedOut:
+                # It may have been delivered: a duplicate is worse than one missed message.
+                log.warning("%s timed out; not repeated (it may have been delivered)", name)
+                return Result(Sent.UNSURE, current, reason="timed out (may have been delivered)")
+            except NetworkError as exc:
+                attempt += 1
+                if attempt >= ATTEMPTS:
+                    log.warning("%s failed: %s", name, type(exc).__name__)
+                    return Result(Sent.FAILED, current, reason=type(exc).__name__)
+                await asyncio.sleep(0.5 * 2**attempt * (0.5 + random.random()))
+            except TelegramError as exc:
+                log.warning("%s failed: %s", name, exc)
+                return Result(Sent.FAILED, current, reason=str(exc)[:200])
+
+    async def _text(
         self,
         chat_id: int,
-        turn: Turn,
-        query: CallbackQuery | None = None,
-    ) -> None:
-        if query is not None:
-            await self.answer_callback(query, turn.lang, turn.notice)
-        message_id = query.message.message_id if query is not None and query.message else None
-        for index, reply in enumerate(turn.replies):
-            html = self.texts.reply_html(turn.lang, reply)
-            markup = keyboard(self.texts, turn.lang, reply)
-            chunks = pack_lines(html.split("\n"), TEXT_LIMIT) or [html]
-            first = 0
-            if index == 0 and turn.edit and message_id is not None:
-                last = len(chunks) == 1
-                if await self.edit(chat_id, message_id, chunks[0], markup if last else None):
-                    first = 1
-            for n, chunk in enumerate(chunks[first:], first):
-                await self.send(chat_id, chunk, markup if n == len(chunks) - 1 else None)
+        html: str,
+        markup: InlineKeyboardMarkup | None = None,
+        edit_id: int | None = None,
+    ) -> Result:
+        """One message (split past 4096 characters, the keyboard under the last part); with
+        `edit_id` the first part replaces that message, or is sent when it cannot."""
+        chunks = pack_lines(html.split("\n"), TEXT_LIMIT) or [html]
+        result = Result(Sent.OK, chat_id)
+        for n, chunk in enumerate(chunks):
+            markup_here = markup if n == len(chunks) - 1 else None
+            options = {"parse_mode": ParseMode.HTML, "link_preview_options": NO_PREVIEW}
+            if n == 0 and edit_id is not None:
+                result = await self._call(
+                    "edit_message_text",
+                    chat_id,
+                    message_id=edit_id,
+                    text=chunk,
+                    reply_markup=markup_here,
+                    **options,
+                )
+                if result.sent is Sent.OK:
+                    continue
+                if result.sent is not Sent.REFUSED:
+                    return result
+            result = await self._call(
+                "send_message", result.chat_id, text=chunk, reply_markup=markup_here, **options
+            )
+            if result.sent is not Sent.OK:
+                return result  # the rest would arrive without its beginning
+        return result
+
+    # --- residents -------------------------------------------------------------------------
+
+    async def deliver(self, chat_id: int, turn: Turn, query: CallbackQuery | None = None) -> None:
+        """A resident's turn: the tapped message is edited when the turn replaces it. Failures
+        after the commit are logged, never raised: the answer is stored, and the resident's
+        next message shows the current step."""
+        await self._turn(chat_id, turn, query)
         for effect in turn.effects:
             if isinstance(effect, SetLanguage):
                 await self.set_menu(chat_id, effect.lang)
+
+    async def _turn(
+        self, chat_id: int, turn: Turn | GroupTurn, query: CallbackQuery | None
+    ) -> None:
+        """A turn's replies in order: the spinner stopped first (with the turn's notice), the
+        tapped message replaced when the turn says so; the rest dropped after a failure (it
+        would arrive without its beginning)."""
+        if query is not None:
+            await self.answer_callback(query, turn.lang, turn.notice)
+        tapped = query.message.message_id if query is not None and query.message else None
+        for index, reply in enumerate(turn.replies):
+            edit = tapped if index == 0 and turn.edit else None
+            result = await self._reply(chat_id, turn.lang, reply, edit)
+            chat_id = result.chat_id
+            if result.sent is not Sent.OK:
+                break
+
+    async def _reply(self, chat_id: int, lang: Lang, reply: Reply, edit: int | None) -> Result:
+        html = self.texts.reply_html(reply.lang or lang, reply)
+        markup = keyboard(self.texts, reply.lang or lang, reply)
+        if reply.attachment is None:
+            return await self._text(chat_id, html, markup, edit)
+        assert self.world is not None, "files need the world (labels, districts)"
+        kind, name, data = await asyncio.to_thread(
+            render_attachment, self.world, self.texts, reply.attachment, reply.lang or lang
+        )
+        caption = html if len(html_to_plain(html)) <= CAPTION_LIMIT else None
+        if html and caption is None:
+            sent = await self._text(chat_id, html)  # too long for a caption: text first
+            chat_id = sent.chat_id
+        extra: dict[str, Any] = {"caption": caption, "parse_mode": ParseMode.HTML}
+        if kind == "photo":
+            return await self._call("send_photo", chat_id, photo=data, **extra)
+        return await self._call("send_document", chat_id, document=data, filename=name, **extra)
 
     async def answer_callback(
         self, query: CallbackQuery, lang: Lang = "ru", notice: Msg | None = None
     ) -> None:
         """Stop the button's spinner (always, also for stale or forged taps), with a toast."""
         text = html_to_plain(self.texts.format(lang, notice))[:TOAST_LIMIT] if notice else None
-        try:
-            await query.answer(text)
-        except TelegramError as exc:
-            log.info("answerCallbackQuery failed: %s", type(exc).__name__)
+        await self._call("answer_callback_query", None, callback_query_id=query.id, text=text)
 
-    async def edit(
-        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
-    ) -> bool:
-        """Replace the tapped message; False when it cannot be edited (then it is sent)."""
-        sent = await self._call(
-            self.bot.edit_message_text,
-            text,
-            chat_id=chat_id,
-            message_id=message_id,
-            reply_markup=markup,
+    # --- working-group chats ---------------------------------------------------------------
+
+    async def deliver_group(
+        self, chat_id: int, turn: GroupTurn, query: CallbackQuery | None = None
+    ) -> None:
+        """A working-group turn: texts, the chart and the export file; a review tap edits the
+        review message in place."""
+        await self._turn(chat_id, turn, query)
+
+    async def summary(self, chat_id: int, texts: list[str], png: bytes | None, caption: str) -> int:
+        """The daily summary: its messages, then the chart. Returns the chat's id now; raises
+        when it could not be delivered (the caller releases its claim to try again)."""
+        for text in texts:
+            result = await self._text(chat_id, text)
+            chat_id = result.chat_id
+            if result.sent is not Sent.OK:
+                raise RuntimeError(f"summary not delivered: {result.sent.value}")
+        if png is not None:
+            result = await self._call(
+                "send_photo", chat_id, photo=png, caption=caption, parse_mode=ParseMode.HTML
+            )
+            if result.sent is not Sent.OK:
+                raise RuntimeError(f"summary chart not delivered: {result.sent.value}")
+            chat_id = result.chat_id
+        return chat_id
+
+    # --- broadcasts and their progress -----------------------------------------------------
+
+    async def broadcast(self, chat_id: int, html: str, paid: bool = False) -> Result:
+        """One announcement to one resident at the broadcast pace (paid broadcasts may go
+        faster, at Telegram's price)."""
+        await self.pace.acquire()
+        return await self._call(
+            "send_message",
+            chat_id,
+            text=html,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+            allow_paid_broadcast=paid or None,
         )
-        return sent is not False
 
-    async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
-        return await self._call(self.bot.send_message, chat_id, text, reply_markup=markup) is True
+    async def progress(self, chat_id: int, message_id: int | None, html: str) -> int | None:
+        """The admin's progress message: sent once, then edited. Returns its id."""
+        if message_id is not None:
+            result = await self._text(chat_id, html, edit_id=message_id)
+        else:
+            result = await self._text(chat_id, html)
+        return result.message_id or message_id
 
-    async def _call(
-        self, method: Callable[..., Awaitable[object]], *args: object, **kwargs: object
-    ) -> bool | None:
-        """True: shown; None: the resident blocked the bot (nothing to do); False: refused or
-        failed. 429s are waited out; after the commit nothing is raised: the answer is stored,
-        and the resident's next message shows the current step."""
-        name = method.__name__
-        for attempt in range(1, SEND_ATTEMPTS + 1):
-            try:
-                await method(
-                    *args,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=NO_PREVIEW,
-                    **kwargs,
-                )
-                return True
-            except RetryAfter as exc:
-                await self._wait(exc, attempt)
-            except BadRequest as exc:
-                if "not modified" in str(exc).lower():
-                    return True  # the same screen again: it is already on the phone
-                # An edit of a message too old (48 h) or deleted: a new message instead.
-                log.info("%s refused: %s", name, exc)
-                return False
-            except Forbidden:
-                log.info("a resident blocked the bot; %s dropped", name)
-                return None
-            except TelegramError as exc:
-                log.warning("%s failed: %s", name, exc)
-                return False
-        return False
+    # --- command menus ---------------------------------------------------------------------
+
+    def _menu(self, lang: Lang) -> list[BotCommand]:
+        return [BotCommand(c, self.texts.format(lang, Msg(f"cmd-{c}"))) for c in self.commands]
+
+    async def set_commands(self) -> None:
+        """The bot's command menu in each language (Russian also for everyone else). Raises
+        what Telegram answered: the caller (at start, in the background) tries again later."""
+        for lang in LANGS:
+            await self.bot.set_my_commands(self._menu(lang), language_code=lang)
+        await self.bot.set_my_commands(self._menu("ru"))
 
     async def set_menu(self, chat_id: int, lang: Lang) -> None:
         """The command menu of this chat in the resident's language: Telegram apps have no
         Kyrgyz interface, so the per-language menus alone would show Kyrgyz speakers Russian."""
-        commands = [BotCommand(c, self.texts.format(lang, Msg(f"cmd-{c}"))) for c in self.commands]
-        try:
-            await self.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
-        except TelegramError as exc:
-            log.info("setMyCommands for a chat failed: %s", type(exc).__name__)
-
-    @staticmethod
-    async def _wait(exc: RetryAfter, attempt: int) -> None:
-        # The only correct reaction to 429: wait as long as Telegram says.
-        seconds = retry_seconds(exc)
-        log.warning("Telegram 429, retrying in %.1fs (attempt %d)", seconds, attempt)
-        await asyncio.sleep(seconds)
+        scope = BotCommandScopeChat(chat_id)
+        await self._call("set_my_commands", None, commands=self._menu(lang), scope=scope)

@@ -1,14 +1,16 @@
 """Updates the library cannot parse are skipped (and said so, without personal data), never
-retried forever: long polling keeps serving everyone else, a webhook acknowledges them."""
+retried forever: long polling keeps serving everyone else, a webhook acknowledges them. A
+token Telegram refuses is reported once (to the Lifecycle, which ends the process)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import ExtBot
 
 from bot.logs import quiet_libraries
@@ -23,8 +25,16 @@ class _DropRawUpdates(logging.Filter):
         return not str(record.msg).startswith("Error while parsing updates")
 
 
+class _DropTokenTraceback(logging.Filter):
+    """PTB's retry loop logs a refused token with a traceback; SafeBot reports it itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Invalid token" not in str(record.msg)
+
+
 logging.getLogger("telegram.Bot").addFilter(_DropRawUpdates())
 logging.getLogger("telegram.ext.ExtBot").addFilter(_DropRawUpdates())
+logging.getLogger("telegram.ext").addFilter(_DropTokenTraceback())  # its network loop
 quiet_libraries()  # wherever the Telegram channel is used, its library's DEBUG dumps are off
 
 
@@ -52,7 +62,36 @@ def parse_update(data: Mapping[str, Any], bot: ExtBot) -> Update | None:
 
 class SafeBot(ExtBot):
     """An ExtBot whose getUpdates never fails on one bad update: PTB parses a batch as a
-    whole, and on an error its polling loop asks for the same batch again, forever."""
+    whole, and on an error its polling loop asks for the same batch again, forever.
+
+    Every call Telegram answers 401/404 (InvalidToken) is reported to `on_token_refused`
+    (the Lifecycle ends the process with one line; without one it is logged as one ERROR
+    line); with a Lifecycle, every later call fails at once without asking Telegram again."""
+
+    def __init__(
+        self,
+        *args: Any,
+        on_token_refused: Callable[[InvalidToken], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():  # PTB freezes a Bot's attributes after __init__
+            self.on_token_refused = on_token_refused
+            self.token_refused = False
+
+    async def _do_post(self, endpoint: str, data: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.token_refused and self.on_token_refused is not None:
+            raise InvalidToken("Unauthorized")  # the process is ending: do not ask again
+        try:
+            return await super()._do_post(endpoint, data, *args, **kwargs)
+        except InvalidToken as exc:
+            with self._unfrozen():
+                self.token_refused = True
+            if self.on_token_refused is not None:
+                self.on_token_refused(exc)
+            else:
+                log.error("Telegram refused the bot token (%s)", endpoint)
+            raise
 
     async def get_updates(
         self,
@@ -62,6 +101,9 @@ class SafeBot(ExtBot):
         allowed_updates: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> tuple[Update, ...]:
+        ending = self.on_token_refused is not None
+        if self.token_refused and ending:
+            return ()  # the updater's last call while the process ends: nothing to confirm
         try:
             return await super().get_updates(
                 offset=offset,
@@ -70,8 +112,15 @@ class SafeBot(ExtBot):
                 allowed_updates=allowed_updates,
                 **kwargs,
             )
+        except InvalidToken:
+            if not ending:
+                raise
+            # Reported; the Lifecycle stops the updater, which cancels this wait. (Raised,
+            # PTB's polling loop would log it with a traceback and could lose the exception.)
+            await asyncio.Event().wait()
+            raise
         except TelegramError:
-            raise  # network, token, conflict: the updater's own business
+            raise  # network, conflict: the updater's own business
         except Exception:
             # The same batch again, at once (it is still unconfirmed), read one by one.
             data = {"offset": offset, "limit": limit, "timeout": 0}

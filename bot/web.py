@@ -1,25 +1,34 @@
-"""One ASGI app for every webhook: Telegram, Twilio WhatsApp (messages, statuses), health."""
+"""One ASGI app for every webhook: Telegram, Twilio WhatsApp (messages, statuses), health.
+
+Before anything is authenticated, nobody can fill the log or hold the server: a client that
+goes away mid-body is a DEBUG line (never a traceback), a body must arrive within
+BODY_DEADLINE seconds (else 408 and the connection is closed), and the WARNING lines for
+refused requests (wrong secret, bad signature, too large, too slow) are throttled: the first
+of each kind, then at most one a minute saying how many more there were."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot
 from twilio.request_validator import RequestValidator
 
+from bot.logs import Throttle
 from bot.telegram import TelegramChannel
 from bot.telegram_updates import parse_update
 from bot.whatsapp import WhatsAppChannel
-from storage.base import Store
+from storage.base import Health
 
 log = logging.getLogger(__name__)
 
@@ -27,22 +36,63 @@ TELEGRAM_PATH = "/telegram/webhook"
 WHATSAPP_PATH = "/twilio/whatsapp"
 STATUS_PATH = "/twilio/status"
 MAX_BODY = 256 * 1024  # Telegram updates and Twilio forms are a few KiB; refuse floods early
+BODY_DEADLINE = 10.0  # seconds for the whole body: Telegram's and Twilio's take milliseconds
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
+# What strangers can cause, one WARNING line a minute at most per kind (bot.logs.Throttle).
+WRONG_SECRET = "Telegram webhook with a wrong secret token refused"
+BAD_SIGNATURE = "Twilio webhook with a bad signature refused (%s)"
+TOO_LARGE = "request body over %d KiB refused (%s)"
+TOO_SLOW = "request body not received within %.0f s: closed (%s)"
+log.addFilter(Throttle(only={WRONG_SECRET, BAD_SIGNATURE, TOO_LARGE, TOO_SLOW}))
 
-async def read_limited(request: Request, limit: int = MAX_BODY) -> bytes | None:
-    """The request body, or None as soon as it exceeds `limit` (Content-Length or streamed)."""
+
+async def read_limited(
+    request: Request, limit: int = MAX_BODY, deadline: float = BODY_DEADLINE
+) -> bytes | Response:
+    """The request body, or the answer refusing it: 413 as soon as it exceeds `limit`
+    (Content-Length or streamed), 408 when it is not all there within `deadline` seconds.
+    A client that went away gets a response nobody reads (and a DEBUG line)."""
+    path = request.url.path
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
-        return None
+        log.warning(TOO_LARGE, limit // 1024, path)
+        return Response(status_code=413, headers={"connection": "close"})
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(deadline):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    log.warning(TOO_LARGE, limit // 1024, path)
+                    return Response(status_code=413, headers={"connection": "close"})
+                chunks.append(chunk)
+    except ClientDisconnect:
+        log.debug("client went away before its body was read (%s)", path)
+        return Response(status_code=400)
+    except TimeoutError:
+        log.warning(TOO_SLOW, deadline, path)
+        return Response(status_code=408, headers={"connection": "close"})
     return b"".join(chunks)
+
+
+class _HealthProbe:
+    """One write probe at a time and at most one a second, however often /healthz is asked
+    (it is public: a flood of it must not become a flood of writes)."""
+
+    def __init__(self, store: Health, every: float = 1.0) -> None:
+        self.store, self.every = store, every
+        self._at = -1e9
+        self._last = False
+        self._lock = asyncio.Lock()
+
+    async def writable(self) -> bool:
+        async with self._lock:
+            if time.monotonic() - self._at >= self.every:
+                self._last = await self.store.writable()
+                self._at = time.monotonic()
+            return self._last
 
 
 class TelegramWebhook:
@@ -55,16 +105,18 @@ class TelegramWebhook:
 
 
 def build_web(
-    store: Store,
+    store: Health,
     public_base: str,
     *,
     telegram: TelegramWebhook | None = None,
     whatsapp: WhatsAppChannel | None = None,
     twilio_auth_token: str | None = None,
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
+    body_deadline: float = BODY_DEADLINE,
 ) -> Starlette:
     """The app. `public_base` is the https URL Twilio and Telegram call: signatures are checked
-    against it, never against the request's own URL (behind a TLS proxy that is http://)."""
+    against it, never against the request's own URL (behind a TLS proxy that is http://).
+    `body_deadline`: seconds a client has to send its whole body."""
     public_base = public_base.rstrip("/")
     validator = RequestValidator(twilio_auth_token) if whatsapp and twilio_auth_token else None
 
@@ -73,11 +125,11 @@ def build_web(
             return Response(status_code=404)
         given = request.headers.get("x-telegram-bot-api-secret-token", "")
         if not hmac.compare_digest(given.encode(), telegram.secret.encode()):
-            log.warning("Telegram webhook with a wrong secret token refused")
+            log.warning(WRONG_SECRET)
             return Response(status_code=403)
-        body = await read_limited(request)
-        if body is None:
-            return Response(status_code=413)
+        body = await read_limited(request, deadline=body_deadline)
+        if isinstance(body, Response):
+            return body
         try:
             data = json.loads(body)
         except ValueError:
@@ -107,9 +159,9 @@ def build_web(
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/x-www-form-urlencoded":
             return Response(status_code=415)
-        body = await read_limited(request)
-        if body is None:
-            return Response(status_code=413)
+        body = await read_limited(request, deadline=body_deadline)
+        if isinstance(body, Response):
+            return body
         try:
             # Last value wins for a repeated key, as in the dict the signature is checked over.
             params = dict(parse_qsl(body.decode(), keep_blank_values=True))
@@ -120,7 +172,7 @@ def build_web(
             url += "?" + request.url.query
         signature = request.headers.get("x-twilio-signature", "")
         if not signature or not validator.validate(url, params, signature):
-            log.warning("Twilio webhook with a bad signature refused (%s)", request.url.path)
+            log.warning(BAD_SIGNATURE, request.url.path)
             return Response(status_code=403)
         return params
 
@@ -143,8 +195,12 @@ def build_web(
 
         return route
 
+    probe = _HealthProbe(store)
+
     async def healthz(request: Request) -> Response:
-        database = await store.ping()
+        # Healthy means an answer could be stored now: a real write, not a read (a deleted
+        # or read-only database file still answers queries).
+        database = await probe.writable()
         body = {
             "status": "ok" if database else "unavailable",
             "database": database,

@@ -1,9 +1,11 @@
-"""Survey button data: one class per kind, packed with the number of the screen it was on."""
+"""Button data of every flow: one class per kind, packed with the number of the screen it was
+on (survey, an admin's announcement draft, a working group's review)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import ClassVar
 
@@ -11,7 +13,8 @@ from flows.catalogue import LANGS, Lang
 
 # "<screen>.<kind>:<argument>": ASCII, at most 64 bytes (Telegram's callback_data limit);
 # ids are [a-z][a-z0-9_]{0,31}, so every packed button fits with room to spare.
-_PACKED = re.compile(r"^(\d{1,15})\.([A-Za-z]):([A-Za-z0-9_\-]{0,40})$")
+_PACKED = re.compile(r"^(\d{1,15})\.([A-Za-z]):([A-Za-z0-9_\-]{0,46})$")
+MAX_DATA = 64
 
 
 class Action(StrEnum):
@@ -53,30 +56,31 @@ class Button:
         raise NotImplementedError
 
 
+class _OneText(Button):
+    """A button whose argument is its one text field, as it is; `accepts` says which texts
+    may be one (any non-empty text unless a kind says more)."""
+
+    accepts: ClassVar[Callable[[str], object]] = bool
+
+    def argument(self) -> str:
+        return str(getattr(self, fields(self)[0].name))  # type: ignore[arg-type]
+
+    @classmethod
+    def from_argument(cls, argument: str) -> Button | None:
+        return cls(argument) if cls.accepts(argument) else None  # type: ignore[call-arg]
+
+
 @dataclass(frozen=True, slots=True)
-class PickLanguage(Button):
+class PickLanguage(_OneText):
     kind: ClassVar[str] = "L"
+    accepts = LANGS.__contains__
     lang: Lang
 
-    def argument(self) -> str:
-        return self.lang
-
-    @classmethod
-    def from_argument(cls, argument: str) -> Button | None:
-        return cls(argument) if argument in LANGS else None  # type: ignore[arg-type]
-
 
 @dataclass(frozen=True, slots=True)
-class PickCity(Button):
+class PickCity(_OneText):
     kind: ClassVar[str] = "c"
     city: str
-
-    def argument(self) -> str:
-        return self.city
-
-    @classmethod
-    def from_argument(cls, argument: str) -> Button | None:
-        return cls(argument) if argument else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,29 +97,15 @@ class PickDistrict(Button):
 
 
 @dataclass(frozen=True, slots=True)
-class PickCategory(Button):
+class PickCategory(_OneText):
     kind: ClassVar[str] = "p"
     category: str
 
-    def argument(self) -> str:
-        return self.category
-
-    @classmethod
-    def from_argument(cls, argument: str) -> Button | None:
-        return cls(argument) if argument else None
-
 
 @dataclass(frozen=True, slots=True)
-class OpenGroup(Button):
+class OpenGroup(_OneText):
     kind: ClassVar[str] = "g"
     group: str
-
-    def argument(self) -> str:
-        return self.group
-
-    @classmethod
-    def from_argument(cls, argument: str) -> Button | None:
-        return cls(argument) if argument else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +152,121 @@ class Do(Button):
             return None
 
 
+# --- an admin's announcement draft (flows/announce.py) ---------------------------------------
+
+
+class DraftAction(StrEnum):
+    SEND = "send"  # send now (or confirm the scheduled time)
+    AT = "at"  # choose when to send
+    REMINDER = "rem"  # add a reminder
+    EDIT = "edit"  # the texts again
+    CANCEL = "x"
+
+
+@dataclass(frozen=True, slots=True)
+class DraftCity(_OneText):
+    kind: ClassVar[str] = "C"
+    city: str
+
+
+@dataclass(frozen=True, slots=True)
+class DraftLangs(Button):
+    """Both languages (None), or one language for everyone."""
+
+    kind: ClassVar[str] = "N"
+    only: Lang | None
+
+    def argument(self) -> str:
+        return self.only or "both"
+
+    @classmethod
+    def from_argument(cls, argument: str) -> Button | None:
+        if argument == "both":
+            return cls(None)
+        return cls(argument) if argument in LANGS else None  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class DraftDo(Button):
+    kind: ClassVar[str] = "a"
+    action: DraftAction
+
+    def argument(self) -> str:
+        return self.action.value
+
+    @classmethod
+    def from_argument(cls, argument: str) -> Button | None:
+        try:
+            return cls(DraftAction(argument))
+        except ValueError:
+            return None
+
+
+# --- a working group's review of own words (flows/review.py) ---------------------------------
+# Bound to the wording (a short hash of it), not to a screen: a tap on a wording placed
+# meanwhile (a double tap, another reviewer) finds it gone and does nothing.
+
+_TAG = re.compile(r"^[0-9a-f]{10}$")
+
+
+def _tagged(argument: str) -> tuple[str, str] | None:
+    tag, _, rest = argument.partition("-")
+    return (tag, rest) if _TAG.match(tag) else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPlace(Button):
+    """Place the wording into a category."""
+
+    kind: ClassVar[str] = "r"
+    tag: str
+    category: str
+
+    def argument(self) -> str:
+        return f"{self.tag}-{self.category}"
+
+    @classmethod
+    def from_argument(cls, argument: str) -> Button | None:
+        found = _tagged(argument)
+        return cls(*found) if found and found[1] else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage(Button):
+    """Every category of the city, a page at a time."""
+
+    kind: ClassVar[str] = "P"
+    tag: str
+    page: int
+
+    def argument(self) -> str:
+        return f"{self.tag}-{self.page}"
+
+    @classmethod
+    def from_argument(cls, argument: str) -> Button | None:
+        found = _tagged(argument)
+        ok = found and found[1].isdigit() and len(found[1]) < 3
+        return cls(found[0], int(found[1])) if ok and found else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewKeep(_OneText):
+    """Keep the wording as own words (not asked again)."""
+
+    kind: ClassVar[str] = "k"
+    accepts = _TAG.fullmatch
+    tag: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSkip(_OneText):
+    """The next wording; this one comes back later."""
+
+    kind: ClassVar[str] = "s"
+    accepts = _TAG.fullmatch
+    tag: str
+
+
 _KINDS: dict[str, type[Button]] = {
     k.kind: k
     for k in (
@@ -173,13 +278,24 @@ _KINDS: dict[str, type[Button]] = {
         PickItem,
         Subscribe,
         Do,
+        DraftCity,
+        DraftLangs,
+        DraftDo,
+        ReviewPlace,
+        ReviewPage,
+        ReviewKeep,
+        ReviewSkip,
     )
 }
+assert len(_KINDS) == 15, "two button kinds share a letter"
 
 
 def pack(button: Button, screen: int) -> str:
     """The callback data (or WhatsApp payload) of a button shown on `screen`."""
-    return f"{screen}.{button.kind}:{button.argument()}"
+    data = f"{screen}.{button.kind}:{button.argument()}"
+    if len(data) > MAX_DATA:
+        raise ValueError(f"button data over {MAX_DATA} bytes: {data!r}")
+    return data
 
 
 def parse(data: str) -> tuple[int, Button] | None:

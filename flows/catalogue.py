@@ -117,10 +117,27 @@ class ExtraCategory(Category):
 
 
 class Admins(_Strict):
-    """City-hall admins (used by announcements): Telegram user ids and WhatsApp numbers."""
+    """City-hall admins, who may do everything (announcements, binding working-group chats,
+    review, exports): Telegram user ids and WhatsApp numbers."""
 
     telegram_user_ids: tuple[int, ...] = ()
     whatsapp_numbers: tuple[str, ...] = ()
+
+
+# What a member of a city's bound working-group chat may be allowed to do (flows/roles.py).
+MemberRight = Literal["summary", "review", "export"]
+
+
+class Roles(_Strict):
+    """Who besides the admins may work with the city's data in its working-group chats.
+
+    `reviewers`: Telegram user ids of working-group members who may /review residents' own
+    words and /export the answers (free text included) and set the chat's /language.
+    `members_may`: what anyone in a bound working-group chat may do (default: /summary, the
+    aggregated ranking only)."""
+
+    reviewers: tuple[int, ...] = ()
+    members_may: tuple[MemberRight, ...] = ("summary",)
 
 
 class WorkingGroupChat(_Strict):
@@ -146,6 +163,7 @@ class City(Named):
     # The categories offered first (one tap each); default: the catalogue's `featured`.
     featured_categories: tuple[str, ...] | None = None
     admins: Admins = Admins()
+    roles: Roles = Roles()
     working_groups: tuple[WorkingGroupChat, ...] = ()
     summary_time: str = "20:00"
 

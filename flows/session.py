@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
 from flows.catalogue import Lang
+
+if TYPE_CHECKING:
+    from flows.facts import ExportRow
+    from flows.summary import CityRanking
 
 MAX_PROBLEMS = 5
 MAX_TEXT = 300  # longer messages are refused, nothing stored
@@ -63,6 +67,7 @@ class Draft(BaseModel):
     """An admin's announcement being composed (flows/announce.py); texts per language."""
 
     stage: str = "city"
+    screen: int = 0  # the draft screen on show: its buttons carry the number
     city: str | None = None
     only: Lang | None = None  # one language for everyone; None: both
     langs_done: list[str] = Field(default_factory=list)  # of the current field
@@ -190,6 +195,25 @@ class Option(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class Chart:
+    """A picture of the ranking's top problems (rendered by the channel, as a PNG)."""
+
+    ranking: CityRanking
+
+
+@dataclass(frozen=True, slots=True)
+class Spreadsheet:
+    """The council's export: the ranking and every answer, as an XLSX file."""
+
+    ranking: CityRanking
+    rows: tuple[ExportRow, ...]
+    filename: str
+
+
+Attachment = Chart | Spreadsheet
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One outgoing message: paragraphs (joined by newlines) and options.
 
@@ -203,6 +227,8 @@ class Reply:
     rows: tuple[int, ...] = ()
     lang: Lang | None = None  # render in this language, not the turn's (a preview)
     menu: Msg | None = None  # the button that opens a list picker, where a channel has one
+    # A file sent with the message (its parts are the caption); working groups only.
+    attachment: Attachment | None = None
 
 
 # --- effects (storage applies them in the same transaction as the new state) ----------------

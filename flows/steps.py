@@ -120,7 +120,13 @@ def after_language(t: Scratch, guessed: bool = False) -> None:
 
 
 def system(t: Scratch, what: str) -> None:
-    """Not from the resident: the one reminder to finish the survey."""
+    """Not from the resident: the one reminder to finish the survey ("nudge"), or the platform
+    saying they blocked the bot or opted out ("blocked": announcements stop; writing to the
+    bot again does not subscribe anyone by itself)."""
+    if what == "blocked":
+        if t.s.profile.subscribed:
+            t.set_subscribed(False)
+        return
     if what != "nudge":
         return
     t.effects.append(Nudged())  # once, whatever happens: not again until they write again

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flows import announce, links, steps
+from flows import announce, announce_draft, links, steps
 from flows.buttons import Action, Button, Do, PickLanguage, Subscribe, parse
 from flows.catalogue import LANGS
 from flows.choices import Choice, negated, resolve
+from flows.facts import Needs
 from flows.screens import answer_lines, build, go, show
 from flows.session import (
     MAX_TEXT,
@@ -51,28 +50,31 @@ COMMANDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Needs:
-    """What a step will read from the database; the service loads it before the step."""
-
-    tallies: str | None = None  # a city id: its counters, for /results
-
-
-def needs(session: Session, event: Inbound) -> Needs:
-    """Decided from the event alone, so the data is loaded before the (pure) step."""
+def needs(session: Session, event: Inbound, world: World) -> Needs:
+    """Decided from the state and the event alone, so the data is loaded before the (pure)
+    step: a city's counters for /results, the announcements for /announcements, and the
+    recipients an admin's announcement would reach while its draft is open."""
+    conv = session.conv
+    answer = session.answer
+    city = answer.city if answer and answer.items else conv.city
+    if event.kind == "command" and event.command == "announcements":
+        return Needs(announced=city or world.fixed_city)
+    if conv.draft is not None or (event.kind == "command" and event.command == "announce"):
+        # The preview counts recipients; which city is known only to the draft (or, at its
+        # start, to the admin's role): every city the sender administers is cheap to count.
+        admin = world.admin_cities(event.sender)
+        drafting = conv.draft.city if conv.draft is not None else None
+        chosen = drafting or (admin[0] if len(admin) == 1 else None)
+        return Needs(subscribers=chosen) if chosen else Needs()
     wants_results = event.kind == "command" and event.command == "results"
     if event.kind == "text":
-        # "/results" typed, or at the end "результаты" / the number of its option: loading a
-        # city's counters is cheap, parsing the words twice is not worth it.
-        typed = event.text.strip().casefold()
-        wants_results = typed.startswith("/results") or session.conv.step == Step.DONE
+        # At the end "результаты" / the number of its option: loading a city's counters is
+        # cheap, parsing the words twice is not worth it.
+        wants_results = conv.step == Step.DONE
     if event.kind == "choice":
         parsed = parse(event.choice)
         wants_results = parsed is not None and parsed[1] == Do(Action.RESULTS)
-    if not wants_results:
-        return Needs()
-    answer = session.answer
-    return Needs(tallies=answer.city if answer and answer.items else session.conv.city)
+    return Needs(tallies=city) if wants_results and city else Needs()
 
 
 def step(session: Session, event: Inbound, world: World, facts: Facts | None = None) -> Turn:
@@ -119,11 +121,12 @@ def step(session: Session, event: Inbound, world: World, facts: Facts | None = N
 def _announcing(t: Scratch, event: Inbound) -> bool:
     """An admin's announcement draft (flows/announce.py) takes the event if it is open."""
     if event.kind == "command" and event.command == "announce":
-        outcome = announce.start(t.world, event, t.lang)
+        outcome = announce_draft.start(t.world, event, t.lang, t.facts)
     elif t.conv.draft is not None and (
         event.kind == "choice" or (event.kind == "text" and not event.text.startswith("/"))
     ):
-        outcome = announce.step(t.world, t.conv.draft.model_copy(deep=True), event, t.lang)
+        draft = t.conv.draft.model_copy(deep=True)
+        outcome = announce_draft.step(t.world, draft, event, t.lang, t.facts)
     else:
         return False
     t.replies.extend(outcome.replies)
@@ -176,7 +179,13 @@ def _command(t: Scratch, command: str, argument: str = "") -> None:
         show(t, Msg("help"))
     elif command == "announcements":
         city = t.s.answer.city if t.answered and t.s.answer else c.city
-        t.say(Msg("announcements-list", {"city": city or ""}))
+        place = t.world.cities.get(city or t.world.fixed_city or "")
+        now = t.event.now
+        announced = t.facts.announced or ()
+        if now is None or place is None:
+            t.say(Msg("announcements-none"))
+        else:
+            t.say(*announce.upcoming_parts(announced, place, now, t.lang))
         show(t)
     else:
         show(t, Msg("unknown-command", {"command": command[:32]}), Msg("help"))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flows.catalogue import OTHER, City, Lang
+from flows.facts import Facts
 from flows.session import (
     Answer,
     Conversation,
@@ -24,16 +24,9 @@ from flows.session import (
 )
 
 if TYPE_CHECKING:
-    from flows.ranking import Tally
     from flows.world import World
 
-
-@dataclass(frozen=True, slots=True)
-class Facts:
-    """What a step may need from the database, loaded before the step (see survey.needs)."""
-
-    # The city's counters per district ("" = not given), for /results.
-    tallies: Mapping[str, Tally] | None = None
+__all__ = ["Facts", "Scratch"]  # Facts is re-exported: steps import it from here
 
 
 @dataclass(slots=True)

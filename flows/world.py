@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from flows import bundled
@@ -24,6 +24,9 @@ class World:
     words: Mapping[str, tuple[str, ...]]
     # city id -> its district boundaries (from <city>.geojson; cities without one are absent)
     boundaries: Mapping[str, Boundaries] = field(default_factory=dict)
+    # city id -> normalised wording -> category, as working-group review taught it (stored;
+    # the pipeline builds a new World when the store's version of it moves).
+    learned: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -33,8 +36,8 @@ class World:
         catalogue: Catalogue | None = None,
         boundaries: Mapping[str, Boundaries] | None = None,
     ) -> World:
-        """Validate the combination and build one matcher per city (`teach` adds what
-        working-group review learned). `boundaries`: city id -> its district boundaries."""
+        """Validate the combination and build one matcher per city (`with_learned` adds what
+        working-group review taught). `boundaries`: city id -> its district boundaries."""
         catalogue = catalogue or bundled.catalogue()
         by_id = {c.id: c for c in cities}
         if len(by_id) != len(cities):
@@ -58,18 +61,20 @@ class World:
                 raise ValueError(f"boundaries for {cid!r} name unknown districts {unknown}")
         return cls(catalogue, by_id, fixed_city, shown, matchers, bundled.words(), areas)
 
-    def teach(self, learned: Mapping[str, Mapping[str, str]]) -> None:
-        """Rebuild the matchers of cities that review taught (city -> normalised wording ->
-        category); wordings kept as "other" teach nothing. The World's cities, catalogue and
-        words stay as they are: only the matchers' keyword lists grow."""
-        for city, wordings in learned.items():
-            if city not in self.shown:
-                continue
+    def with_learned(self, learned: Mapping[str, Mapping[str, str]]) -> World:
+        """This world with the matchers of the cities that review taught (city -> normalised
+        wording -> category) rebuilt; wordings kept as "other" teach nothing. A new World:
+        this one is never changed, so a step in flight keeps the one it started with."""
+        taught = {city: dict(w) for city, w in learned.items() if city in self.shown}
+        matchers = dict(self.matchers)
+        for city in self.shown:
             by_category: dict[str, list[str]] = {}
-            for wording, category in wordings.items():
+            for wording, category in taught.get(city, {}).items():
                 if category != "other":
                     by_category.setdefault(category, []).append(wording)
-            self.matchers[city] = _matcher(self.shown[city], by_category)
+            if by_category or city in self.learned:
+                matchers[city] = _matcher(self.shown[city], by_category)
+        return replace(self, matchers=matchers, learned=taught)
 
     def locate(self, lat: float, lon: float) -> tuple[str, str] | None:
         """(city id, district id) of a shared location, from the cities' district boundaries;

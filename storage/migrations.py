@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from flows.text import normalise
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,11 +14,38 @@ class Migration:
     """One schema step. Statements run in order inside a single IMMEDIATE transaction.
 
     Statements are kept apart (not one script) because `sqlite3.executescript` commits any open
-    transaction first, which would break "each migration in its own transaction".
+    transaction first, which would break "each migration in its own transaction". `run`, if
+    given, runs after them in the same transaction: data work SQL cannot do (a backfill that
+    needs Python's text normalisation).
     """
 
     name: str
     statements: tuple[str, ...]
+    run: Callable[[sqlite3.Connection], None] | None = None
+
+
+def _link_learned_sources(db: sqlite3.Connection) -> None:
+    """Link every learned wording to the answers whose own words normalise to it (in its
+    city), so a Forget knows which wordings were that resident's alone."""
+    learned: dict[str, set[str]] = {}
+    for city, wording in db.execute("SELECT city, wording FROM learned_wordings").fetchall():
+        learned.setdefault(city, set()).add(wording)
+    if not learned:
+        return
+    links: set[tuple[str, str, int]] = set()
+    cursor = db.execute(
+        "SELECT a.city, a.id, i.text FROM answers AS a JOIN answer_items AS i"
+        " ON i.answer_id = a.id WHERE i.text IS NOT NULL"
+    )
+    while rows := cursor.fetchmany(10_000):
+        for city, answer_id, text in rows:
+            wording = normalise(text)
+            if wording in learned.get(city, ()):
+                links.add((city, wording, answer_id))
+    db.executemany(
+        "INSERT OR IGNORE INTO learned_sources (city, wording, answer_id) VALUES (?, ?, ?)",
+        sorted(links),
+    )
 
 
 class SchemaTooNew(RuntimeError):
@@ -318,6 +347,51 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        "conversation versions",
+        (
+            # Bumped by every turn that writes the conversation: `commit(expected=...)` holds
+            # only if nobody committed a turn of the resident since the load (two processes).
+            "ALTER TABLE residents ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+        ),
+    ),
+    Migration(
+        "broadcast leases",
+        (
+            # A claim is held by an owner (one engine of one process) until lease_until; the
+            # owner renews it while it works, so a dead owner's claims are taken over as soon
+            # as the lease runs out. Claims left by older code (no lease) are free at once.
+            "ALTER TABLE broadcast_deliveries ADD COLUMN owner TEXT",
+            "ALTER TABLE broadcast_deliveries ADD COLUMN lease_until TEXT",
+        ),
+    ),
+    Migration(
+        "learned sources, meta",
+        (
+            # Small counters and stamps: 'learned' moves whenever learned_wordings changes (other
+            # processes rebuild their matchers); 'written_at' is the health check's write.
+            """
+            CREATE TABLE meta (
+                key TEXT PRIMARY KEY,
+                value ANY
+            ) STRICT, WITHOUT ROWID
+            """,
+            "INSERT INTO meta (key, value) VALUES ('learned', 0)",
+            # Which answers a learned wording (and its review rows) came from: when the last
+            # resident who typed it is forgotten, the wording goes too (it may hold a name or
+            # a phone number); a wording others typed as well stays (their words too).
+            """
+            CREATE TABLE learned_sources (
+                city TEXT NOT NULL,
+                wording TEXT NOT NULL,
+                answer_id INTEGER NOT NULL REFERENCES answers (id) ON DELETE CASCADE,
+                PRIMARY KEY (city, wording, answer_id)
+            ) STRICT, WITHOUT ROWID
+            """,
+            "CREATE INDEX learned_sources_answer ON learned_sources (answer_id)",
+        ),
+        run=_link_learned_sources,
+    ),
 )
 
 
@@ -357,6 +431,8 @@ def migrate(db: sqlite3.Connection, migrations: Sequence[Migration] | None = Non
                     continue
                 for statement in migration.statements:
                     db.execute(statement)
+                if migration.run is not None:
+                    migration.run(db)
                 broken = db.execute("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise sqlite3.IntegrityError(

@@ -16,6 +16,7 @@ from bot.broadcast import BroadcastEngine
 from bot.i18n import Texts
 from storage.sqlite import SqliteStore
 from tests.fake_telegram import RateLimitedBotAPI
+from tests.outbounds import telegram_out
 
 
 class RecordingAPI(RateLimitedBotAPI):
@@ -32,13 +33,15 @@ class RecordingAPI(RateLimitedBotAPI):
         return result
 
 
-async def main(db: str, log: str, announcement: int, rate: float, stale: float) -> None:
+async def main(db: str, log: str, announcement: int, rate: float, lease: float) -> None:
     api = RecordingAPI(Path(log), rate)
     async with SqliteStore(db) as store, Bot("1:T", base_url="http://x/bot", request=api) as bot:
-        engine = BroadcastEngine(store, Texts(), bot=bot, telegram_rate=rate)
-        engine.stale_after = timedelta(seconds=stale)  # the restart knows the old run is dead
+        engine = BroadcastEngine(store, Texts(), telegram=telegram_out(bot, rate))
+        engine.lease = timedelta(seconds=lease)
         print("started", flush=True)
-        await engine.run(announcement, "child")
+        # Until everyone is sent: a dead process's claims come back when their lease ends.
+        while (await engine.run(announcement, "child")).pending:  # noqa: ASYNC110 - the store
+            await asyncio.sleep(0.2)
     print("finished", flush=True)
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from bot.i18n import Texts, html_to_plain
 from bot.local_chat import NUMBERED, numbered_options
 from flows.buttons import Button, pack
+from flows.facts import Facts, Needs
 from flows.ranking import Tally
 from flows.session import (
     Answer,
@@ -17,11 +18,9 @@ from flows.session import (
     Effect,
     Forget,
     Inbound,
-    Msg,
     Nudged,
     Option,
     Profile,
-    Reply,
     SaveAnswer,
     Session,
     SetLanguage,
@@ -30,10 +29,23 @@ from flows.session import (
     Turn,
 )
 from flows.survey import needs, step
-from flows.turn import Facts
 from flows.world import World
 
 TEXTS = Texts(strict=True)
+
+
+def empty_facts(wanted: Needs, tallies: Mapping[str, Mapping[str, Tally]] | None = None) -> Facts:
+    """What the pipeline loads for `wanted` from an otherwise empty database (`tallies`: the
+    counters of some cities)."""
+    counters = tallies or {}
+    return Facts(
+        tallies=counters.get(wanted.tallies, {}) if wanted.tallies else None,
+        sources={} if wanted.sources else None,
+        export=() if wanted.export else None,
+        unplaced=() if wanted.unplaced else None,
+        subscribers={} if wanted.subscribers else None,
+        announced=() if wanted.announced else None,
+    )
 
 
 class Stored:
@@ -113,8 +125,7 @@ class FlowResident:
     def _do(self, event: Inbound) -> str:
         event = replace(event, sender=self.sender, now=self.now)  # as the service does
         before = self.session
-        wanted = needs(before, event).tallies
-        facts = Facts(tallies=self.tallies.get(wanted, {})) if wanted else Facts()
+        facts = empty_facts(needs(before, event, self.world), self.tallies)
         self.turn = step(before, event, self.world, facts)
         self.stored.apply(self.turn, before)
         self.effects.extend(self.turn.effects)
@@ -143,6 +154,11 @@ class FlowResident:
         """Tap a button of the current screen by what it means (its label may vary)."""
         return self.press(pack(button, self.session.conv.screen))
 
+    def draft(self, button: Button) -> str:
+        """Tap a button of the admin's announcement draft on show."""
+        draft = self.session.conv.draft
+        return self.press(pack(button, draft.screen if draft is not None else 0))
+
     def tap(self, label: str) -> str:
         """Tap the button whose visible label contains `label` (in the latest keyboard)."""
         matches = [o for o in self.options if label in self.label(o)]
@@ -167,7 +183,7 @@ class FlowResident:
         assert self.turn is not None
         out = []
         for reply in self.turn.replies:
-            body = html_to_plain(TEXTS.reply_html(self.turn.lang, _late(reply), self.variant))
+            body = html_to_plain(TEXTS.reply_html(self.turn.lang, reply, self.variant))
             if not self.buttons and reply.options:
                 body = "\n".join([body, *numbered_options(TEXTS, self.turn.lang, reply)])
             out.append(body)
@@ -192,15 +208,3 @@ class FlowResident:
     @property
     def labels(self) -> list[str]:
         return [self.label(o) for o in self.options]
-
-
-def _late(reply: Reply) -> Reply:
-    """What the service fills from the database (bot/service.py), as an empty database would."""
-    parts = []
-    for part in reply.parts:
-        if part.id == "announce-recipients":
-            part = Msg(part.id, {"tg": 0, "wa": 0})
-        elif part.id == "announcements-list":
-            part = Msg("announcements-none")
-        parts.append(part)
-    return replace(reply, parts=tuple(parts))

@@ -340,3 +340,119 @@ class RateLimitedBotAPI(FakeBotAPI):
             }
         self.delivered[chat] = self.delivered.get(chat, 0) + 1
         return None
+
+
+def _refusal(status: int, description: str) -> dict[str, Any]:
+    return {"ok": False, "error_code": status, "description": description}
+
+
+_DESCRIPTIONS = {401: "Unauthorized", 404: "Not Found", 400: "Bad Request: refused by the test"}
+
+
+def refuse(api: FakeBotAPI, method: str, status: int = 401, after: int = 0) -> None:
+    """From the `after`+1-th call on, `method` is answered with `status` (401: the token was
+    revoked, as Telegram answers it; 404: a malformed token; 400: anything else)."""
+    calls = itertools.count()
+
+    def fault(params: dict[str, Any]) -> tuple[int, dict] | None:
+        if next(calls) < after:
+            return None
+        return status, _refusal(status, _DESCRIPTIONS.get(status, "Refused"))
+
+    api.faults[method] = fault
+
+
+def too_many(api: FakeBotAPI, method: str, retry_after: int = 1, times: int = 1) -> None:
+    """The next `times` calls of `method` get 429 with `retry_after` seconds."""
+    left = itertools.count(times, -1)
+
+    def fault(params: dict[str, Any]) -> tuple[int, dict] | None:
+        if next(left) <= 0:
+            return None
+        body = _refusal(429, f"Too Many Requests: retry after {retry_after}")
+        body["parameters"] = {"retry_after": retry_after}
+        return 429, body
+
+    api.faults[method] = fault
+
+
+# Form fields PTB sends JSON-encoded (everything else is a plain string or a number).
+_JSON_FIELDS = {"commands", "allowed_updates", "reply_markup", "scope", "link_preview_options"}
+
+
+class BotAPIServer:
+    """The FakeBotAPI over real HTTP on 127.0.0.1, for a `citybot run` subprocess: set
+    TELEGRAM_API_BASE_URL to `base_url`. Only `token` is accepted (any other gets 401, as
+    Telegram answers it). Until `start()` the port refuses connections: a network that is
+    down at start is a server started late (`port` chosen before, with `free_port()`)."""
+
+    def __init__(self, token: str, api: FakeBotAPI | None = None, port: int = 0) -> None:
+        self.token, self.api, self.port = token, api or FakeBotAPI(), port
+        self.paths: list[str] = []
+        self._runner: Any = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> None:
+        from aiohttp import web
+
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> BotAPIServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _handle(self, request: Any) -> Any:
+        from aiohttp import web
+
+        self.paths.append(request.path)
+        prefix, _, method = request.path.rpartition("/")
+        if prefix != f"/bot{self.token}":
+            return web.json_response(_refusal(401, "Unauthorized"), status=401)
+        form = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            if not isinstance(value, str):
+                continue  # an upload: not needed by the process tests
+            params[key] = json.loads(value) if key in _JSON_FIELDS else value
+        status, body = await self.api.do_request(
+            f"{prefix}/{method}",
+            "POST",
+            _Params(params),  # type: ignore[arg-type]
+        )
+        if method == "getUpdates" and status == 200 and not json.loads(body)["result"]:
+            # Long polling: nothing new is answered after a while, not at once.
+            await asyncio.sleep(min(float(params.get("timeout") or 0), 0.2))
+        return web.Response(body=body, status=status, content_type="application/json")
+
+
+class _Params:
+    """What FakeBotAPI.do_request reads of a RequestData: the parameters."""
+
+    def __init__(self, parameters: dict[str, Any]) -> None:
+        self.parameters = parameters
+        self.multipart_data: dict[str, Any] = {}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

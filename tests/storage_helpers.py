@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from flows.session import Answer, Item
 from storage.base import Store
 from storage.sqlite import SqliteStore
+
+REPO = Path(__file__).resolve().parents[1]
 
 # Every implementation the contract suite runs against; PostgreSQL adds "postgres" here.
 STORE_KINDS = ["sqlite"]
@@ -34,6 +44,32 @@ def make_store(kind: str, directory: Path, clock: FakeClock | None = None) -> St
     raise ValueError(f"unknown store kind {kind!r}")
 
 
+# Fixtures for the contract files, which import them as `clock_fixture, store_fixture`: a
+# clock, and an open store of every kind on it (`store`).
+@pytest.fixture(name="clock")
+def clock_fixture() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(name="store", params=STORE_KINDS)
+async def store_fixture(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[Store]:
+    s = make_store(request.param, tmp_path, clock)
+    await s.open()
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+@contextmanager
+def raw(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """A plain connection from outside the store, as an operator or another process would."""
+    with closing(sqlite3.connect(db_path, isolation_level=None)) as db:
+        yield db
+
+
 def answer(
     version: int,
     city: str = "bishkek",
@@ -46,3 +82,23 @@ def answer(
         for rank, c in enumerate(categories, start=1)
     ]
     return Answer(version=version, city=city, district=district, items=items)
+
+
+def own_words(version: int, city: str, text: str, *named: str) -> Answer:
+    """An answer naming `named` categories, then the resident's own words (category other)."""
+    items = [*(Item(category=c) for c in named), Item(category="other", text=text)]
+    return Answer(version=version, city=city, district=None, items=items)
+
+
+def spawn(code: str, *args: object) -> subprocess.Popen[str]:
+    """A real child process running `code` (a store of its own on the same files), with the
+    repository importable and text pipes for stdin, stdout and stderr."""
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *map(str, args)],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,8 +12,11 @@ from telegram import Bot
 from bot.announcements import Dispatcher
 from bot.broadcast import BroadcastEngine
 from bot.i18n import Texts
+from flows.effects import CancelAnnouncement
 from storage.sqlite import SqliteStore
 from tests.fake_telegram import RateLimitedBotAPI
+from tests.helpers import announce
+from tests.outbounds import telegram_out
 from tests.storage_helpers import FakeClock
 from tests.test_broadcast import _residents
 from tests.test_cli_and_config import run
@@ -70,16 +75,15 @@ async def test_the_dispatcher_sends_what_is_due_and_never_a_cancelled_one(tmp_pa
     async with SqliteStore(tmp_path / "db.sqlite3", clock=clock) as store:
         await _residents(store, range(1, 6))
         now = clock.now
-        due = await store.create_announcement("karakol", {"title": {"ru": "A"}}, now, "tg:999")
-        later = await store.create_announcement(
-            "karakol", {"title": {"ru": "B"}}, now + timedelta(hours=2), "cli:test"
+        due = await announce(store, "karakol", {"title": {"ru": "A"}}, now, "tg:999")
+        later = await announce(
+            store, "karakol", {"title": {"ru": "B"}}, now + timedelta(hours=2), "cli:test"
         )
-        cancelled = await store.create_announcement("karakol", {"title": {"ru": "C"}}, now, "tg:1")
-        await store.cancel_announcement(cancelled, "tg:1")
+        cancelled = await announce(store, "karakol", {"title": {"ru": "C"}}, now, "tg:1")
+        assert await store.commit_operator("tg:1", [CancelAnnouncement(cancelled)]) == [True]
         async with Bot("1:T", base_url="http://x/bot", request=api) as bot:
-            dispatcher = Dispatcher(
-                store, BroadcastEngine(store, Texts(), bot=bot), clock=lambda: clock.now
-            )
+            engine = BroadcastEngine(store, Texts(), telegram=telegram_out(bot))
+            dispatcher = Dispatcher(store, engine, clock=lambda: clock.now)
             assert await dispatcher.tick() == 1
             assert sum(n for chat, n in api.delivered.items() if chat != 999) == 5
             (report,) = [p["text"] for p in api.sent(999)]
@@ -93,3 +97,29 @@ async def test_the_dispatcher_sends_what_is_due_and_never_a_cancelled_one(tmp_pa
         assert (await store.announcement(cancelled)).state == "cancelled"  # type: ignore[union-attr]
         texts = [p["text"] for p in api.sent()]
         assert not any("C</b>" in t for t in texts)
+
+
+async def test_an_announcement_made_with_the_cli_starts_within_two_seconds(tmp_path: Path) -> None:
+    """The running bot (a real `citybot run`, long polling) and the CLI (another process):
+    what the CLI makes due now goes out within 2 s, not at the next 20-second check."""
+    from tests.fake_telegram import BotAPIServer
+    from tests.test_startup_failures import TOKEN, BotProcess
+
+    db = tmp_path / "citybot.sqlite3"
+    async with SqliteStore(db) as store:
+        await _residents(store, range(10, 15))
+    async with BotAPIServer(TOKEN) as server, BotProcess(tmp_path, server.base_url) as bot:
+        await bot.wait_until(lambda: server.api.count("getUpdates") > 0, 30, "polling")
+        args = [*ARGS, "--when", "05.12.2099 15:00", "--yes"]
+        made = await asyncio.to_thread(run, args, CITYBOT_DATABASE=str(db))
+        assert made.returncode == 0, made.stderr
+        created = time.monotonic()
+        residents = set(range(10, 15))
+
+        def delivered() -> bool:
+            return residents <= {int(p["chat_id"]) for p in server.api.sent()}
+
+        await bot.wait_until(delivered, 10, "the broadcast")
+        took = time.monotonic() - created
+        await bot.stop()
+    assert took < 2.0, f"the broadcast started {took:.1f} s after the CLI made it"

@@ -148,7 +148,7 @@ def test_non_admins_are_refused_everywhere(world: World) -> None:
     r.command("start")
     assert "только администраторы города" in r.command("announce")
     assert r.session.conv.draft is None
-    r.press("A:send")  # a forged button: no draft, nothing happens
+    r.press("1.a:send")  # a forged button: no draft, nothing happens
     assert created(r) == [] and "кнопка уже не действует" in r.text
     # A draft in the state (a role removed meanwhile, or forged state): refused on the step.
     r.session = Session.model_validate(
@@ -168,7 +168,7 @@ def test_non_admins_are_refused_everywhere(world: World) -> None:
             },
         }
     )
-    text = r.press("A:send")
+    text = r.press("1.a:send")
     assert "только администраторы" in text and created(r) == []
     assert r.session.conv.draft is None
 
@@ -191,6 +191,7 @@ async def test_an_admin_announces_through_telegram_and_residents_receive_it(
     from bot.broadcast import BroadcastEngine
     from bot.i18n import Texts
     from tests.fake_telegram import RateLimitedBotAPI
+    from tests.outbounds import telegram_out
     from tests.test_telegram import Harness
 
     w = _world(world, karakol=(ADMIN,))
@@ -225,7 +226,8 @@ async def test_an_admin_announces_through_telegram_and_residents_receive_it(
         assert await h.store.announcement_log(announcement.id) == [("created", f"tg:{ADMIN}")]
         api = RateLimitedBotAPI(limit=1000)
         async with Bot("1:T", base_url="http://x/bot", request=api) as bot:
-            await BroadcastEngine(h.store, Texts(), bot=bot).run(announcement.id, "scheduler")
+            engine = BroadcastEngine(h.store, Texts(), telegram=telegram_out(bot))
+            await engine.run(announcement.id, "scheduler")
         assert sorted(api.delivered) == [100, 101, 102, 103]
         by_chat = {int(p["chat_id"]): p["text"] for p in api.sent()}
         assert "Общественные слушания" in by_chat[100] and "Коомдук угуу:" in by_chat[101]

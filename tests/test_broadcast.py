@@ -16,14 +16,17 @@ from telegram import Bot
 
 from bot.broadcast import CLAIM, BroadcastEngine, announcement_text
 from bot.i18n import Texts
-from bot.service import Conversations
+from bot.pipeline import Pipeline, PlatformReports
 from bot.whatsapp import WhatsAppChannel
+from bot.whatsapp_out import WhatsAppOutbound
 from flows.session import Answer, Conversation, Item, SaveAnswer, SetLanguage, SetSubscribed
 from flows.world import World
 from storage.base import ResidentRef
 from storage.sqlite import SqliteStore
 from tests.fake_telegram import RateLimitedBotAPI
 from tests.fake_twilio import FakeTwilioAPI
+from tests.helpers import announce
+from tests.outbounds import telegram_out
 from tests.storage_helpers import FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,28 +58,35 @@ async def _residents(
 
 
 def _whatsapp(store: SqliteStore, world: World, twilio: FakeTwilioAPI) -> WhatsAppChannel:
-    return WhatsAppChannel(
-        Conversations(store, world),
+    out = WhatsAppOutbound(
         Texts(),
+        store,
         account_sid=twilio.account_sid,
         auth_token=twilio.auth_token,
         sender="whatsapp:+1",
         api_base_url=twilio.base_url,
         backoff=0.01,
     )
+    return WhatsAppChannel(Pipeline(store, world), out)
 
 
-async def test_everyone_once_at_the_limit_blocked_ones_unsubscribed(tmp_path: Path) -> None:
+async def test_everyone_once_at_the_limit_blocked_ones_unsubscribed(
+    tmp_path: Path, world: World
+) -> None:
     blocked = frozenset({1003, 1017, 1042})
     api = RateLimitedBotAPI(limit=20, blocked=blocked)
     async with SqliteStore(tmp_path / "db.sqlite3") as store:
         subscribers = await _residents(store, range(1000, 1060))
         await _residents(store, range(2000, 2005), subscribed=False)
         await _residents(store, range(3000, 3004), city="manas")
-        aid = await store.create_announcement("karakol", CONTENT, store._clock(), "tg:777")
+        aid = await announce(store, "karakol", CONTENT, store._clock(), "tg:777")
         async with Bot("1:T", base_url="http://x/bot", request=api) as bot:
             # The engine is told 25/s; the platform allows 20/s: it must adapt to the 429s.
-            engine = BroadcastEngine(store, Texts(strict=True), bot=bot, telegram_rate=25)
+            out = telegram_out(bot, 25, Texts(strict=True))
+            # Blocked residents are reported by the outbound and unsubscribed by the pipeline.
+            platform = PlatformReports(Pipeline(store, world))
+            platform.attach(out)
+            engine = BroadcastEngine(store, Texts(strict=True), telegram=out)
             reports = []
 
             async def progress(p):  # type: ignore[no-untyped-def]
@@ -84,6 +94,7 @@ async def test_everyone_once_at_the_limit_blocked_ones_unsubscribed(tmp_path: Pa
 
             engine.progress_every = 0.5
             counts = await engine.run(aid, "tg:777", progress)
+            await platform.drain()
         expected = {int(w.external_id) for w in subscribers} - blocked
         assert set(api.delivered) == expected
         assert set(api.delivered.values()) == {1}, "nobody twice"
@@ -97,7 +108,7 @@ async def test_everyone_once_at_the_limit_blocked_ones_unsubscribed(tmp_path: Pa
         assert [a for a, _ in await store.announcement_log(aid)] == ["created", "sending", "sent"]
         # Run again: nothing is sent twice.
         async with Bot("1:T", base_url="http://x/bot", request=api) as bot:
-            await BroadcastEngine(store, Texts(), bot=bot).run(aid, "again")
+            await BroadcastEngine(store, Texts(), telegram=telegram_out(bot)).run(aid, "again")
         assert set(api.delivered.values()) == {1}
 
 
@@ -106,9 +117,10 @@ async def test_each_resident_reads_it_in_their_language(tmp_path: Path) -> None:
     async with SqliteStore(tmp_path / "db.sqlite3") as store:
         await _residents(store, range(1, 3), lang="ru")
         await _residents(store, range(3, 5), lang="ky")
-        aid = await store.create_announcement("karakol", CONTENT, store._clock(), "tg:777")
+        aid = await announce(store, "karakol", CONTENT, store._clock(), "tg:777")
         async with Bot("1:T", base_url="http://x/bot", request=api) as bot:
-            await BroadcastEngine(store, Texts(strict=True), bot=bot).run(aid, "tg:777")
+            engine = BroadcastEngine(store, Texts(strict=True), telegram=telegram_out(bot))
+            await engine.run(aid, "tg:777")
     texts = {int(p["chat_id"]): p["text"] for p in api.sent()}
     assert "Бюджет 2027" in texts[1] and "Повестка: Проект бюджета" in texts[2]
     assert "2027-жылдын бюджети" in texts[3] and "Күн тартиби" in texts[4]
@@ -141,11 +153,11 @@ async def test_whatsapp_free_form_inside_the_window_template_outside(
         channel = _whatsapp(store, world, twilio)
         await channel.start()
         try:
-            aid = await store.create_announcement("karakol", CONTENT, clock.now, "wa:1")
+            aid = await announce(store, "karakol", CONTENT, clock.now, "wa:1")
             engine = BroadcastEngine(
                 store,
                 Texts(strict=True),
-                whatsapp=channel,
+                whatsapp=channel.out,
                 template_sid="HX" + "a" * 32,
                 clock=lambda: clock.now,
             )
@@ -163,34 +175,36 @@ async def test_whatsapp_free_form_inside_the_window_template_outside(
                 "4": "Мэрия, зал 2",
             }
             # Without a template, those outside the window are skipped and counted.
-            aid2 = await store.create_announcement("karakol", CONTENT, clock.now, "wa:1")
+            aid2 = await announce(store, "karakol", CONTENT, clock.now, "wa:1")
             counts = await BroadcastEngine(
-                store, Texts(), whatsapp=channel, clock=lambda: clock.now
+                store, Texts(), whatsapp=channel.out, clock=lambda: clock.now
             ).run(aid2, "wa:1")
             assert (counts.sent, counts.skipped) == (1, 1)
         finally:
             await channel.stop()
 
 
-def _child(db: Path, log: Path, aid: int, rate: int, stale: int) -> list[str]:
-    """The command that runs the engine in its own process (tests/broadcast_child.py)."""
+def _child(db: Path, log: Path, aid: int, rate: int, lease: float = 20) -> list[str]:
+    """The command that runs the engine in its own process (tests/broadcast_child.py), its
+    claims leased for `lease` seconds."""
     script = ROOT / "tests" / "broadcast_child.py"
-    return [sys.executable, str(script), str(db), str(log), str(aid), str(rate), str(stale)]
+    return [sys.executable, str(script), str(db), str(log), str(aid), str(rate), str(lease)]
 
 
 def test_a_killed_engine_resumes_without_skipping_anyone(tmp_path: Path) -> None:
-    """A real SIGKILL mid-run, then a restart: everyone delivered, repeats only in flight."""
+    """A real SIGKILL mid-run, then a restart: everyone delivered, repeats only in flight,
+    and the dead process's claims are taken over within 30 s (their lease, not 5 minutes)."""
     db, log = tmp_path / "db.sqlite3", tmp_path / "delivered.log"
 
     async def setup() -> tuple[list[ResidentRef], int]:
         async with SqliteStore(db) as store:
             people = await _residents(store, range(5000, 5300))
-            aid = await store.create_announcement("karakol", CONTENT, store._clock(), "tg:777")
+            aid = await announce(store, "karakol", CONTENT, store._clock(), "tg:777")
             return people, aid
 
     people, aid = asyncio.run(setup())
     child = subprocess.Popen(
-        _child(db, log, aid, rate=100, stale=300),
+        _child(db, log, aid, rate=100),  # the default lease
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -208,14 +222,17 @@ def test_a_killed_engine_resumes_without_skipping_anyone(tmp_path: Path) -> None
             child.kill()
     first = len(log.read_text().split())
     assert 0 < first < len(people), "killed mid-run"
+    killed_at = time.monotonic()
     restarted = subprocess.run(
-        _child(db, log, aid, rate=1000, stale=0),  # the restart knows the old one is dead
+        _child(db, log, aid, rate=1000),  # takes the dead one's claims once their lease ends
         capture_output=True,
         text=True,
         timeout=120,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert restarted.returncode == 0, restarted.stderr
+    took = time.monotonic() - killed_at
+    assert took < 30, f"the dead process's deliveries waited {took:.0f} s"
     delivered = collections.Counter(int(x) for x in log.read_text().split())
     assert set(delivered) == {int(w.external_id) for w in people}, "nobody skipped"
     repeats = sum(n - 1 for n in delivered.values())
@@ -235,9 +252,11 @@ async def test_two_processes_sending_at_once_never_duplicate(tmp_path: Path) -> 
     api = RateLimitedBotAPI(limit=10_000, latency=0.002)
     async with SqliteStore(tmp_path / "db.sqlite3") as store:
         people = await _residents(store, range(1, 201))
-        aid = await store.create_announcement("karakol", CONTENT, store._clock(), "tg:777")
+        aid = await announce(store, "karakol", CONTENT, store._clock(), "tg:777")
         async with Bot("1:T", base_url="http://x/bot", request=api) as bot:
-            engines = [BroadcastEngine(store, Texts(), bot=bot, telegram_rate=500) for _ in "ab"]
+            engines = [
+                BroadcastEngine(store, Texts(), telegram=telegram_out(bot, 500)) for _ in "ab"
+            ]
             await asyncio.gather(*(e.run(aid, "x") for e in engines))
         assert set(api.delivered) == {int(w.external_id) for w in people}
         assert set(api.delivered.values()) == {1}
@@ -248,9 +267,9 @@ async def test_an_unexpected_error_fails_that_recipient_not_the_run(tmp_path: Pa
     api = RateLimitedBotAPI(limit=10_000)
     async with SqliteStore(tmp_path / "db.sqlite3") as store:
         await _residents(store, range(1, 121))
-        aid = await store.create_announcement("karakol", CONTENT, store._clock(), "tg:777")
+        aid = await announce(store, "karakol", CONTENT, store._clock(), "tg:777")
         async with Bot("1:T", base_url="http://x/bot", request=api) as bot:
-            engine = BroadcastEngine(store, Texts(), bot=bot, telegram_rate=1000)
+            engine = BroadcastEngine(store, Texts(), telegram=telegram_out(bot, 1000))
             real = engine._telegram
 
             async def sometimes(announcement, r):  # type: ignore[no-untyped-def]
@@ -272,8 +291,8 @@ async def test_whatsapp_gets_plain_text_with_its_own_bold(tmp_path: Path, world:
         await channel.start()
         try:
             content = {**CONTENT, "title": {"ru": "A & B", "ky": "A & B"}}
-            aid = await store.create_announcement("karakol", content, store._clock(), "x")
-            await BroadcastEngine(store, Texts(), whatsapp=channel).run(aid, "x")
+            aid = await announce(store, "karakol", content, store._clock(), "x")
+            await BroadcastEngine(store, Texts(), whatsapp=channel.out).run(aid, "x")
         finally:
             await channel.stop()
         (message,) = twilio.sent()

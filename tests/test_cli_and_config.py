@@ -12,7 +12,7 @@ import pytest
 from bot.config import ConfigError, load_cities, load_world
 from bot.i18n import Texts
 from bot.local_chat import chat
-from bot.service import Conversations
+from bot.pipeline import Pipeline
 from storage.base import ResidentRef
 from storage.sqlite import SqliteStore
 
@@ -133,7 +133,7 @@ async def test_local_chat_takes_the_whole_survey(tmp_path: Path, world) -> None:
             raise EOFError from None
 
     try:
-        await chat(Conversations(store, world), Texts(strict=True), read=read, write=screen.append)
+        await chat(Pipeline(store, world), Texts(strict=True), read=read, write=screen.append)
     finally:
         history = await store.answer_history(ResidentRef("local", "terminal"))
         await store.close()

@@ -12,6 +12,7 @@ from telegram import Bot
 
 from bot.chart import ranking_png
 from bot.i18n import Texts, html_to_plain
+from bot.pipeline import Pipeline, PlatformReports
 from bot.scheduler import MISFIRE_GRACE, DailySummaries, due_day, trigger
 from bot.summaries import SummarySender
 from flows.catalogue import WorkingGroupChat
@@ -20,6 +21,7 @@ from flows.world import World
 from storage.base import ResidentRef
 from storage.sqlite import SqliteStore
 from tests.fake_telegram import FakeBotAPI
+from tests.outbounds import telegram_out
 from tests.test_summary import _fill
 
 GROUP = -100123
@@ -42,10 +44,15 @@ class Setup:
         await self.store.open()
         self.bot = Bot("123:TEST", base_url="http://127.0.0.1:9/bot", request=self.api)
         await self.bot.initialize()
-        self.sender = SummarySender(self.store, self.world, Texts(strict=True), self.bot)
+        out = telegram_out(self.bot, texts=Texts(strict=True), world=self.world)
+        # What the outbound learns (a group became a supergroup) goes through the pipeline.
+        self.reports = PlatformReports(Pipeline(self.store, self.world))
+        self.reports.attach(out)
+        self.sender = SummarySender(self.store, self.world, Texts(strict=True), out)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        await self.reports.drain()
         await self.bot.shutdown()
         await self.store.close()
 
@@ -110,6 +117,7 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_getting_it(db: Path, world
         s.api.faults["sendPhoto"] = migrated
         assert await s.sender.send_city("karakol", "2026-05-01") == 1
         assert len(s.texts(SUPERGROUP)) == 1 and len(s.api.photos(SUPERGROUP)) == 1
+        await s.reports.drain()
         assert await s.store.current_chat_id(GROUP) == SUPERGROUP
         assert await s.sender.send_city("karakol", "2026-05-01") == 0, "still once that day"
         await s.sender.send_city("karakol", "2026-05-02")

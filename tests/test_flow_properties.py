@@ -16,8 +16,7 @@ from flows.session import (
     Turn,
 )
 from flows.survey import COMMANDS, needs, step
-from flows.turn import Facts
-from tests.driver import Stored, _late
+from tests.driver import Stored, empty_facts
 
 WORLD = load_world()
 TEXTS = Texts(strict=True)
@@ -131,7 +130,7 @@ def _render(turn: Turn, buttons: bool) -> None:
     """Every reply renders in its language without a missing message or argument."""
     variant = None if buttons else NUMBERED
     for reply in turn.replies:
-        text = TEXTS.reply_html(turn.lang, _late(reply), variant)
+        text = TEXTS.reply_html(turn.lang, reply, variant)
         assert len(text) < 4096 * 2  # split into at most two messages
         for option in reply.options:
             assert option.code.isascii() and 0 < len(option.code.encode()) <= 64, option.code
@@ -159,8 +158,7 @@ def test_any_sequence_of_events_keeps_the_answer_valid(
         session = stored.session()
         event = _event(kind, history, lang_hint, buttons)
         event = replace(event, sender="tg:77")  # as the service stamps it
-        wanted = needs(session, event).tallies
-        turn = step(session, event, WORLD, Facts(tallies={}) if wanted else Facts())
+        turn = step(session, event, WORLD, empty_facts(needs(session, event, WORLD)))
         ids = [part.id for reply in turn.replies for part in reply.parts]
         assert "error-internal" not in ids
         _render(turn, buttons)

@@ -7,8 +7,8 @@ import pytest
 
 from bot.i18n import Texts
 from bot.preview.messages import locale_messages
-from bot.whatsapp import MAX_LABEL, short_label
 from bot.whatsapp_content import MAX_QUICK_REPLY_TITLE, units
+from bot.whatsapp_render import MAX_LABEL, short_label
 from flows.buttons import Action, Do, PickCategory, PickDistrict, Subscribe
 from flows.catalogue import LANGS
 from flows.session import Inbound, Msg, Option

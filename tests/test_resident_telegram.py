@@ -224,10 +224,10 @@ async def test_one_reminder_to_finish_after_three_hours_not_at_night(
     clock = FakeClock(datetime(2026, 12, 1, 6, 0, tzinfo=UTC))  # 12:00 in Bishkek
     h = Harness(tmp_path / "n.sqlite3", world)
     h.store._clock = clock  # type: ignore[attr-defined]
-    h.channel.conversations.clock = clock
+    h.channel.pipeline.clock = clock
     async with h:
         nudger = Nudger(
-            h.channel.conversations,
+            h.channel.pipeline,
             {"tg": h.channel.deliver_to},
             after=timedelta(hours=3),
             quiet=(time(22, 0), time(9, 0)),

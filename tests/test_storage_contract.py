@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import Coroutine
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from storage_helpers import STORE_KINDS, FakeClock, answer, make_store
+from storage_helpers import (  # noqa: F401  (fixtures)
+    STORE_KINDS,
+    FakeClock,
+    answer,
+    clock_fixture,
+    make_store,
+    store_fixture,
+)
 
 from flows.session import (
     Answer,
@@ -31,23 +38,6 @@ from storage.base import DuplicateUpdate, ResidentRef, Store, VersionConflict
 ANA = ResidentRef("tg", "1001")
 BEK = ResidentRef("tg", "1002")
 ANA_ON_WA = ResidentRef("wa", "1001")  # same external id, other channel: another resident
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture(params=STORE_KINDS)
-async def store(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
-) -> AsyncIterator[Store]:
-    s = make_store(request.param, tmp_path, clock)
-    await s.open()
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 async def test_new_resident_gets_fresh_session(store: Store) -> None:
@@ -375,16 +365,6 @@ async def test_ping(store: Store) -> None:
     assert await store.ping() is True
 
 
-async def test_set_subscribed_outside_a_turn(store: Store) -> None:
-    assert await store.set_subscribed(ANA, False) is False, "an unknown resident is not created"
-    assert await store.resident(ANA) is None
-    await store.commit(ANA, Conversation(), [SetSubscribed(True)])
-    assert await store.set_subscribed(ANA, False) is True
-    record = await store.resident(ANA)
-    assert record is not None and record.subscribed is False
-    assert (await store.load(ANA)).session.profile.subscribed is False
-
-
 async def test_deliveries_move_forward_only_and_die_with_the_resident(
     store: Store, clock: FakeClock
 ) -> None:
@@ -409,234 +389,3 @@ async def test_deliveries_move_forward_only_and_die_with_the_resident(
     await store.commit(ANA, Conversation(), [Forget()])
     assert await store.deliveries(ANA) == []
     assert await store.update_delivery("SM1", "read") is None
-
-
-# --- ranking counters -------------------------------------------------------------------------
-
-_CITIES = ("karakol", "manas")
-_op = st.tuples(
-    st.integers(0, 5),  # which resident
-    st.sampled_from(["answer", "answer", "answer", "forget"]),
-    st.sampled_from(_CITIES),
-    st.none() | st.sampled_from(["d1", "d2"]),
-    st.lists(
-        # Own words come several to a list: "other" may repeat, the others may not.
-        st.sampled_from(["roads", "water", "dogs", "schools", "other", "other", "air"]),
-        min_size=0,  # an emptied list ("remove" down to nothing) counts for nobody
-        max_size=5,
-    ).map(lambda cs: [c for n, c in enumerate(cs) if c == "other" or c not in cs[:n]]),
-)
-
-
-@pytest.mark.parametrize("kind", STORE_KINDS)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ops=st.lists(_op, max_size=25))
-def test_ranking_counters_always_equal_a_recount(kind: str, ops: list) -> None:
-    """Random answers, changed answers (moving city, district, ranks) and forgets."""
-
-    async def run(directory: Path) -> None:
-        store = make_store(kind, directory)
-        await store.open()
-        try:
-            versions: dict[int, int] = {}
-            current: dict[int, str] = {}  # resident -> city of their current answer
-            for n, action, city, district, categories in ops:
-                who = ResidentRef("wa", str(n))
-                if action == "forget":
-                    await store.commit(who, Conversation(), [Forget()])
-                    versions.pop(n, None)
-                    current.pop(n, None)
-                    continue
-                versions[n] = versions.get(n, 0) + 1
-                items = [
-                    Item(category=c, text=f"свои слова {n}" if c == "other" else None)
-                    for n, c in enumerate(categories)
-                ]
-                saved = Answer(version=versions[n], city=city, district=district, items=items)
-                await store.commit(who, Conversation(), [SaveAnswer(saved)])
-                if items:
-                    current[n] = city
-                else:
-                    current.pop(n, None)
-            for city in _CITIES:
-                kept = await store.tallies(city)
-                assert kept == await store.tallies(city, recount=True), city
-                respondents = sum(1 for c in current.values() if c == city)
-                assert sum(t.respondents for t in kept.values()) == respondents
-        finally:
-            await store.close()
-
-    with tempfile.TemporaryDirectory() as directory:
-        asyncio.run(run(Path(directory)))
-
-
-async def test_tallies_count_by_district_with_rank_weights(store: Store) -> None:
-    def items(*categories: str) -> list[Item]:
-        return [Item(category=c) for c in categories]
-
-    await store.commit(
-        ANA,
-        Conversation(),
-        [
-            SaveAnswer(
-                Answer(version=1, city="karakol", district="mtu1", items=items("roads", "water"))
-            )
-        ],
-    )
-    await store.commit(
-        BEK,
-        Conversation(),
-        [
-            SaveAnswer(
-                Answer(
-                    version=1, city="karakol", district=None, items=items("water", "roads", "dogs")
-                )
-            )
-        ],
-    )
-    tallies = await store.tallies("karakol")
-    assert set(tallies) == {"mtu1", ""}
-    assert tallies["mtu1"].respondents == 1
-    assert dict(tallies["mtu1"].counts) == {"roads": 1, "water": 1}
-    assert dict(tallies["mtu1"].scores) == {"roads": 5, "water": 4}
-    assert dict(tallies[""].scores) == {"water": 5, "roads": 4, "dogs": 3}
-    # A changed answer moves its counts: Ana moves to mtu2 and names only dogs.
-    await store.commit(
-        ANA,
-        Conversation(),
-        [SaveAnswer(Answer(version=2, city="karakol", district="mtu2", items=items("dogs")))],
-    )
-    tallies = await store.tallies("karakol")
-    assert set(tallies) == {"mtu2", ""}
-    assert dict(tallies["mtu2"].scores) == {"dogs": 5}
-    await store.commit(BEK, Conversation(), [Forget()])
-    assert set(await store.tallies("karakol")) == {"mtu2"}
-    assert await store.tallies("manas") == {}
-
-
-async def test_summary_claims_are_once_per_chat_and_day(store: Store, clock: FakeClock) -> None:
-    assert await store.claim_summary("karakol", -1, "2026-05-01") is True
-    assert await store.claim_summary("karakol", -1, "2026-05-01") is False, "being sent"
-    assert await store.claim_summary("karakol", -2, "2026-05-01") is True, "another chat"
-    await store.release_summary("karakol", -2, "2026-05-01")
-    assert await store.claim_summary("karakol", -2, "2026-05-01") is True, "released: again"
-    await store.finish_summary("karakol", -1, "2026-05-01", 7, {"roads": (1, 5)})
-    clock.advance(hours=1)
-    assert await store.claim_summary("karakol", -1, "2026-05-01") is False, "sent"
-    clock.advance(minutes=11)
-    assert await store.claim_summary("karakol", -2, "2026-05-01") is True, "a crash's stale claim"
-    previous = await store.previous_summary("karakol", -1, "2026-05-02")
-    assert previous is not None and previous.day == "2026-05-01"
-    assert previous.respondents == 7 and previous.snapshot == {"roads": (1, 5)}
-    assert await store.previous_summary("karakol", -1, "2026-05-01") is None, "before the day"
-    assert await store.previous_summary("karakol", -2, "2026-05-02") is None, "never sent"
-
-
-async def test_changed_since_and_chat_migrations(store: Store, clock: FakeClock) -> None:
-    start = clock.now
-    await store.commit(ANA, Conversation(), [SaveAnswer(answer(1, city="karakol"))])
-    clock.advance(minutes=1)
-    await store.commit(ANA, Conversation(), [SaveAnswer(answer(2, city="karakol"))])
-    await store.commit(BEK, Conversation(), [SaveAnswer(answer(1, city="manas"))])
-    assert await store.changed_since("karakol", start - timedelta(seconds=1)) == 2
-    assert await store.changed_since("karakol", start) == 1
-    await store.claim_summary("karakol", -1, "2026-05-01")
-    await store.finish_summary("karakol", -1, "2026-05-01", 1, {})
-    assert await store.current_chat_id(-1) == -1
-    await store.record_chat_migration(-1, -1001)
-    await store.record_chat_migration(-1001, -1002)
-    assert await store.current_chat_id(-1) == -1002
-    assert await store.previous_summary("karakol", -1002, "2026-05-02") is not None
-
-
-async def test_review_moves_only_current_unduplicated_items(store: Store) -> None:
-    def other(text: str, *also: str) -> list[Item]:
-        return [*(Item(category=c) for c in also), Item(category="other", text=text)]
-
-    await store.commit(
-        ANA,
-        Conversation(),
-        [SaveAnswer(Answer(version=1, city="karakol", district="d1", items=other("нет бассейна")))],
-    )
-    await store.commit(
-        BEK,
-        Conversation(),
-        [
-            SaveAnswer(
-                Answer(
-                    version=1,
-                    city="karakol",
-                    district=None,
-                    items=other("нет бассейна", "youth_leisure"),
-                )
-            )
-        ],
-    )
-    items = [(u.answer_id, u.rank) for u in await store.unplaced("karakol")]
-    assert len(items) == 2
-    # Ana changes her answer before the review lands: her old item is not current any more.
-    await store.commit(
-        ANA,
-        Conversation(),
-        [SaveAnswer(Answer(version=2, city="karakol", district="d1", items=other("нет бассейна")))],
-    )
-    moved = await store.review("karakol", "нет бассейна", "youth_leisure", 4242, items)
-    assert moved == 0, "Ana's item is stale; Bek already named youth_leisure"
-    items = [(u.answer_id, u.rank) for u in await store.unplaced("karakol")]
-    moved = await store.review("karakol", "нет бассейна", "public_spaces", 4242, items)
-    assert moved == 2
-    assert await store.unplaced("karakol") == []
-    assert await store.tallies("karakol") == await store.tallies("karakol", recount=True)
-    assert (await store.learned()) == {"karakol": {"нет бассейна": "public_spaces"}}
-
-
-async def test_broadcast_freezes_recipients_claims_resumes_and_counts(
-    store: Store, clock: FakeClock
-) -> None:
-    people = [ResidentRef("tg", str(n)) for n in range(6)]
-    for n, who in enumerate(people):
-        city = "karakol" if n < 5 else "manas"
-        effects = [SaveAnswer(answer(1, city=city)), SetSubscribed(n != 4)]
-        await store.commit(who, Conversation(), effects)
-    aid = await store.create_announcement("karakol", {"title": {"ru": "Т"}}, clock.now, "tg:1")
-    assert (await store.due_announcements(clock.now)) == [aid]
-    assert await store.start_broadcast(aid, "scheduler")
-    assert (await store.broadcast_counts(aid)).pending == 4, "subscribed residents of Karakol"
-    # Someone subscribes after the start: not this time.
-    await store.commit(people[4], Conversation(), [SetSubscribed(True)])
-    first = await store.claim_recipients(aid, 2)
-    assert len(first) == 2 and {r.ref for r in first} <= set(people[:4])
-    await store.finish_delivery(aid, first[0].resident_id, "sent")
-    # A crash: first[1] stays 'sending'. One more resident unsubscribes meanwhile.
-    rest = [who for who in people[:4] if who not in {r.ref for r in first}]
-    await store.commit(rest[0], Conversation(), [SetSubscribed(False)])
-    assert await store.start_broadcast(aid, "other process") is True
-    assert await store.claim_recipients(aid, 10) != [], "the pending ones, shared"
-    assert await store.start_broadcast(aid, "restart", timedelta(0)) is True, "resume"
-    again = await store.claim_recipients(aid, 10)
-    assert {r.ref for r in again} == {first[1].ref, rest[1]}, "in flight again; no one skipped"
-    for r in again:
-        await store.finish_delivery(aid, r.resident_id, "failed" if r.ref == rest[1] else "sent")
-    counts = await store.broadcast_counts(aid)
-    assert (counts.sent, counts.failed, counts.skipped, counts.pending) == (2, 1, 1, 0)
-    assert await store.finish_broadcast(aid, "engine")
-    assert (await store.announcement(aid)).state == "done"  # type: ignore[union-attr]
-    assert await store.start_broadcast(aid, "x") is False
-    actions = [a for a, _ in await store.announcement_log(aid)]
-    assert actions == ["created", "sending", "sent"]
-
-
-async def test_a_cancelled_announcement_and_its_reminder_are_never_sent(
-    store: Store, clock: FakeClock
-) -> None:
-    later = clock.now + timedelta(days=2)
-    aid = await store.create_announcement("karakol", {}, later, "tg:1")
-    rid = await store.create_announcement(
-        "karakol", {}, later - timedelta(days=1), "tg:1", kind="reminder", parent_id=aid
-    )
-    assert await store.due_announcements(clock.now) == []
-    assert await store.cancel_announcement(aid, "tg:1")
-    assert (await store.announcement(rid)).state == "cancelled"  # type: ignore[union-attr]
-    assert await store.due_announcements(later + timedelta(days=1)) == []
-    assert await store.start_broadcast(aid, "scheduler") is False
-    assert await store.cancel_announcement(aid, "tg:1") is False, "already cancelled"

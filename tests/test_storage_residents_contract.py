@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from storage_helpers import STORE_KINDS, FakeClock, make_store
+from storage_helpers import FakeClock, clock_fixture, store_fixture  # noqa: F401  (fixtures)
 
 from flows.session import (
     Answer,
@@ -26,23 +24,6 @@ from storage.base import ResidentRef, Store
 ANA = ResidentRef("tg", "2001")
 BEK = ResidentRef("wa", "996700000002")
 STEPS = ["city", "district", "problems", "groups", "group", "suggest", "review", "item"]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture(params=STORE_KINDS)
-async def store(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
-) -> AsyncIterator[Store]:
-    s = make_store(request.param, tmp_path, clock)
-    await s.open()
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 def listed(version: int, *categories: str, district: str | None = "d1") -> SaveAnswer:

@@ -1,4 +1,4 @@
-"""SQLite-specific storage behaviour: pragmas, migrations, durability across a process kill."""
+"""SQLite-specific storage behaviour: pragmas, group commit, durability across a process kill."""
 
 from __future__ import annotations
 
@@ -6,24 +6,18 @@ import asyncio
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from storage_helpers import FakeClock, answer
+from storage_helpers import FakeClock, answer, raw, spawn
 
-from flows.session import Answer, Conversation, Forget, Item, SaveAnswer, SetLanguage, Step
-from storage import migrations
+from flows.session import Conversation, Forget, SaveAnswer, SetLanguage, Step
 from storage.base import ResidentRef
-from storage.migrations import Migration, SchemaTooNew
 from storage.sqlite import SqliteStore
 
-REPO = Path(__file__).resolve().parents[1]
 ANA = ResidentRef("tg", "1001")
 BEK = ResidentRef("wa", "996555000111")
 
@@ -39,94 +33,20 @@ async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
         yield s
 
 
-@contextmanager
-def raw(db_path: Path) -> Iterator[sqlite3.Connection]:
-    """A plain connection from outside the store, as an operator or another process would."""
-    with closing(sqlite3.connect(db_path, isolation_level=None)) as db:
-        yield db
-
-
-def schema(db_path: Path) -> list[tuple[str, str]]:
-    with raw(db_path) as db:
-        return db.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
-
-
 async def test_wal_and_connection_settings(store: SqliteStore, db_path: Path) -> None:
     with raw(db_path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
     def settings(db: sqlite3.Connection | None) -> tuple[int, ...]:
         assert db is not None
-        names = ("synchronous", "busy_timeout", "foreign_keys", "query_only")
+        names = ("synchronous", "busy_timeout", "foreign_keys", "query_only", "secure_delete")
         return tuple(db.execute(f"PRAGMA {name}").fetchone()[0] for name in names)
 
-    # These are per connection, so ask the store's own (synchronous=1 is NORMAL).
+    # These are per connection, so ask the store's own (synchronous=1 is NORMAL; secure_delete
+    # 1 is ON: freed pages are zeroed too, which FAST (2) did not do).
     assert store._writer is not None and store._reader is not None
-    assert await store._writer.run(settings, store._writer.db) == (1, 5000, 1, 0)
-    assert (await store._reader.run(settings, store._reader.db))[1:] == (5000, 0, 1)
-
-
-async def test_migrations_are_idempotent(db_path: Path) -> None:
-    async with SqliteStore(db_path) as s:
-        await s.commit(ANA, Conversation(step=Step.DONE), [SaveAnswer(answer(1))])
-    first = schema(db_path)
-    async with SqliteStore(db_path) as s:
-        assert (await s.load(ANA)).session.answer == answer(1)
-    async with SqliteStore(db_path):
-        pass
-    assert schema(db_path) == first
-    with raw(db_path) as db:
-        assert migrations.schema_version(db) == len(migrations.MIGRATIONS)
-    names = {name for name, _ in first}
-    assert {"residents", "answers", "answer_items", "processed_updates"} <= names
-
-
-async def test_a_new_migration_is_applied_once(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async with SqliteStore(db_path) as s:
-        await s.commit(ANA, Conversation(step=Step.DONE), [SetLanguage("ky")])
-    extra = Migration(
-        "working groups",
-        (
-            "CREATE TABLE extra_example (city TEXT PRIMARY KEY, chat_id INTEGER NOT NULL) STRICT",
-            "INSERT INTO extra_example VALUES ('bishkek', 1)",
-        ),
-    )
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, extra))
-    for _ in range(2):  # the second open must not re-run it (the INSERT would then fail)
-        async with SqliteStore(db_path) as s:
-            assert (await s.load(ANA)).session.profile.lang == "ky"
-    with raw(db_path) as db:
-        assert migrations.schema_version(db) == len(migrations.MIGRATIONS)
-        assert db.execute("SELECT * FROM extra_example").fetchall() == [("bishkek", 1)]
-
-
-async def test_a_failing_migration_leaves_nothing_behind(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async with SqliteStore(db_path):
-        pass
-    before = schema(db_path)
-    broken = Migration(
-        "broken",
-        ("CREATE TABLE half_done (x INTEGER) STRICT", "INSERT INTO no_such_table VALUES (1)"),
-    )
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, broken))
-    with pytest.raises(sqlite3.OperationalError):
-        await SqliteStore(db_path).open()
-    assert schema(db_path) == before  # no half_done table: the migration rolled back
-    with raw(db_path) as db:
-        assert migrations.schema_version(db) == len(migrations.MIGRATIONS) - 1
-
-
-async def test_a_database_from_newer_code_is_refused(db_path: Path) -> None:
-    async with SqliteStore(db_path):
-        pass
-    with raw(db_path) as db:
-        db.execute(f"PRAGMA user_version = {len(migrations.MIGRATIONS) + 1}")
-    with pytest.raises(SchemaTooNew):
-        await SqliteStore(db_path).open()
+    assert await store._writer.run(settings, store._writer.db) == (1, 5000, 1, 0, 1)
+    assert (await store._reader.run(settings, store._reader.db))[1:4] == (5000, 0, 1)
 
 
 async def test_data_survives_close_and_reopen(db_path: Path) -> None:
@@ -327,14 +247,7 @@ asyncio.run(main())
 
 def run_and_kill(db_path: Path, residents: int, kill_after: int) -> dict[int, list[int]]:
     """Run the child until it reported `kill_after` turns, SIGKILL it, return what it reported."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(db_path), str(residents)],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = spawn(CHILD, db_path, residents)
     watchdog = threading.Timer(60, proc.kill)  # never hang the suite
     watchdog.start()
     reported: dict[int, list[int]] = {}
@@ -398,44 +311,3 @@ async def test_committed_turns_survive_a_process_kill(db_path: Path) -> None:
                 stored = current.version if current else 0
                 everything[r] = list(range(stored))
     assert sum(len(js) for js in everything.values()) >= 800
-
-
-async def test_the_counters_migration_counts_answers_stored_before_it(db_path: Path) -> None:
-    """Answers stored before the ranking counters existed are counted by its backfill."""
-    (counters,) = [m for m in migrations.MIGRATIONS if m.name == "ranking counters"]
-    async with SqliteStore(db_path) as s:
-        await s.commit(ANA, Conversation(), [SaveAnswer(answer(1))])
-        await s.commit(ANA, Conversation(), [SaveAnswer(answer(2, district="oktyabrsky"))])
-        await s.commit(BEK, Conversation(), [SaveAnswer(answer(1, district=None))])
-    with raw(db_path) as db:  # as if the counters had never been kept, then the backfill
-        db.execute("DELETE FROM tally_respondents")
-        db.execute("DELETE FROM tally_categories")
-        for statement in counters.statements:
-            if statement.strip().startswith("INSERT"):
-                db.execute(statement)
-    async with SqliteStore(db_path) as s:
-        kept = await s.tallies("bishkek")
-        assert kept == await s.tallies("bishkek", recount=True)
-        assert {d: t.respondents for d, t in kept.items()} == {"oktyabrsky": 1, "": 1}
-
-
-async def test_counters_drifted_by_several_own_words_are_rebuilt(db_path: Path) -> None:
-    """Before the fix, an answer with two own-words items was taken off the counters once:
-    a migration rebuilds them from the answers."""
-    (rebuild,) = [m for m in migrations.MIGRATIONS if m.name == "counters rebuilt"]
-    own = [Item(category="other", text="мост"), Item(category="other", text="баня")]
-    async with SqliteStore(db_path) as s:
-        await s.commit(
-            ANA,
-            Conversation(),
-            [SaveAnswer(Answer(version=1, city="bishkek", district=None, items=own))],
-        )
-    with raw(db_path) as db:  # what the old decrement left behind
-        db.execute("UPDATE tally_categories SET count = 8, score = 30 WHERE category = 'other'")
-        for statement in rebuild.statements:
-            if statement.strip().startswith(("DELETE", "INSERT")):
-                db.execute(statement)
-    async with SqliteStore(db_path) as s:
-        kept = await s.tallies("bishkek")
-        assert kept == await s.tallies("bishkek", recount=True)
-        assert kept[""].counts == {"other": 2}

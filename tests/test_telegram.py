@@ -1,4 +1,4 @@
-"""Conversations through the real PTB Application, a fake Bot API and a real SQLite file."""
+"""Residents through the real PTB Application, a fake Bot API and a real SQLite file."""
 
 from __future__ import annotations
 
@@ -15,26 +15,27 @@ from pathlib import Path
 import pytest
 
 from bot.i18n import Texts
-from bot.service import Conversations
+from bot.pipeline import Pipeline
 from bot.telegram import TelegramChannel
 from flows.session import Msg
 from flows.world import World
 from storage.base import ResidentRef
 from storage.sqlite import SqliteStore
 from tests.fake_telegram import FakeBotAPI, TelegramResident
+from tests.helpers import subscribe
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:TEST-token-not-real"
 
 
 class Harness:
-    """One running bot: store + conversations + PTB Application over a fake Bot API."""
+    """One running bot: store + pipeline + PTB Application over a fake Bot API."""
 
     def __init__(self, db: Path, world: World) -> None:
         self.db, self.world = db, world
         self.api = FakeBotAPI()
         self.store = SqliteStore(db)
-        self.channel = TelegramChannel(Conversations(self.store, world), Texts(strict=True))
+        self.channel = TelegramChannel(Pipeline(self.store, world), Texts(strict=True))
         self.app = self.channel.build(TOKEN, "http://127.0.0.1:9/bot", request=self.api)
 
     async def __aenter__(self) -> Harness:
@@ -369,20 +370,20 @@ class _GatedStore:
     def __getattr__(self, name: str):
         return getattr(self.inner, name)
 
-    async def commit(self, who, conv, effects, dedup_key=None, inbound=True):  # type: ignore[no-untyped-def]
+    async def commit(self, who, conv, effects, dedup_key=None, inbound=True, expected="any"):  # type: ignore[no-untyped-def]
         if who.external_id == self.fail_for:
             raise OSError("disk I/O error")
         if who.external_id == self.hold_for:
             self.held.set()
             await self.release.wait()
-        return await self.inner.commit(who, conv, effects, dedup_key, inbound)
+        return await self.inner.commit(who, conv, effects, dedup_key, inbound, expected)
 
 
 @pytest.fixture
 async def gated(tmp_path: Path, world: World) -> AsyncIterator[tuple[Harness, _GatedStore]]:
     h = Harness(tmp_path / "citybot.sqlite3", world)
     store = _GatedStore(h.store)
-    h.channel = TelegramChannel(Conversations(store, world), Texts(strict=True))  # type: ignore[arg-type]
+    h.channel = TelegramChannel(Pipeline(store, world), Texts(strict=True))  # type: ignore[arg-type]
     h.app = h.channel.build(TOKEN, "http://127.0.0.1:9/bot", request=h.api)
     async with h:
         yield h, store
@@ -456,7 +457,7 @@ async def test_the_same_update_delivered_twice_at_once_is_processed_once(bot: Ha
 async def test_a_resident_who_blocks_the_bot_is_unsubscribed(bot: Harness) -> None:
     r = bot.resident(150, "ru")
     await r.send("/start")
-    await bot.store.set_subscribed(ResidentRef("tg", "150"), True)
+    await subscribe(bot.store, ResidentRef("tg", "150"))
     update = {
         "update_id": 424_242,
         "my_chat_member": {

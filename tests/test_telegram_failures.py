@@ -1,5 +1,6 @@
 """Telegram failures a city cannot live with: updates the library cannot read (polling and
-webhook), without stalling anyone or logging what residents wrote."""
+webhook), without stalling anyone or logging what residents wrote; a token Telegram refuses
+(reported once, to the Lifecycle that ends the process)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from telegram.error import InvalidToken
 
+from bot.lifecycle import EXIT_CONFIG, EXIT_FATAL, Fatal, Lifecycle, token_line
 from bot.telegram_updates import SafeBot
 from flows.world import World
 from storage.base import ResidentRef
-from tests.fake_telegram import FakeBotAPI
+from tests.fake_telegram import FakeBotAPI, refuse
 from tests.test_telegram import TOKEN, Harness
 
 ANA = {"id": 501, "is_bot": False, "first_name": "Айгүл", "language_code": "ru"}
@@ -97,3 +100,62 @@ async def test_a_webhook_acknowledges_an_unreadable_update(tmp_path: Path, world
         assert await h.store.resident(ResidentRef("tg", str(ANA["id"]))) is not None
         not_an_update = await h.http.post("/telegram/webhook", content=b"[1]", headers=headers)
         assert not_an_update.status_code == 400
+
+
+async def test_a_refused_token_is_reported_once_and_not_asked_again() -> None:
+    """Whatever call meets the 401 (a send, getUpdates), the Lifecycle hears of it once; the
+    process is ending, so later calls fail at once and the updater's last getUpdates is empty
+    (PTB would log it with a traceback)."""
+    api = FakeBotAPI()
+    refuse(api, "sendMessage", 401)
+    refused: list[Exception] = []
+    bot = SafeBot(
+        TOKEN,
+        base_url="http://127.0.0.1:9/bot",
+        request=api,
+        get_updates_request=api,
+        on_token_refused=refused.append,
+    )
+    await bot.initialize()
+    with pytest.raises(InvalidToken):
+        await bot.send_message(ANA["id"], "x")
+    with pytest.raises(InvalidToken):
+        await bot.send_message(ANA["id"], "y")
+    assert len(refused) == 1 and api.count("sendMessage") == 1
+    assert token_line(refused[0]) == (
+        "Telegram refused the bot token (401 Unauthorized); check TELEGRAM_BOT_TOKEN"
+    )
+    assert await bot.get_updates(offset=1, timeout=0) == ()
+    assert api.count("getUpdates") == 0
+    assert TOKEN not in str(refused[0])
+
+
+def test_lifecycle_fatal_ends_the_run_with_the_first_reason() -> None:
+    """The API the outbound and others call while serving: fatal() from anywhere stops what
+    was registered, cancels background jobs, and `run` raises Fatal with the line."""
+    life = Lifecycle()
+    stopped: list[str] = []
+    jobs: list[asyncio.Task[None]] = []
+
+    async def main(life: Lifecycle) -> None:
+        life.on_stop(lambda: stopped.append("server"))
+        jobs.append(life.spawn(asyncio.sleep(3600), "a background job"))
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.01, life.fatal, "the database disk is gone")
+        loop.call_later(0.02, life.token_refused)  # later: not the reason
+        await life.wait()
+        await asyncio.sleep(0.05)
+
+    with pytest.raises(Fatal) as caught:
+        life.run(main)
+    assert (caught.value.line, caught.value.code) == ("the database disk is gone", EXIT_FATAL)
+    assert stopped == ["server"]
+    assert jobs[0].cancelled()
+    other = Lifecycle()
+
+    async def refused(life: Lifecycle) -> None:
+        life.token_refused()
+
+    with pytest.raises(Fatal) as caught:
+        other.run(refused)
+    assert caught.value.code == EXIT_CONFIG == 2

@@ -20,7 +20,7 @@ from bot.local_chat import render_numbered
 from flows.ranking import Tally
 from flows.session import SaveAnswer
 from flows.world import World
-from tests.driver import TEXTS, FlowResident, _late
+from tests.driver import TEXTS, FlowResident
 
 HERE = Path(__file__).parent / "transcripts"
 TALLIES = {
@@ -172,6 +172,84 @@ SCENARIOS: list[tuple[str, str | None, str | None, bool, str, Sequence[str]]] = 
 ]
 
 
+# An admin composing a public-hearing announcement in the chat (the sender is an admin of
+# Karakol in these scenarios' world).
+ADMIN_SCENARIOS: list[tuple[str, str | None, str | None, bool, str, Sequence[str]]] = [
+    (
+        "announce-ru-telegram",
+        None,
+        "ru",
+        True,
+        "tg:700",
+        [
+            "/start",
+            "tap Каракол",
+            "/announce",
+            "tap На русском и кыргызском",
+            "text Бюджет 2027",
+            "text 2027-жылдын бюджети",
+            "text завтра в пять",
+            "text 01.01.2020 10:00",
+            "text 05.12.2026 15:00",
+            "text Мэрия, зал 2",
+            "text Мэрия, 2-зал",
+            "text Проект бюджета",
+            "text Бюджеттин долбоору",
+            "tap Добавить напоминание",
+            "text 06.12.2026 10:00",
+            "text 04.12.2026 10:00",
+            "tap Отправить позже",
+            "text 30.11.2026 09:00",
+            "tap Подтвердить",
+            "again",
+            "/announcements",
+        ],
+    ),
+    (
+        "announce-ky-whatsapp",
+        "karakol",
+        None,
+        False,
+        "wa:996700000700",
+        [
+            "салам",
+            "кыргызча",
+            "1",
+            "/announce",
+            "3",
+            "Бюджет 2027",
+            "05.12.2026 15:00",
+            "Мэрия",
+            "Долбоор",
+            "жокко чыгаруу",
+            "/announce",
+            "2",
+            "Бюджет",
+            "05.12.2026 15:00",
+            "Мэрия",
+            "Долбоор",
+            "1",
+        ],
+    ),
+]
+
+
+def admin_world(city: str | None, sender: str) -> World:
+    """The bundled cities, Karakol with `sender` as its admin."""
+    from flows.catalogue import Admins
+
+    base = load_world(fixed_city=city)
+    channel, _, ident = sender.partition(":")
+    admins = (
+        Admins(telegram_user_ids=(int(ident),))
+        if channel == "tg"
+        else Admins(whatsapp_numbers=(f"+{ident}",))
+    )
+    karakol = base.cities["karakol"].model_copy(update={"admins": admins})
+    cities = [karakol if c.id == "karakol" else c for c in base.cities.values()]
+    return World.build(cities, fixed_city=city)
+
+
 def _effects(resident: FlowResident) -> list[str]:
     """What the turn asked the store to keep."""
     assert resident.turn is not None
@@ -199,7 +277,7 @@ def _shown(resident: FlowResident) -> list[str]:
     for n, reply in enumerate(turn.replies):
         how = "(edits the tapped message)" if n == 0 and turn.edit else "(new message)"
         lines.append(f"< {how}")
-        lines += [f"< {line}" for line in TEXTS.reply_html(turn.lang, _late(reply)).split("\n")]
+        lines += [f"< {line}" for line in TEXTS.reply_html(turn.lang, reply).split("\n")]
         labels = [TEXTS.option_label(turn.lang, o) for o in reply.options]
         start = 0
         for size in layout(len(labels), reply.rows, reply.columns):
@@ -243,8 +321,8 @@ def run(
 
 @pytest.mark.parametrize(
     ("name", "city", "lang_hint", "buttons", "sender", "inputs"),
-    SCENARIOS,
-    ids=[s[0] for s in SCENARIOS],
+    SCENARIOS + ADMIN_SCENARIOS,
+    ids=[s[0] for s in SCENARIOS + ADMIN_SCENARIOS],
 )
 def test_transcript(
     request: pytest.FixtureRequest,
@@ -255,7 +333,8 @@ def test_transcript(
     sender: str,
     inputs: Sequence[str],
 ) -> None:
-    world = load_world(fixed_city=city)
+    admin = name in {s[0] for s in ADMIN_SCENARIOS}
+    world = admin_world(city, sender) if admin else load_world(fixed_city=city)
     got = run(world, lang_hint, buttons, sender, inputs)
     path = HERE / f"{name}.txt"
     if request.config.getoption("--update-transcripts") or not path.exists():

@@ -40,44 +40,52 @@ def _clean_env() -> dict[str, str]:
     }
 
 
+async def _start(tmp_path: Path, port: int, twilio: FakeTwilioAPI) -> asyncio.subprocess.Process:
+    """`citybot run` serving WhatsApp on 127.0.0.1:`port`, the fake Twilio behind it."""
+    env = {
+        **_clean_env(),
+        "PYTHONPATH": str(ROOT),
+        "CITYBOT_DATABASE": str(tmp_path / "citybot.sqlite3"),
+        "CITYBOT_PUBLIC_URL": PUBLIC + "/",
+        "CITYBOT_PORT": str(port),
+        "CITYBOT_CITY": "karakol",
+        "TWILIO_ACCOUNT_SID": SID,
+        "TWILIO_AUTH_TOKEN": AUTH,
+        "TWILIO_WHATSAPP_FROM": SENDER,
+        "TWILIO_API_BASE_URL": twilio.base_url,
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def _health(http: httpx.AsyncClient) -> httpx.Response:
+    """/healthz as soon as the server answers (10 s at most)."""
+    for _ in range(200):
+        try:
+            return await http.get("/healthz")
+        except httpx.TransportError:
+            await asyncio.sleep(0.05)
+    pytest.fail("the server did not come up")
+
+
 async def test_the_webhook_server_takes_a_whatsapp_message_and_stops_cleanly(
     tmp_path: Path,
 ) -> None:
     port = _free_port()
     db = tmp_path / "citybot.sqlite3"
     async with FakeTwilioAPI(SID, AUTH) as twilio:
-        env = {
-            **_clean_env(),
-            "PYTHONPATH": str(ROOT),
-            "CITYBOT_DATABASE": str(db),
-            "CITYBOT_PUBLIC_URL": PUBLIC + "/",
-            "CITYBOT_PORT": str(port),
-            "CITYBOT_CITY": "karakol",
-            "TWILIO_ACCOUNT_SID": SID,
-            "TWILIO_AUTH_TOKEN": AUTH,
-            "TWILIO_WHATSAPP_FROM": SENDER,
-            "TWILIO_API_BASE_URL": twilio.base_url,
-        }
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        proc = await _start(tmp_path, port, twilio)
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-                for _ in range(200):
-                    try:
-                        health = await http.get("/healthz")
-                        break
-                    except httpx.TransportError:
-                        await asyncio.sleep(0.05)
-                else:
-                    pytest.fail("the server did not come up")
+                health = await _health(http)
                 assert health.status_code == 200
                 assert health.json() == {
                     "status": "ok",
@@ -126,6 +134,58 @@ async def test_the_webhook_server_takes_a_whatsapp_message_and_stops_cleanly(
         await store.close()
 
 
+async def test_strangers_cannot_fill_the_log_of_the_running_server(tmp_path: Path) -> None:
+    """The real process under a flood before authentication: 100 clients dropping mid-body,
+    forged signatures, garbage. stderr gains a few lines, no traceback; it keeps serving."""
+    port = _free_port()
+    async with FakeTwilioAPI(SID, AUTH) as twilio:
+        proc = await _start(tmp_path, port, twilio)
+        assert proc.stderr is not None
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                assert (await _health(http)).status_code == 200
+
+                async def drop() -> None:
+                    _, writer = await asyncio.open_connection("127.0.0.1", port)
+                    writer.write(
+                        b"POST /twilio/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Length: 9999\r\n"
+                        b"Content-Type: application/x-www-form-urlencoded\r\n\r\nBody=hi"
+                    )
+                    await writer.drain()
+                    await asyncio.sleep(0.05)
+                    writer.transport.abort()
+
+                async def garbage() -> None:
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    writer.write(b"GARBAGE\r\n\r\n")
+                    await asyncio.wait_for(reader.read(), 5)
+                    writer.close()
+
+                forged = {"X-Twilio-Signature": "forged"}
+                form = {"Body": "hi", "From": "whatsapp:+996700000000"}
+                for _ in range(4):
+                    await asyncio.gather(*(drop() for _ in range(25)))
+                    await asyncio.gather(*(garbage() for _ in range(10)))
+                    for _ in range(10):
+                        refused = await http.post("/twilio/whatsapp", data=form, headers=forged)
+                        assert refused.status_code == 403
+                assert (await _health(http)).status_code == 200, "still serving"
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == 0, err.decode()
+    text = err.decode()
+    assert "Traceback" not in text and "ClientDisconnect" not in text
+    said = [line.split(": ", 1)[1] for line in text.splitlines() if " WARNING " in line]
+    assert sorted(said) == [
+        "Invalid HTTP request received.",
+        "Twilio webhook with a bad signature refused (/twilio/whatsapp)",
+    ], "the first of each kind; the rest of the minute is counted"
+    assert " ERROR " not in text
+    assert "POST /twilio" not in text, "no access log"
+    assert len(text.splitlines()) < 30, text
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -152,3 +212,98 @@ def test_the_webhook_server_refuses_an_unsafe_configuration(
     result = run(["run"], CITYBOT_DATABASE=str(tmp_path / "x.sqlite3"), **env)
     assert result.returncode == 2 and message in result.stderr
     assert AUTH not in result.stderr
+
+
+def _signed(form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    url = f"{PUBLIC}/twilio/whatsapp"
+    return form, {"X-Twilio-Signature": RequestValidator(AUTH).compute_signature(url, form)}
+
+
+def _message(n: int, body: str) -> dict[str, str]:
+    return {
+        "MessageSid": f"SM{n:032d}",
+        "From": "whatsapp:+996700111333",
+        "To": SENDER,
+        "Body": body,
+        "WaId": "996700111333",
+        "NumMedia": "0",
+    }
+
+
+def _read_only(on: bool, *paths: Path) -> None:
+    """Make the files unwritable, as an operator's mistake would: `chattr +i` as root (the
+    immutable flag stops root too), `chmod a-w` otherwise; undone with on=False."""
+    import subprocess
+
+    found = [p for p in paths if p.exists()]
+    if os.geteuid() == 0:
+        flag = "+i" if on else "-i"
+        result = subprocess.run(["chattr", flag, *map(str, found)], capture_output=True)
+        assert result.returncode == 0, f"chattr {flag} failed here: {result.stderr!r}"
+        return
+    for path in found:
+        path.chmod(0o444 if on else 0o644)
+
+
+async def test_health_means_an_answer_could_be_stored_now(tmp_path: Path) -> None:
+    """The database file deleted under the running bot: /healthz says 503 (a read would still
+    work: the unlinked file stays open), and a resident's message is not confirmed (Twilio
+    gets 500 and delivers it again later) instead of being "saved" into a file that is gone."""
+    port = _free_port()
+    db = tmp_path / "citybot.sqlite3"
+    async with FakeTwilioAPI(SID, AUTH) as twilio:
+        proc = await _start(tmp_path, port, twilio)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                assert (await _health(http)).status_code == 200
+                data, headers = _signed(_message(1, "русский"))
+                assert (await http.post("/twilio/whatsapp", data=data, headers=headers)).is_success
+                for name in ("citybot.sqlite3", "citybot.sqlite3-wal", "citybot.sqlite3-shm"):
+                    (tmp_path / name).rename(tmp_path / f"moved-{name}")
+                await asyncio.sleep(1.1)  # the probe runs at most once a second
+                health = await http.get("/healthz")
+                assert health.status_code == 503 and health.json()["database"] is False
+                data, headers = _signed(_message(2, "/my"))
+                sent = len(twilio.sent())
+                response = await http.post("/twilio/whatsapp", data=data, headers=headers)
+                assert response.status_code == 500, "not acknowledged: Twilio will retry"
+                await asyncio.sleep(0.3)
+                assert len(twilio.sent()) == sent, "nothing confirmed"
+                assert proc.returncode is None
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(proc.communicate(), 20)
+        assert "996700111333" not in err.decode(), "no phone number in the log"
+        assert not db.exists()
+
+
+async def test_immutable_database_files_are_unhealthy_not_fatal(tmp_path: Path) -> None:
+    """`chattr +i` on the database files: writing the -shm through mmap would kill the
+    process with SIGBUS. It must stay up, say 503, and confirm nothing."""
+    port = _free_port()
+    files = [
+        tmp_path / n for n in ("citybot.sqlite3", "citybot.sqlite3-wal", "citybot.sqlite3-shm")
+    ]
+    async with FakeTwilioAPI(SID, AUTH) as twilio:
+        proc = await _start(tmp_path, port, twilio)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                assert (await _health(http)).status_code == 200
+                data, headers = _signed(_message(3, "русский"))
+                assert (await http.post("/twilio/whatsapp", data=data, headers=headers)).is_success
+                _read_only(True, *files)
+                try:
+                    await asyncio.sleep(1.1)
+                    assert (await http.get("/healthz")).status_code == 503
+                    data, headers = _signed(_message(4, "/my"))
+                    response = await http.post("/twilio/whatsapp", data=data, headers=headers)
+                    assert response.status_code == 500
+                    assert proc.returncode is None, "the process died"
+                finally:
+                    _read_only(False, *files)
+                await asyncio.sleep(1.1)
+                assert (await http.get("/healthz")).status_code == 200, "healthy again"
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(proc.communicate(), 20)
+        assert proc.returncode == 0, err.decode()

@@ -14,16 +14,18 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.i18n import Texts
-from bot.service import Conversations
+from bot.pipeline import Pipeline
 from bot.telegram import TelegramChannel
 from bot.web import TelegramWebhook, build_web
 from bot.whatsapp import WhatsAppChannel, render
+from bot.whatsapp_out import WhatsAppOutbound
 from flows.session import Msg, Option, Reply, Session, Turn
 from flows.world import World
 from storage.base import ResidentRef
 from storage.sqlite import SqliteStore
 from tests.fake_telegram import FakeBotAPI, TelegramResident
 from tests.fake_twilio import FakeTwilioAPI
+from tests.helpers import subscribe
 
 PUBLIC = "https://citybot.example.org"
 SID = "AC" + "1" * 32
@@ -35,7 +37,7 @@ _message_sids = itertools.count(1)
 
 
 class Harness:
-    """Store + conversations + WhatsApp channel + Telegram channel behind one ASGI app, reached
+    """Store + pipeline + WhatsApp channel + Telegram channel behind one ASGI app, reached
     as a TLS proxy would reach it: plain http on an internal address."""
 
     def __init__(
@@ -43,10 +45,10 @@ class Harness:
     ) -> None:
         self.twilio = twilio
         self.store = SqliteStore(tmp_path / "citybot.sqlite3")
-        conversations = Conversations(self.store, world)
-        self.whatsapp = WhatsAppChannel(
-            conversations,
+        pipeline = Pipeline(self.store, world)
+        out = WhatsAppOutbound(
             Texts(strict=True),
+            self.store,
             account_sid=SID,
             auth_token=AUTH,
             sender=SENDER,
@@ -56,8 +58,9 @@ class Harness:
             backoff=0.01,
             interactive=interactive,
         )
+        self.whatsapp = WhatsAppChannel(pipeline, out)
         self.tg_api = FakeBotAPI()
-        self.tg_channel = TelegramChannel(conversations, Texts(strict=True))
+        self.tg_channel = TelegramChannel(pipeline, Texts(strict=True))
         self.tg_app = self.tg_channel.build(TG_TOKEN, "http://127.0.0.1:9/bot", request=self.tg_api)
         self.app = build_web(
             self.store,
@@ -125,6 +128,7 @@ class WaResident:
         assert response.headers["content-type"].startswith("text/xml")
         assert "<Response></Response>" in response.text
         await self.h.whatsapp.outbox.drain()
+        await self.h.whatsapp.reports.drain()  # what Twilio said about them, stored
         return [_shown(m) for m in self.h.twilio.sent(self.address)[before:]]
 
     def buttons(self) -> dict[str, str]:
@@ -356,7 +360,7 @@ async def test_21610_from_twilio_unsubscribes_the_resident(wa: Harness) -> None:
     await r.send("русский")
     await r.send("/stop")
     await r.send("/start")
-    await wa.store.set_subscribed(r.ref, True)
+    await subscribe(wa.store, r.ref)
     wa.twilio.fail(r.address, 400, 21610)
     assert await r.send("/my") == ""
     record = await wa.store.resident(r.ref)
@@ -388,7 +392,7 @@ async def test_status_callbacks_update_the_delivery(wa: Harness) -> None:
     form = {"MessageSid": delivery.message_id, "MessageStatus": "delivered", "To": r.address}
     assert (await wa.post_signed("/twilio/status", form)).status_code == 200
     assert (await wa.store.deliveries(r.ref))[0].status == "delivered"
-    await wa.store.set_subscribed(r.ref, True)
+    await subscribe(wa.store, r.ref)
     blocked = {**form, "MessageStatus": "failed", "ErrorCode": "63014"}
     assert (await wa.post_signed("/twilio/status", blocked)).status_code == 200
     assert (await wa.store.deliveries(r.ref))[0].error_code == 63014
@@ -407,7 +411,7 @@ async def test_a_message_without_waid_is_ignored(wa: Harness) -> None:
 async def test_a_problem_details_error_is_understood_too(wa: Harness) -> None:
     r = wa.resident("996700000013")
     await r.send("привет")
-    await wa.store.set_subscribed(r.ref, True)
+    await subscribe(wa.store, r.ref)
     wa.twilio.fail(r.address, 400, 63014, problem=True)
     assert await r.send("русский") == ""
     record = await wa.store.resident(r.ref)
@@ -428,7 +432,7 @@ async def test_retries_end_with_a_recorded_failure(wa: Harness) -> None:
 async def test_a_stalled_twilio_times_out_and_is_not_retried(
     wa: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.whatsapp.SEND_TIMEOUT", 0.2)
+    monkeypatch.setattr("bot.whatsapp_out.SEND_TIMEOUT", 0.2)
     r = wa.resident("996700000015")
     wa.twilio.stall()
     assert await r.send("привет") == ""
@@ -486,6 +490,7 @@ async def test_healthz(wa: Harness) -> None:
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": True, "telegram": True, "whatsapp": True}
     await wa.store.close()
+    await asyncio.sleep(1.05)  # the write probe runs at most once a second
     response = await wa.http.get("/healthz")
     assert response.status_code == 503 and response.json()["database"] is False
 

@@ -311,16 +311,16 @@ async def test_a_tapped_button_comes_back_as_a_choice(tmp_path: Path, world: Wor
     bot.whatsapp.to_inbound, and the survey takes it like a Telegram tap."""
     async with FakeTwilioAPI(SID, AUTH) as fake, Harness(tmp_path, world, fake) as h:
         seen: list[tuple[Inbound, Turn]] = []
-        handle = h.whatsapp.conversations.handle
+        handle = h.whatsapp.pipeline.resident
 
         async def spy(who, event, deliver, dedup_key=None):  # type: ignore[no-untyped-def]
             async def keep(turn: Turn) -> None:
                 seen.append((event, turn))
                 await deliver(turn)
 
-            return await handle(who, event, keep, dedup_key=dedup_key)
+            return await handle(who, event, keep, dedup_key)
 
-        h.whatsapp.conversations.handle = spy  # type: ignore[method-assign]
+        h.whatsapp.pipeline.resident = spy  # type: ignore[method-assign]
         r = h.resident("996700000077")
         await r.send("привет")
         (_, turn), *_ = seen

@@ -7,6 +7,7 @@ from bot.preview.chat import Chat
 from bot.preview.demo import ADMIN_ID, ADMIN_TWO_ID, TYPED, announced
 from bot.preview.page import Preview
 from flows.announce import announcement_msg
+from flows.buttons import DraftAction, DraftDo, DraftLangs
 from flows.catalogue import LANGS, Lang
 from flows.session import Msg, Reply
 from flows.world import World
@@ -57,7 +58,7 @@ def _compose(p: Preview, world: World) -> None:
     )
     p.turn(
         "Announce › both languages → the title, first in the admin's language",
-        a.press("A:l:both"),
+        a.draft(DraftLangs(None)),
         ["announce-ask-title"],
     )
     p.turn("Announce › a title too long", a.send("x" * 301), ["announce-too-long"])
@@ -92,7 +93,11 @@ def _compose(p: Preview, world: World) -> None:
             "announce-btn-send-now",
         ],
     )
-    p.turn("Announce › add a reminder → when?", a.press("A:rem"), ["announce-ask-reminder"])
+    p.turn(
+        "Announce › add a reminder → when?",
+        a.draft(DraftDo(DraftAction.REMINDER)),
+        ["announce-ask-reminder"],
+    )
     p.turn(
         "Announce › a reminder after the hearing",
         a.send("06.12.2026 10:00"),
@@ -103,7 +108,7 @@ def _compose(p: Preview, world: World) -> None:
         a.send("04.12.2026 18:00"),
         ["announce-when-reminder"],
     )
-    p.turn("Announce › send later → when?", a.press("A:at"), ["announce-ask-at"])
+    p.turn("Announce › send later → when?", a.draft(DraftDo(DraftAction.AT)), ["announce-ask-at"])
     p.turn(
         "Announce › a sending time after the reminder → the preview",
         a.send("04.12.2026 20:00"),
@@ -111,29 +116,33 @@ def _compose(p: Preview, world: World) -> None:
     )
     p.turn(
         "Announce › confirmed: the times are out of order",
-        a.press("A:send"),
+        a.draft(DraftDo(DraftAction.SEND)),
         ["announce-bad-order"],
     )
-    a.press("A:at")
+    a.draft(DraftDo(DraftAction.AT))
     p.turn(
         "Announce › a sending time → the preview, confirm",
         a.send("01.12.2026 09:00"),
         ["announce-when-at", "announce-btn-confirm"],
     )
-    p.turn("Announce › confirmed → scheduled", a.press("A:send"), ["announce-scheduled"])
+    p.turn(
+        "Announce › confirmed → scheduled",
+        a.draft(DraftDo(DraftAction.SEND)),
+        ["announce-scheduled"],
+    )
 
     b = _started(world, lang, ADMIN_ID)
     b.command("announce")
-    p.turn("Announce › one language only", b.press(f"A:l:{lang}"), ["announce-ask-title"])
+    p.turn("Announce › one language only", b.draft(DraftLangs(lang)), ["announce-ask-title"])
     for text in (typed["title"], "10.12.2026 10:00", typed["place"], typed["agenda"]):
         b.send(text)
-    p.turn("Announce › edit the text", b.press("A:edit"), ["announce-ask-title"])
+    p.turn("Announce › edit the text", b.draft(DraftDo(DraftAction.EDIT)), ["announce-ask-title"])
     for text in (typed["title"], "10.12.2026 11:00", typed["place"], typed["agenda"]):
         b.send(text)
-    p.turn("Announce › send now", b.press("A:send"), ["announce-sending"])
+    p.turn("Announce › send now", b.draft(DraftDo(DraftAction.SEND)), ["announce-sending"])
     c = _started(world, lang, ADMIN_ID)
     c.command("announce")
-    c.press("A:l:both")
+    c.draft(DraftLangs(None))
     p.turn("Announce › cancelled by typing", c.send(typed["cancel"]), ["announce-cancelled"])
 
 

@@ -10,8 +10,8 @@ from bot.preview.demo import BOT_USERNAME, CITY, WHATSAPP_NUMBER
 from bot.preview.markup import attr, id_label, part_html, telegram_html
 from bot.preview.messages import walk
 from bot.preview.page import Preview
-from bot.whatsapp import SHORT, short_label
 from bot.whatsapp_content import units
+from bot.whatsapp_render import SHORT, short_label
 from flows.catalogue import Lang, Named
 from flows.screens import LANGUAGE_NAMES
 from flows.session import Msg, Option

@@ -1,18 +1,17 @@
-"""A scripted resident (or admin) talking to the pure survey flow, as bot/service.py drives it."""
+"""A scripted resident (or admin) talking to the pure survey flow, as bot/pipeline.py drives it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
 
-from bot.preview.demo import CITY, NOW, RESIDENT, announced
-from flows.announce import upcoming_parts
+from bot.preview.demo import NOW, RESIDENT, announced
 from flows.buttons import Button, pack
 from flows.catalogue import Lang
+from flows.facts import Facts, Needs
 from flows.ranking import Tally
-from flows.session import Inbound, Msg, Session, Turn
+from flows.session import Inbound, Session, Turn
 from flows.survey import needs, step
-from flows.turn import Facts
 from flows.world import World
 
 
@@ -40,11 +39,11 @@ class Chat:
 
     def _do(self, event: Inbound) -> Turn:
         event = replace(event, sender=self.sender, now=NOW)
-        wanted = needs(self.session, event).tallies
-        facts = Facts(tallies=self.tallies.get(wanted, {})) if wanted else Facts()
+        wanted = needs(self.session, event, self.world)
+        facts = sample_facts(wanted, self.world, self.tallies, self.hearings)
         turn = step(self.session, event, self.world, facts)
         self.session = turn.session
-        self.turn = _late(turn, self.world, self.hearings)
+        self.turn = turn
         return self.turn
 
     def send(self, text: str) -> Turn:
@@ -65,23 +64,25 @@ class Chat:
     def act(self, button: Button) -> Turn:
         return self.press(self.code(button))
 
+    def draft(self, button: Button) -> Turn:
+        """Tap a button of the admin's announcement draft on show."""
+        draft = self.session.conv.draft
+        return self.press(pack(button, draft.screen if draft is not None else 0))
+
     def code(self, button: Button) -> str:
         """The callback data of `button` on the current screen (to press it later)."""
         return pack(button, self.session.conv.screen)
 
 
-def _late(turn: Turn, world: World, hearings: bool = True) -> Turn:
-    """What the service fills in from the database (bot/service.py), with sample data."""
-    replies = []
-    for reply in turn.replies:
-        parts: list[Msg] = []
-        for part in reply.parts:
-            if part.id == "announce-recipients":
-                parts.append(Msg(part.id, {"tg": 412, "wa": 57}))
-            elif part.id == "announcements-list":
-                ahead = announced(world) if hearings else []
-                parts.extend(upcoming_parts(ahead, world.cities[CITY], NOW, turn.lang))
-            else:
-                parts.append(part)
-        replies.append(replace(reply, parts=tuple(parts)))
-    return replace(turn, replies=tuple(replies))
+def sample_facts(
+    wanted: Needs,
+    world: World,
+    tallies: Mapping[str, Mapping[str, Tally]],
+    hearings: bool = True,
+) -> Facts:
+    """What the pipeline would load from the database (bot/pipeline.py), with sample data."""
+    return Facts(
+        tallies=tallies.get(wanted.tallies, {}) if wanted.tallies else None,
+        subscribers={"tg": 412, "wa": 57} if wanted.subscribers else None,
+        announced=tuple(announced(world)) if wanted.announced and hearings else None,
+    )

@@ -6,21 +6,21 @@ import base64
 import html
 from collections.abc import Sequence
 
+from bot.chart import summary_chart
 from bot.export import Exporter
 from bot.i18n import Escape, Texts, escape_html
 from bot.preview.demo import ADMIN_ID, CITY, MEMBER_ID, TYPED, demo_tallies
 from bot.preview.markup import id_label
 from bot.preview.page import Preview
 from bot.summaries import render as render_summary
-from bot.summaries import summary_chart
 from flows import review as review_screens
 from flows.catalogue import Lang
+from flows.facts import ExportRow, Facts
 from flows.review import Wording
-from flows.session import Msg, Reply
+from flows.session import Inbound, Msg, Reply
 from flows.summary import CityRanking, city_ranking, summary_parts
-from flows.workgroup import GroupContext, decide
+from flows.workgroup import Binding, step
 from flows.world import World
-from storage.base import ExportRow
 
 
 def add(p: Preview, world: World) -> None:
@@ -39,19 +39,22 @@ def _commands(p: Preview, world: World) -> None:
     )
 
     def say(caption: str, user: int, bound: str | None, command: str, args: str = "") -> None:
-        decision = decide(world, GroupContext(user, bound, lang), command, args)
-        assert decision is not None
-        if decision.reply is None:
-            return
-        p.replies(caption, decision.lang, [Reply((decision.reply,))])
+        binding = Binding(bound, lang) if bound else None
+        event = Inbound("command", command=command, text=args, sender=f"tg:{user}")
+        turn = step(binding, event, world, Facts(tallies={}, sources={}, export=(), unplaced=()))
+        texts = [r for r in turn.replies if r.attachment is None]
+        if texts:
+            p.replies(caption, turn.lang, texts)
 
     say("Group › /help", MEMBER_ID, None, "help")
     say("Group › /summary before the chat is bound", MEMBER_ID, None, "summary")
     say("Group › /bind with an unknown city", ADMIN_ID, None, "bind", "atlantis")
     say("Group › /bind by a member who is not an admin", MEMBER_ID, None, "bind", CITY)
     say("Group › /bind by the city's admin", ADMIN_ID, None, "bind", CITY)
-    say("Group › /language without a language", MEMBER_ID, CITY, "language")
-    say("Group › /language", MEMBER_ID, CITY, "language", lang)
+    say("Group › /bind of a chat bound to another city", ADMIN_ID, "manas", "bind", CITY)
+    say("Group › /review by a member who is not a reviewer", MEMBER_ID, CITY, "review")
+    say("Group › /language without a language", ADMIN_ID, CITY, "language")
+    say("Group › /language", ADMIN_ID, CITY, "language", lang)
     say("Group › /summary of an unknown district", MEMBER_ID, CITY, "summary", "луна")
     say("Group › /unbind by the admin", ADMIN_ID, CITY, "unbind")
 
@@ -108,7 +111,7 @@ def _review(p: Preview, world: World) -> None:
     p.replies(
         "Review › all categories, page 1",
         lang,
-        [review_screens.category_page(shown, wording, 0, lang)],
+        [review_screens.category_page(shown, wording, 0, lang, 4)],
     )
     label = shown.label("public_order", lang)
     p.replies(

@@ -12,9 +12,9 @@ from bot.local_chat import NUMBERED, render_numbered
 from bot.preview.demo import NOW
 from bot.preview.markup import CSS, attr, id_label, part_html, screen_html, telegram_html
 from bot.preview.messages import locale_messages, msg_ids
-from bot.whatsapp import SHORT, interactive_parts
 from bot.whatsapp_content import LIST_PICKER, QUICK_REPLY
 from bot.whatsapp_content import layout as wa_layout
+from bot.whatsapp_render import SHORT, interactive_parts
 from flows.catalogue import Lang
 from flows.session import Msg, Option, Reply, Session, Turn
 

@@ -322,7 +322,7 @@ def _other_paths(p: Preview, world: World) -> None:
         ["announcements-none"],
     )
     p.turn(
-        "Survey › a failed commit or a bug in a step (bot/service.py answers this instead)",
+        "Survey › a failed commit or a bug in a step (bot/pipeline.py answers this instead)",
         Turn(Session(), (Reply((Msg("error-internal"),)),), (), lang),
         ["error-internal"],
         note="Nothing of the turn is stored; the resident sends the message again.",

@@ -1,0 +1,306 @@
+"""The one path of every actor: dedup -> per-actor lock -> load -> facts -> pure decision ->
+one transaction -> delivery. Residents, working-group chats and the operator's CLI alike."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from flows import operator, survey, workgroup
+from flows.facts import Facts, Needs
+from flows.session import Inbound, Msg, Reply, Session, Turn
+from flows.text import clean
+from flows.workgroup import Binding, GroupTurn
+from flows.world import World
+from storage.base import DuplicateUpdate, ResidentRef, StaleState, Store
+
+log = logging.getLogger(__name__)
+
+# A turn re-run this often on StaleState (another process committed the same resident's turn
+# meanwhile) without success means something keeps racing it: the resident is told to retry.
+ATTEMPTS = 5
+
+Deliver = Callable[[Turn], Awaitable[None]]
+DeliverGroup = Callable[[GroupTurn], Awaitable[None]]
+
+
+class KeyedLocks:
+    """One asyncio lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+# Needs field -> the store method that loads it for a city.
+_LOADERS = {
+    "tallies": "tallies",
+    "sources": "source_counts",
+    "export": "export_rows",
+    "unplaced": "unplaced",
+    "subscribers": "subscriber_counts",
+    "announced": "announcements",
+}
+
+
+class FactsLoader:
+    """Loads what a decision said it needs, all at once, before it runs."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def load(self, needs: Needs) -> Facts:
+        if not needs:
+            return Facts()
+        wanted = {
+            name: getattr(self.store, method)(city)
+            for name, method in _LOADERS.items()
+            if (city := getattr(needs, name))
+        }
+        values = dict(zip(wanted, await asyncio.gather(*wanted.values()), strict=True))
+        for name in ("export", "unplaced"):
+            if name in values:
+                values[name] = tuple(values[name])
+        if "announced" in values:
+            # What residents were told about: announcements sent or being sent.
+            values["announced"] = tuple(
+                a.content
+                for a in values["announced"]
+                if a.kind == "announcement" and a.state in ("sending", "done")
+            )
+        return Facts(**values)
+
+
+def _cleaned(event: Inbound) -> Inbound:
+    """What people type is cleaned once, here, for every channel and actor: control
+    characters and invisible junk never reach a decision, the store or an export."""
+    if event.kind == "text" or (event.kind == "command" and event.text):
+        return replace(event, text=clean(event.text))
+    return event
+
+
+def _error_turn(session: Session) -> Turn:
+    lang = session.profile.lang or "ru"
+    return Turn(session, (Reply((Msg("error-internal"),)),), (), lang)
+
+
+class Pipeline:
+    """Every actor's events take this path; channels only translate and render, the
+    outbound of each channel only delivers."""
+
+    def __init__(
+        self,
+        store: Store,
+        world: World,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.base_world = world
+        self.clock = clock
+        self.locks = KeyedLocks()
+        self.facts = FactsLoader(store)
+        self._world = world
+        self._learned: int | None = None  # the store's learned version self._world reflects
+
+    @property
+    def world(self) -> World:
+        """The world as of the latest turn (with what review taught the matchers)."""
+        return self._world
+
+    async def world_at(self, learned: int) -> World:
+        """The world with what review taught as of the store's version `learned`: rebuilt when
+        it moved (a review here or in another process), else the same object."""
+        if learned != self._learned:
+            taught = await self.store.learned()
+            self._world = self.base_world.with_learned(taught)
+            self._learned = learned
+        return self._world
+
+    # --- residents -----------------------------------------------------------------------
+
+    async def resident(
+        self,
+        who: ResidentRef,
+        event: Inbound,
+        deliver: Deliver,
+        dedup_key: str | None = None,
+    ) -> Turn | None:
+        """One resident event; the turn, or None for a duplicate or a failure (the resident
+        was told). Replies go out only after the commit, while the resident's lock is held,
+        so two quick taps never interleave or reorder replies."""
+        # Who sent it and when: the announcement flow checks the admin role and that dates
+        # are in the future (flows stay pure: they are told, they do not look).
+        sender = f"{who.channel}:{who.external_id}"
+        event = replace(_cleaned(event), sender=sender, now=self.clock())
+        async with self.locks.hold(("resident", who)):
+            for _attempt in range(ATTEMPTS):
+                loaded = await self.store.load(who, dedup_key)
+                if loaded.duplicate:
+                    log.info("duplicate delivery %s ignored", dedup_key)
+                    return None
+                try:
+                    world = await self.world_at(loaded.learned)
+                    facts = await self.facts.load(survey.needs(loaded.session, event, world))
+                    turn = survey.step(loaded.session, event, world, facts)
+                except Exception:
+                    # A bug must not lose what is stored: nothing is committed, the resident
+                    # is told, and the same message can simply be sent again.
+                    log.exception("step failed for a %s resident", who.channel)
+                    await deliver(_error_turn(loaded.session))
+                    return None
+                # A turn that changed nothing (a double tap) writes nothing but its dedup key.
+                changed = bool(turn.effects) or turn.session.conv != loaded.session.conv
+                try:
+                    await self.store.commit(
+                        who,
+                        turn.session.conv if changed else None,
+                        turn.effects,
+                        dedup_key,
+                        inbound=event.kind != "system",
+                        expected=loaded.version,
+                    )
+                except StaleState:
+                    # Another process committed this resident's turn since the load: run this
+                    # one again on what is stored now (nothing of it was stored).
+                    log.info("a %s resident's turn raced another process; again", who.channel)
+                    continue
+                except DuplicateUpdate:
+                    # Another process (a webhook retry) committed the same delivery meanwhile.
+                    log.info("duplicate delivery %s committed elsewhere", dedup_key)
+                    return None
+                except Exception:
+                    # Nothing of this turn is stored, so nothing may be confirmed: say so.
+                    log.exception("commit failed for a %s resident", who.channel)
+                    await deliver(_error_turn(loaded.session))
+                    return None
+                await deliver(turn)
+                return turn
+            log.error("a %s resident's turn lost %d races; not stored", who.channel, ATTEMPTS)
+            await deliver(_error_turn(loaded.session))
+            return None
+
+    # --- working-group chats ---------------------------------------------------------------
+
+    async def group(
+        self,
+        chat_id: int,
+        event: Inbound,
+        deliver: DeliverGroup,
+        dedup_key: str | None = None,
+    ) -> GroupTurn | None:
+        """One event of a working-group chat (its `sender` is the member who wrote or
+        tapped); the turn, or None for a duplicate or a failure (the chat was told)."""
+        event = replace(_cleaned(event), now=self.clock())
+        async with self.locks.hold(("group", chat_id)):
+            loaded = await self.store.load_group(chat_id, dedup_key)
+            if loaded.duplicate:
+                log.info("duplicate group delivery %s ignored", dedup_key)
+                return None
+            bound = loaded.binding
+            binding = Binding(bound.city, bound.lang) if bound else None  # type: ignore[arg-type]
+            failed = GroupTurn(
+                (Reply((Msg("error-internal"),)),), lang=binding.lang if binding else "ru"
+            )
+            try:
+                world = await self.world_at(loaded.learned)
+                facts = await self.facts.load(workgroup.needs(binding, event, world))
+                turn = workgroup.step(binding, event, world, facts)
+            except Exception:
+                log.exception("a working-group decision failed")
+                await deliver(failed)
+                return None
+            try:
+                await self.store.commit_group(chat_id, turn.effects, dedup_key)
+            except DuplicateUpdate:
+                log.info("duplicate group delivery %s committed elsewhere", dedup_key)
+                return None
+            except Exception:
+                log.exception("a working-group commit failed")
+                await deliver(failed)
+                return None
+            await deliver(turn)
+            return turn
+
+    # --- the operator (the command line) ---------------------------------------------------
+
+    async def operator(
+        self, actor: str, request: operator.Request
+    ) -> tuple[operator.OperatorTurn, list[int | bool]]:
+        """An operator's request: the decision and, when it had effects, what the store made
+        of them (the announcement created, whether a cancel took effect)."""
+        async with self.locks.hold(("operator", actor)):
+            learned = await self.store.learned_version()
+            world = await self.world_at(learned)
+            facts = await self.facts.load(operator.needs(request, world))
+            turn = operator.step(request, world, facts, self.clock())
+            if not turn.effects:
+                return turn, []
+            return turn, await self.store.commit_operator(actor, turn.effects)
+
+
+async def _unheard(_: object) -> None:
+    """Delivery for events nobody is waiting for an answer to (platform reports)."""
+
+
+class PlatformReports:
+    """What an outbound learns from the platform about a resident or a chat, fed back through
+    the pipeline like any event (in the background: the outbound reports while the pipeline
+    holds that very actor's lock, so awaiting it there would wait for itself)."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self._tasks: set[asyncio.Task[object]] = set()
+
+    def _spawn(self, work: Awaitable[object]) -> None:
+        task: asyncio.Task[object] = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[object]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a platform report was not stored", exc_info=task.exception())
+
+    def attach(self, *outbounds: object) -> None:
+        """Have these outbounds report here (each sets what it can report)."""
+        for out in outbounds:
+            if hasattr(out, "on_blocked"):
+                out.on_blocked = self.blocked  # type: ignore[attr-defined]
+            if hasattr(out, "on_migrated"):
+                out.on_migrated = self.migrated  # type: ignore[attr-defined]
+
+    def blocked(self, who: ResidentRef) -> None:
+        """The resident blocked the bot or opted out: announcements stop."""
+        self._spawn(self.pipeline.resident(who, Inbound("system", command="blocked"), _unheard))
+
+    def migrated(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A working-group chat became a supergroup: its binding follows the new id."""
+        event = Inbound("system", command="migrated", text=str(new_chat_id))
+        self._spawn(self.pipeline.group(old_chat_id, event, _unheard))
+
+    async def drain(self) -> None:
+        """Wait for the reports still being stored (at shutdown, in tests)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))

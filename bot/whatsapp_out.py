@@ -1,0 +1,245 @@
+"""The only code that sends to WhatsApp (Twilio): replies in order per resident, interactive
+messages, announcements at the broadcast pace, and what Twilio's answers mean.
+
+One call path (`send`) owns Twilio's rules: 429 / 20429 / 63018 backed off with jitter, a
+request that cannot have reached Twilio retried, a timeout never retried (it may have been
+sent), an opt-out or block (21610, 63014) reported so the pipeline unsubscribes the resident.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+
+import aiohttp
+from twilio.base import values
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
+
+from bot.i18n import Texts
+from bot.rate import RateLimiter
+from bot.whatsapp_content import InteractiveMessages
+from bot.whatsapp_render import interactive_parts, render
+from flows.session import Turn
+from storage.base import Deliveries, ResidentRef
+
+log = logging.getLogger(__name__)
+
+SEND_ATTEMPTS = 5
+UNSUBSCRIBED = frozenset({21610, 63014})  # the resident opted out / blocked the sender
+OUTSIDE_WINDOW = 63016  # free-form text more than 24 h after the resident's last message
+BACK_OFF = frozenset({20429, 63018})  # API concurrency / sender rate limit
+SHUTDOWN_GRACE = 20.0  # seconds to finish queued replies on shutdown
+SEND_TIMEOUT = 30.0  # seconds for one REST call
+
+
+def _nothing(*_: object) -> None:
+    return None
+
+
+class Outbox:
+    """Background sends that keep each key's order while different keys run in parallel."""
+
+    def __init__(self) -> None:
+        self._tails: dict[Hashable, asyncio.Task[None]] = {}
+        self._all: set[asyncio.Task[None]] = set()
+
+    def push(self, key: Hashable, send: Callable[[], Awaitable[None]]) -> None:
+        previous = self._tails.get(key)
+        task = asyncio.create_task(self._after(previous, send))
+        self._tails[key] = task
+        self._all.add(task)
+        task.add_done_callback(lambda done: self._forget(key, done))
+
+    def _forget(self, key: Hashable, done: asyncio.Task[None]) -> None:
+        self._all.discard(done)
+        if self._tails.get(key) is done:
+            del self._tails[key]
+
+    @staticmethod
+    async def _after(previous: asyncio.Task[None] | None, send: Callable[[], Awaitable[None]]):
+        if previous is not None:
+            await asyncio.wait({previous})
+        try:
+            await send()
+        except Exception:
+            log.exception("a WhatsApp send failed")
+
+    async def cancel(self) -> None:
+        """Cancel everything still queued and wait until it has stopped."""
+        tasks = set(self._all)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
+    async def drain(self) -> None:
+        """Wait until everything pushed so far (and pushed meanwhile) is sent."""
+        while self._tails:
+            await asyncio.wait(set(self._tails.values()))
+
+
+class WhatsAppOutbound:
+    """Owns the async Twilio client. Replies are queued per resident (Twilio gets its webhook
+    answer at once) and sent in order; failures are recorded in the delivery log."""
+
+    def __init__(
+        self,
+        texts: Texts,
+        log_store: Deliveries,
+        *,
+        account_sid: str,
+        auth_token: str,
+        sender: str,
+        api_base_url: str = "https://api.twilio.com",
+        content_base_url: str | None = None,
+        status_callback: str | None = None,
+        backoff: float = 1.0,
+        interactive: bool = True,
+        broadcast_rate: float = 20.0,
+    ) -> None:
+        self.texts = texts
+        self.store = log_store
+        self._sid, self._token = account_sid, auth_token
+        self.sender = sender
+        self.api_base_url = api_base_url.rstrip("/")
+        self.content_base_url = content_base_url.rstrip("/") if content_base_url else None
+        self.status_callback = status_callback
+        self.backoff = backoff
+        self.outbox = Outbox()
+        self.pace = RateLimiter(broadcast_rate)
+        self._http: AsyncTwilioHttpClient | None = None
+        self._client: Client | None = None
+        # Quick replies and list pickers (Content API templates); numbered text otherwise.
+        self.interactive = (
+            InteractiveMessages(lambda: self._client, log_store) if interactive else None
+        )
+        # Called, never awaited: the pipeline stores it later (see PlatformReports).
+        self.on_blocked: Callable[[ResidentRef], None] = _nothing
+
+    @property
+    def client(self) -> Client | None:
+        return self._client
+
+    async def start(self) -> None:
+        """Create the client inside the running loop (aiohttp binds its session to it)."""
+        self._http = AsyncTwilioHttpClient(timeout=30)
+        self._client = Client(self._sid, self._token, http_client=self._http)
+        self._client.api.base_url = self.api_base_url
+        if self.content_base_url:
+            self._client.content.base_url = self.content_base_url
+
+    async def stop(self) -> None:
+        """Send what is queued (bounded), then close the HTTP session."""
+        try:
+            await asyncio.wait_for(self.outbox.drain(), SHUTDOWN_GRACE)
+        except TimeoutError:
+            log.warning("WhatsApp replies still queued at shutdown were dropped")
+            await self.outbox.cancel()
+        if self._http is not None:
+            await self._http.close()
+        self._http = self._client = None
+
+    async def deliver(self, who: ResidentRef, turn: Turn) -> None:
+        """Queue a turn's replies: called under the resident's lock after the commit, so only
+        queued here (Twilio gets its answer at once); the outbox keeps their order."""
+        bodies = render(self.texts, turn)
+        parts = interactive_parts(self.texts, turn) if self.interactive else None
+        self.outbox.push(who, lambda: self._send_turn(who, bodies, turn.lang, parts))
+
+    async def _send_turn(
+        self,
+        who: ResidentRef,
+        bodies: list[str],
+        lang: str,
+        parts: tuple[str, list[tuple[str, str]], str] | None,
+    ) -> None:
+        if parts is not None and self.interactive is not None:
+            body, options, menu = parts
+            content = await self.interactive.params(lang, body, options, menu=menu or None)
+            if content is not None:
+                await self.send(who, None, content=content)
+                return
+        for body in bodies:
+            if not await self.send(who, body):
+                return  # the rest would fail the same way
+
+    async def broadcast(
+        self, who: ResidentRef, body: str | None, template: tuple[str, Mapping[str, str]] | None
+    ) -> bool:
+        """One announcement at the broadcast pace: free text inside the 24-hour window, else
+        the approved template."""
+        await self.pace.acquire()
+        return await self.send(who, body, template)
+
+    async def send(
+        self,
+        who: ResidentRef,
+        body: str | None,
+        template: tuple[str, Mapping[str, str]] | None = None,
+        content: Mapping[str, str] | None = None,
+    ) -> bool:
+        """One message with retries; False when it was not sent (the rest of the turn is
+        then dropped too, so a resident never gets the second half of a reply alone).
+        `template`: (content SID, variables) of an approved template, for residents outside
+        the 24-hour window (announcements); `content`: an interactive message's parameters."""
+        if template:
+            content = {
+                "content_sid": template[0],
+                "content_variables": json.dumps(dict(template[1])),
+            }
+        fields: dict[str, object] = dict(content) if content else {"body": body}
+        if self._client is None:
+            raise RuntimeError("WhatsApp channel is not started")
+        code: int | None = None
+        for attempt in range(SEND_ATTEMPTS):
+            if attempt:
+                # Exponential backoff with jitter, so many residents' retries do not align.
+                await asyncio.sleep(self.backoff * 2 ** (attempt - 1) * (0.5 + random.random()))
+            try:
+                message = await asyncio.wait_for(
+                    self._client.messages.create_async(
+                        to=f"whatsapp:+{who.external_id}",
+                        from_=self.sender,
+                        status_callback=self.status_callback or values.unset,
+                        **fields,
+                    ),
+                    SEND_TIMEOUT,  # twilio's AsyncTwilioHttpClient passes no timeout to aiohttp
+                )
+            except (TwilioRestException, TwilioServiceException) as exc:
+                code = exc.code
+                if code in UNSUBSCRIBED:
+                    await self.store.record_delivery(who, None, "failed", code)
+                    log.info("WhatsApp resident opted out or blocked us (%s)", code)
+                    self.on_blocked(who)
+                    return False
+                if code == OUTSIDE_WINDOW:
+                    await self.store.record_delivery(who, None, "failed", code)
+                    log.info("WhatsApp reply outside the 24-hour window (63016) not sent")
+                    return False
+                if code in BACK_OFF or exc.status == 429:
+                    self.pace.pause(self.backoff * 2**attempt)  # broadcasts slow down too
+                elif exc.status != 503:
+                    await self.store.record_delivery(who, None, "failed", code)
+                    log.warning("WhatsApp send refused: HTTP %s, code %s", exc.status, code)
+                    return False
+                log.warning("WhatsApp send: HTTP %s code %s, backing off", exc.status, code)
+            except aiohttp.ClientConnectionError as exc:
+                # Retried only when the request cannot have reached Twilio; after a timeout or
+                # a dropped answer it may have been sent: a duplicate is worse than a retry.
+                if not isinstance(exc, aiohttp.ClientConnectorError):
+                    break
+                log.warning("WhatsApp send: cannot connect (%s), retrying", type(exc).__name__)
+            except TimeoutError:
+                log.warning("WhatsApp send timed out; not retried (it may have been sent)")
+                break
+            else:
+                await self.store.record_delivery(who, message.sid, str(message.status or "queued"))
+                return True
+        await self.store.record_delivery(who, None, "failed", code)
+        log.error("WhatsApp send failed for good (code %s)", code)
+        return False

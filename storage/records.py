@@ -1,0 +1,100 @@
+"""What the store hands back besides sessions: rows as stored, announcements, deliveries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+
+class ResidentRef(NamedTuple):
+    """A resident is known only by channel ("tg", "wa", "local") and the channel's id."""
+
+    channel: str
+    external_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentRecord:
+    """A resident's row as stored (for tests, operators and later features)."""
+
+    ref: ResidentRef
+    lang: str | None
+    city: str | None
+    district: str | None
+    subscribed: bool | None
+    step: str | None
+    created_at: datetime
+    updated_at: datetime
+    last_inbound_at: datetime | None
+    source: str | None = None  # the tag of the link they came by
+    nudged_at: datetime | None = None  # the reminder to finish the survey
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One outbound message as the provider reported it (status callbacks update it)."""
+
+    message_id: str | None
+    status: str
+    error_code: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# Provider statuses in the order a message goes through them; a late callback for an earlier
+# status (callbacks may arrive out of order) never moves a message back.
+STATUS_ORDER = {
+    "accepted": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 5,
+    "undelivered": 6,
+    "failed": 6,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    id: int
+    city: str
+    kind: str  # "announcement" | "reminder"
+    parent_id: int | None
+    content: dict[str, Any]
+    state: str  # scheduled | sending | done | cancelled
+    send_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One claimed delivery: who, on which channel, in which language."""
+
+    resident_id: int
+    ref: ResidentRef
+    lang: str
+    last_inbound_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastCounts:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    pending: int = 0  # not yet sent, including those in flight
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.failed + self.skipped + self.pending
+
+
+@dataclass(frozen=True, slots=True)
+class SentSummary:
+    """A summary that went out: when, to how many respondents, and its positions/counts."""
+
+    day: str
+    sent_at: datetime
+    respondents: int
+    snapshot: dict[str, tuple[int, int]]  # category -> (position, count)

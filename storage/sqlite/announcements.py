@@ -1,0 +1,288 @@
+"""Announcements: operator effects, the broadcast's frozen recipients and leased claims."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from flows.effects import CancelAnnouncement, OperatorEffect
+from flows.session import CreateAnnouncement
+from storage.base import Announcement, BroadcastCounts, Recipient, ResidentRef
+from storage.sqlite.engine import SqliteEngine
+from storage.sqlite.sql import iso, moment, record_key
+
+DELIVERY_STATES = frozenset({"sent", "failed", "skipped"})
+
+_ANNOUNCEMENT = (
+    "SELECT id, city, kind, parent_id, content, state, send_at, created_at FROM announcements"
+)
+
+
+def _announcement(row: Sequence[Any]) -> Announcement:
+    ident, city, kind, parent, content, state, send_at, created = row
+    send, made = moment(send_at), moment(created)
+    assert send is not None and made is not None
+    return Announcement(ident, city, kind, parent, json.loads(content), state, send, made)
+
+
+def _log(db: sqlite3.Connection, announcement_id: int, action: str, actor: str, now: str) -> None:
+    db.execute(
+        "INSERT INTO announcement_log (announcement_id, action, actor, at) VALUES (?, ?, ?, ?)",
+        (announcement_id, action, actor, now),
+    )
+
+
+def insert(
+    db: sqlite3.Connection,
+    city: str,
+    kind: str,
+    parent_id: int | None,
+    content: str,
+    send_at: datetime,
+    actor: str,
+    now: str,
+) -> int:
+    """One scheduled announcement (or reminder) row and its "created" audit line."""
+    ((new_id,),) = db.execute(
+        "INSERT INTO announcements (city, kind, parent_id, content, state, send_at, created_at)"
+        " VALUES (?, ?, ?, ?, 'scheduled', ?, ?) RETURNING id",
+        (city, kind, parent_id, content, iso(send_at), now),
+    ).fetchall()
+    _log(db, new_id, "created", actor, now)
+    return int(new_id)
+
+
+def create(db: sqlite3.Connection, effect: CreateAnnouncement, actor: str, now: str) -> int:
+    """The announcement and its reminder, in the caller's transaction (an admin's turn or an
+    operator's command): it exists exactly when the caller is told so."""
+    packed = json.dumps(effect.content, ensure_ascii=False)
+    parent = insert(db, effect.city, "announcement", None, packed, effect.send_at, actor, now)
+    if effect.reminder_at is not None:
+        insert(db, effect.city, "reminder", parent, packed, effect.reminder_at, actor, now)
+    return parent
+
+
+def cancel(db: sqlite3.Connection, announcement_id: int, actor: str, now: str) -> bool:
+    """Only while scheduled, with its reminder; False once it started, was sent or cancelled."""
+    parent = db.execute(
+        "UPDATE announcements SET state = 'cancelled', finished_at = ?"
+        " WHERE id = ? AND state = 'scheduled' RETURNING id",
+        (now, announcement_id),
+    ).fetchall()
+    if not parent:
+        return False  # already sending, sent or cancelled: its reminder stays
+    children = db.execute(
+        "UPDATE announcements SET state = 'cancelled', finished_at = ?"
+        " WHERE parent_id = ? AND state = 'scheduled' RETURNING id",
+        (now, announcement_id),
+    ).fetchall()
+    for (cancelled,) in (*parent, *children):
+        _log(db, cancelled, "cancelled", actor, now)
+    return True
+
+
+def apply_operator(
+    db: sqlite3.Connection,
+    actor: str,
+    effects: tuple[OperatorEffect, ...],
+    dedup_key: str | None,
+    now: str,
+) -> list[int | bool]:
+    record_key(db, dedup_key, now)
+    out: list[int | bool] = []
+    for effect in effects:
+        if isinstance(effect, CreateAnnouncement):
+            out.append(create(db, effect, actor, now))
+        else:
+            out.append(cancel(db, effect.announcement_id, actor, now))
+    return out
+
+
+def _claim(
+    db: sqlite3.Connection, announcement_id: int, limit: int, owner: str, now: str, until: str
+) -> list[Recipient]:
+    # Pending rows, and claims whose lease ran out (their owner died: what it had in flight
+    # goes again, the in-flight bound); NULL: a claim of older code, free at once.
+    rows = db.execute(
+        "UPDATE broadcast_deliveries SET state = 'sending', owner = ?, lease_until = ?,"
+        " attempts = attempts + 1, updated_at = ? WHERE announcement_id = ? AND resident_id IN ("
+        "  SELECT resident_id FROM broadcast_deliveries WHERE announcement_id = ?"
+        "  AND (state = 'pending' OR (state = 'sending'"
+        "   AND (lease_until IS NULL OR lease_until <= ?))) LIMIT ?)"
+        " RETURNING resident_id",
+        (owner, until, now, announcement_id, announcement_id, now, limit),
+    ).fetchall()
+    claimed: list[Recipient] = []
+    for (resident_id,) in rows:
+        found = db.execute(
+            "SELECT channel, external_id, coalesce(lang, 'ru'), subscribed, last_inbound_at"
+            " FROM residents WHERE id = ?",
+            (resident_id,),
+        ).fetchall()
+        if not found or found[0][3] != 1:
+            # Unsubscribed (or forgotten) since the list was frozen: skip them.
+            db.execute(
+                "UPDATE broadcast_deliveries SET state = 'skipped', error = 'unsubscribed',"
+                " owner = NULL, lease_until = NULL WHERE announcement_id = ? AND resident_id = ?",
+                (announcement_id, resident_id),
+            )
+            continue
+        channel, external_id, lang, _, inbound = found[0]
+        claimed.append(
+            Recipient(resident_id, ResidentRef(channel, external_id), lang, moment(inbound))
+        )
+    return claimed
+
+
+class SqliteAnnouncements(SqliteEngine):
+    """Announcements' side of the store (storage.base.Announcements)."""
+
+    async def commit_operator(
+        self, actor: str, effects: Sequence[OperatorEffect], dedup_key: str | None = None
+    ) -> list[int | bool]:
+        checked = tuple(effects)
+        for effect in checked:
+            if not isinstance(effect, CreateAnnouncement | CancelAnnouncement):
+                raise TypeError(f"unknown operator effect {effect!r}")
+        now = iso(self._clock())
+        return await self._write(lambda db: apply_operator(db, actor, checked, dedup_key, now))
+
+    async def announcement(self, announcement_id: int) -> Announcement | None:
+        rows = await self._query(_ANNOUNCEMENT + " WHERE id = ?", (announcement_id,))
+        return _announcement(rows[0]) if rows else None
+
+    async def announcements(self, city: str | None = None) -> list[Announcement]:
+        if city is None:
+            rows = await self._query(_ANNOUNCEMENT + " ORDER BY id DESC")
+        else:
+            rows = await self._query(_ANNOUNCEMENT + " WHERE city = ? ORDER BY id DESC", (city,))
+        return [_announcement(row) for row in rows]
+
+    async def announcement_log(self, announcement_id: int) -> list[tuple[str, str]]:
+        rows = await self._query(
+            "SELECT action, actor FROM announcement_log WHERE announcement_id = ? ORDER BY id",
+            (announcement_id,),
+        )
+        return [(action, actor) for action, actor in rows]
+
+    async def due_announcements(self, now: datetime) -> list[int]:
+        rows = await self._query(
+            "SELECT id FROM announcements WHERE (state = 'scheduled' AND send_at <= ?)"
+            " OR state = 'sending' ORDER BY send_at, id",
+            (iso(now),),
+        )
+        return [int(row[0]) for row in rows]
+
+    async def start_broadcast(self, announcement_id: int, actor: str) -> bool:
+        now = self._clock()
+
+        def run(db: sqlite3.Connection) -> bool:
+            rows = db.execute(
+                "SELECT state, city FROM announcements WHERE id = ?", (announcement_id,)
+            ).fetchall()
+            if not rows or rows[0][0] not in ("scheduled", "sending"):
+                return False
+            state, city = rows[0]
+            if state == "sending":
+                return True  # joined: claims share the rest, leases hand over the dead's
+            db.execute(
+                "UPDATE announcements SET state = 'sending', started_at = ? WHERE id = ?",
+                (iso(now), announcement_id),
+            )
+            # The recipients, frozen now: whoever subscribes later gets the next one.
+            db.execute(
+                "INSERT INTO broadcast_deliveries (announcement_id, resident_id, state,"
+                " updated_at) SELECT ?, id, 'pending', ? FROM residents"
+                " WHERE city = ? AND subscribed = 1",
+                (announcement_id, iso(now), city),
+            )
+            _log(db, announcement_id, "sending", actor, iso(now))
+            return True
+
+        return await self._write(run)
+
+    async def claim_recipients(
+        self, announcement_id: int, limit: int, owner: str, lease: timedelta
+    ) -> list[Recipient]:
+        now = self._clock()
+        until = iso(now + lease)
+        return await self._write(
+            lambda db: _claim(db, announcement_id, limit, owner, iso(now), until)
+        )
+
+    async def renew_claims(self, announcement_id: int, owner: str, lease: timedelta) -> int:
+        until = iso(self._clock() + lease)
+
+        def run(db: sqlite3.Connection) -> int:
+            return db.execute(
+                "UPDATE broadcast_deliveries SET lease_until = ? WHERE announcement_id = ?"
+                " AND state = 'sending' AND owner = ?",
+                (until, announcement_id, owner),
+            ).rowcount
+
+        return await self._write(run)
+
+    async def finish_deliveries(
+        self, announcement_id: int, outcomes: Sequence[tuple[int, str, str | None]]
+    ) -> None:
+        for _, state, _ in outcomes:
+            if state not in DELIVERY_STATES:
+                raise ValueError(f"not a delivery outcome: {state!r}")
+        now = iso(self._clock())
+        rows = [(state, error, now, announcement_id, rid) for rid, state, error in outcomes]
+
+        def run(db: sqlite3.Connection) -> None:
+            db.executemany(
+                "UPDATE broadcast_deliveries SET state = ?, error = ?, updated_at = ?,"
+                " owner = NULL, lease_until = NULL WHERE announcement_id = ? AND resident_id = ?",
+                rows,
+            )
+
+        await self._write(run)
+
+    async def broadcast_counts(self, announcement_id: int) -> BroadcastCounts:
+        rows = await self._query(
+            "SELECT state, count(*) FROM broadcast_deliveries WHERE announcement_id = ?"
+            " GROUP BY state",
+            (announcement_id,),
+        )
+        by_state = dict(rows)
+        return BroadcastCounts(
+            sent=by_state.get("sent", 0),
+            failed=by_state.get("failed", 0),
+            skipped=by_state.get("skipped", 0),
+            pending=by_state.get("pending", 0) + by_state.get("sending", 0),
+        )
+
+    async def finish_broadcast(self, announcement_id: int, actor: str) -> bool:
+        now = iso(self._clock())
+
+        def run(db: sqlite3.Connection) -> bool:
+            left = db.execute(
+                "SELECT 1 FROM broadcast_deliveries WHERE announcement_id = ?"
+                " AND state IN ('pending', 'sending') LIMIT 1",
+                (announcement_id,),
+            ).fetchall()
+            if left:
+                return False
+            done = db.execute(
+                "UPDATE announcements SET state = 'done', finished_at = ?"
+                " WHERE id = ? AND state = 'sending' RETURNING id",
+                (now, announcement_id),
+            ).fetchall()
+            if done:
+                _log(db, announcement_id, "sent", actor, now)
+            return True
+
+        return await self._write(run)
+
+    async def subscriber_counts(self, city: str) -> dict[str, int]:
+        rows = await self._query(
+            "SELECT channel, count(*) FROM residents WHERE city = ? AND subscribed = 1"
+            " GROUP BY channel",
+            (city,),
+        )
+        return {channel: int(n) for channel, n in rows}

@@ -1,0 +1,74 @@
+"""Aggregates for rankings, summaries and exports: never a resident identifier."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flows.ranking import Tally
+from storage.base import ExportRow
+from storage.sqlite.engine import SqliteEngine
+from storage.sqlite.sql import HAS_ITEMS, iso, weight
+
+# The counters of a city in ONE statement (respondents rows have no category), so both come
+# from the same snapshot: read apart, a commit in between could make a count exceed its
+# respondents. And the same from the answers themselves (tests, benchmark).
+_TALLIES = """
+SELECT district, NULL, respondents, NULL FROM tally_respondents WHERE city = :city
+UNION ALL
+SELECT district, category, count, score FROM tally_categories WHERE city = :city
+"""
+
+_RECOUNT = f"""
+SELECT coalesce(district, ''), NULL, count(*), NULL FROM answers AS a
+WHERE is_current = 1 AND city = :city AND {HAS_ITEMS}
+GROUP BY coalesce(district, '')
+UNION ALL
+SELECT coalesce(a.district, ''), i.category, count(*), sum({weight("i.rank")})
+FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id
+WHERE a.is_current = 1 AND a.city = :city GROUP BY coalesce(a.district, ''), i.category
+"""
+
+
+class SqliteReports(SqliteEngine):
+    """Reports' side of the store (storage.base.Reports)."""
+
+    async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
+        rows = await self._query(_RECOUNT if recount else _TALLIES, {"city": city})
+        people = [(district, n) for district, category, n, _ in rows if category is None]
+        counts: dict[str, dict[str, int]] = {}
+        scores: dict[str, dict[str, int]] = {}
+        for district, category, count, score in rows:
+            if category is not None and count:
+                counts.setdefault(district, {})[category] = count
+                scores.setdefault(district, {})[category] = score
+        return {
+            district: Tally(n, counts.get(district, {}), scores.get(district, {}))
+            for district, n in people
+            if n
+        }
+
+    async def export_rows(self, city: str) -> list[ExportRow]:
+        rows = await self._query(
+            "SELECT a.district, i.rank, i.category, i.text, substr(a.created_at, 1, 10)"
+            " FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id"
+            " WHERE a.is_current = 1 AND a.city = ? ORDER BY a.created_at, a.id, i.rank",
+            (city,),
+        )
+        return [ExportRow(*row) for row in rows]
+
+    async def source_counts(self, city: str) -> dict[str, int]:
+        """Residents with a current (non-empty) answer in the city, per link source tag."""
+        rows = await self._query(
+            "SELECT r.source, count(*) FROM residents AS r"
+            " JOIN answers AS a ON a.resident_id = r.id AND a.is_current = 1"
+            f" WHERE a.city = ? AND r.source IS NOT NULL AND {HAS_ITEMS}"
+            " GROUP BY r.source ORDER BY count(*) DESC, r.source",
+            (city,),
+        )
+        return {source: int(n) for source, n in rows}
+
+    async def changed_since(self, city: str, since: datetime) -> int:
+        rows = await self._query(
+            "SELECT count(*) FROM answers WHERE city = ? AND created_at > ?", (city, iso(since))
+        )
+        return int(rows[0][0])
