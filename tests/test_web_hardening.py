@@ -177,14 +177,25 @@ async def test_a_body_that_trickles_is_cut_off_at_the_deadline(
             await asyncio.sleep(0.2)
 
     trickling = asyncio.create_task(trickle())
+    answer = b""
     try:
         assert await _health(server.port) == 200, "served while one trickles"
-        answer = await asyncio.wait_for(reader.read(), 5)  # until the server closes it
+        try:
+            while chunk := await asyncio.wait_for(reader.read(65536), 5):
+                answer += chunk  # until the server closes it
+        except ConnectionResetError:
+            # Closed while our bytes were still arriving: the kernel may reset the connection
+            # and drop the 408 on its way; the server's access log says what it answered.
+            pass
         elapsed = time.monotonic() - started
     finally:
         trickling.cancel()
+        await asyncio.gather(trickling, return_exceptions=True)
         writer.close()
-    assert answer.startswith(b"HTTP/1.1 408"), answer
+    answered = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    assert answer.startswith(b"HTTP/1.1 408") or any(
+        "/twilio/whatsapp HTTP/1.1\" 408" in line for line in answered
+    ), (answer, answered)
     assert DEADLINE <= elapsed < DEADLINE + 2
     (line,) = [r.getMessage() for r in _logged(caplog) if r.levelno >= logging.WARNING]
     assert line == "request body not received within 1 s: closed (/twilio/whatsapp)"
