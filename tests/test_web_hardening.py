@@ -194,7 +194,7 @@ async def test_a_body_that_trickles_is_cut_off_at_the_deadline(
         writer.close()
     answered = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
     assert answer.startswith(b"HTTP/1.1 408") or any(
-        "/twilio/whatsapp HTTP/1.1\" 408" in line for line in answered
+        '/twilio/whatsapp HTTP/1.1" 408' in line for line in answered
     ), (answer, answered)
     assert DEADLINE <= elapsed < DEADLINE + 2
     (line,) = [r.getMessage() for r in _logged(caplog) if r.levelno >= logging.WARNING]
