@@ -51,18 +51,39 @@ class Dispatcher:
         self.telegram = telegram if telegram is not None else engine.telegram
         self.scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
+        self._running: asyncio.Task[object] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         self.scheduler = every(self.tick, CHECK_EVERY)  # at start too: resume what a crash left
 
     async def stop(self) -> None:
+        """No new ticks; a broadcast in progress stops where it is (its claims are leases:
+        whoever runs next resumes them), before the store closes under it."""
+        self._stopping = True
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        running = self._running
+        if running is not None and not running.done():
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
 
     async def tick(self) -> int:
         """Send everything due now; returns how many announcements were handled."""
-        if self._lock.locked():
+        if self._lock.locked() or self._stopping:
             return 0
+        self._running = asyncio.current_task()
+        try:
+            return await self._tick()
+        except asyncio.CancelledError:
+            if self._stopping:  # stopped on purpose: not an error of the job's
+                log.info("stopped while sending; the rest resumes at the next start")
+                return 0
+            raise
+        finally:
+            self._running = None
+
+    async def _tick(self) -> int:
         async with self._lock:
             handled = 0
             for announcement_id in await self.store.due_announcements(self.clock()):

@@ -60,6 +60,17 @@ def nudger(settings: Settings, pipeline: Pipeline, deliver: dict[str, DeliverTo]
     )
 
 
+async def warm_charts(store: SqliteStore, world: World) -> None:
+    """Where a working group is bound, this process will draw charts: load matplotlib now, in
+    a thread, so the first summary or /summary does not wait seconds for it (bot/chart.py)."""
+    for city in world.cities:
+        if await store.groups(city):
+            from bot.chart import warm_in_background
+
+            warm_in_background()
+            return
+
+
 def run_polling(settings: Settings, world: World, token: str) -> None:
     """Long polling until Ctrl+C; the store opens inside PTB's event loop and closes with it."""
     store = SqliteStore(settings.database)
@@ -77,8 +88,9 @@ def run_polling(settings: Settings, world: World, token: str) -> None:
         reports.attach(channel.out)  # blocked residents, migrated groups: back to the pipeline
         daily = DailySummaries(SummarySender(store, world, texts, channel.out), world)
         daily.start()
+        await warm_charts(store, world)
         engine = broadcast_engine(settings, store, texts, channel.out, None)
-        dispatcher = Dispatcher(store, engine)
+        dispatcher = Dispatcher(store, engine, texts=texts)
         dispatcher.start()
         reminders.start()
 
@@ -147,6 +159,7 @@ async def _serve(settings: Settings, world: World, uvicorn: Any, life: Lifecycle
             deliver["tg"] = channel.deliver_to
             daily = DailySummaries(SummarySender(store, world, texts, channel.out), world)
             daily.start()
+            await warm_charts(store, world)
         if settings.whatsapp_enabled:
             wa_outbound = WhatsAppOutbound(
                 texts,
@@ -165,7 +178,7 @@ async def _serve(settings: Settings, world: World, uvicorn: Any, life: Lifecycle
             deliver["wa"] = whatsapp.deliver_to
         wa_out = whatsapp.out if whatsapp is not None else None
         engine = broadcast_engine(settings, store, texts, telegram_out, wa_out)
-        dispatcher = Dispatcher(store, engine)
+        dispatcher = Dispatcher(store, engine, texts=texts)
         dispatcher.start()
         reminders.start()
         web = build_web(

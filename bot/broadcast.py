@@ -93,6 +93,7 @@ class BroadcastEngine:
         self.progress_every = progress_every
         self.owner = owner or process_owner()
         self.lease = LEASE
+        self._rendered: dict[tuple[int, str, str], str] = {}
 
     @property
     def rate_limited(self) -> int:
@@ -108,8 +109,10 @@ class BroadcastEngine:
             return await self.store.broadcast_counts(announcement_id)
         announcement = await self.store.announcement(announcement_id)
         assert announcement is not None
+        # Room for two claims: the next claim is made while the last one's recipients are
+        # still queued (a queued recipient is not sent: it never repeats after a kill).
         queues: dict[str, asyncio.Queue[Recipient | None]] = {
-            channel: asyncio.Queue(maxsize=CLAIM) for channel in self.workers
+            channel: asyncio.Queue(maxsize=2 * CLAIM) for channel in self.workers
         }
         done: list[Outcome] = []
         finished = 0
@@ -216,6 +219,17 @@ class BroadcastEngine:
             except Exception:
                 log.warning("progress report failed", exc_info=True)
 
+    def _text(self, announcement: Announcement, lang: str) -> str:
+        """The announcement in `lang`, rendered once per announcement and language."""
+        key = (announcement.id, announcement.kind, lang)
+        text = self._rendered.get(key)
+        if text is None:
+            if len(self._rendered) >= 64:
+                self._rendered.clear()
+            text = announcement_text(self.texts, announcement.content, lang, announcement.kind)
+            self._rendered[key] = text
+        return text
+
     async def _deliver(self, announcement: Announcement, r: Recipient) -> tuple[str, str | None]:
         if r.ref.channel == "tg":
             return await self._telegram(announcement, r)
@@ -226,7 +240,7 @@ class BroadcastEngine:
             return "skipped", "telegram not configured"
         from bot.telegram_out import Sent  # the outbound imports PTB: only when it is used
 
-        text = announcement_text(self.texts, announcement.content, r.lang, announcement.kind)
+        text = self._text(announcement, r.lang)
         result = await self.telegram.broadcast(int(r.ref.external_id), text, self.paid)
         if result.sent is Sent.OK:
             return "sent", None
@@ -239,7 +253,7 @@ class BroadcastEngine:
         template = None
         body: str | None = None
         if inside:
-            html = announcement_text(self.texts, announcement.content, r.lang, announcement.kind)
+            html = self._text(announcement, r.lang)
             body = html_to_plain(html, bold="*")  # WhatsApp shows *bold*, not HTML
         elif self.template_sid:
             args = announcement_msg(announcement.content, r.lang)[1].args

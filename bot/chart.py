@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import logging
 import textwrap
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -15,7 +17,11 @@ if TYPE_CHECKING:
     from flows.summary import CityRanking
     from flows.world import World
 
+log = logging.getLogger(__name__)
+
 TOP = 10
+_warm_lock = threading.Lock()
+_warmed = False
 
 
 def ranking_png(
@@ -64,3 +70,28 @@ def summary_chart(world: World, texts: Texts, ranking: CityRanking, lang: Lang) 
         [r.share for r in rows],
         html_to_plain(note),
     )
+
+
+def warm() -> None:
+    """Import matplotlib, load its font cache and the fonts, and draw one small chart with
+    Kyrgyz letters, so this process's first real chart costs what any later one does, not
+    seconds more (matplotlib's import and fonts: 1.5-4 s on a busy machine).
+    Thread-safe and idempotent: meant for a thread at start; a second call returns at once
+    (or waits for the first). Never raises: a failure is logged, the real chart reports its
+    own."""
+    global _warmed
+    with _warm_lock:
+        if _warmed:
+            return
+        try:
+            ranking_png("Караколдогу көйгөйлөр", ["Жолдор", "Суу үңкүрү"], [0.6, 0.3], "ө ү ң")
+        except Exception:
+            log.warning("warming the chart up failed", exc_info=True)
+        _warmed = True
+
+
+def warm_in_background() -> threading.Thread:
+    """`warm()` in a daemon thread (it never keeps the process from exiting); started."""
+    thread = threading.Thread(target=warm, name="chart-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -7,11 +7,12 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Bot, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.i18n import Texts
 from bot.lifecycle import Lifecycle
 from bot.pipeline import Pipeline
+from bot.telegram_http import AiohttpRequest
 from bot.telegram_in import in_group, to_group_event, to_inbound
 from bot.telegram_out import TelegramOutbound
 from bot.telegram_updates import SafeBot
@@ -52,8 +53,11 @@ class TelegramChannel:
         bot = SafeBot(
             token,
             base_url=base_url,
-            request=request or HTTPXRequest(connection_pool_size=concurrency),
-            get_updates_request=request or HTTPXRequest(),
+            # aiohttp: httpx's pool bookkeeping cost more CPU than the bot's own work (#10).
+            request=request or AiohttpRequest(connection_pool_size=concurrency),
+            # One connection for the long poll; its read timeout is extended by the poll's
+            # own timeout in Bot.get_updates, as with PTB's default HTTPXRequest.
+            get_updates_request=request or AiohttpRequest(connection_pool_size=1),
             on_token_refused=lifecycle.token_refused if lifecycle is not None else None,
         )
         builder = (

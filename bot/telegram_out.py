@@ -10,6 +10,7 @@ the process. Texts over 4096 characters are split at line ends.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import enum
 import logging
 import random
@@ -17,14 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import (
-    Bot,
-    BotCommand,
-    BotCommandScopeChat,
-    CallbackQuery,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-)
+from telegram import Bot, CallbackQuery
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import (
     BadRequest,
@@ -52,10 +46,28 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS = 3  # network errors: tries per message before it counts as failed
 MAX_WAITS = 6  # 429s waited out per message (each as long as Telegram asks)
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW = {"is_disabled": True}  # link_preview_options, as JSON (see RAW)
 TEXT_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096
 CAPTION_LIMIT = int(MessageLimit.CAPTION_LENGTH)  # 1024
 TOAST_LIMIT = 200  # answerCallbackQuery text
+
+# In webhook mode the route may answer Telegram's POST with one Bot API call (the Bot API
+# executes it, without telling us the result). The route sets an empty list here; the tap's
+# answerCallbackQuery goes into it instead of costing a request of its own. Only that call:
+# losing it costs nothing (the spinner stops by itself), a lost message would.
+# The calls made most (every reply, every broadcast message) are posted as raw Bot API
+# methods: PTB would build a Message object from each answer that nobody reads (a third of a
+# broadcast's CPU, profiled). Errors arrive as the same exceptions either way.
+RAW = {
+    "send_message": "sendMessage",
+    "edit_message_text": "editMessageText",
+    "answer_callback_query": "answerCallbackQuery",
+    "set_my_commands": "setMyCommands",
+}
+
+webhook_reply: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
+    "webhook_reply", default=None
+)
 
 
 class Sent(enum.Enum):
@@ -99,15 +111,24 @@ class TelegramOutbound:
         self.on_blocked: Callable[[ResidentRef], None] = _nothing
         self.on_migrated: Callable[[int, int], None] = _nothing
         self.on_fatal: Callable[[BaseException], None] = _nothing
+        self._menus: dict[Lang, list[dict[str, str]]] = {}
 
     # --- the one call path -----------------------------------------------------------------
 
     async def _call(self, name: str, chat_id: int | None, **kwargs: Any) -> Result:
+        raw = RAW.get(name)
         method = getattr(self.bot, name)
         attempt = waits = 0
         current = chat_id or 0
         while True:
             try:
+                if raw is not None:
+                    data = kwargs if chat_id is None else {"chat_id": current, **kwargs}
+                    # PTB's own post (defaults, None dropped, objects serialised, errors
+                    # raised as usual), pinned with python-telegram-bot==22.8.
+                    answer = await self.bot._post(raw, dict(data))
+                    message_id = answer.get("message_id") if isinstance(answer, dict) else None
+                    return Result(Sent.OK, current, message_id)
                 if chat_id is None:
                     answer = await method(**kwargs)
                 else:
@@ -162,7 +183,7 @@ class TelegramOutbound:
         self,
         chat_id: int,
         html: str,
-        markup: InlineKeyboardMarkup | None = None,
+        markup: dict[str, Any] | None = None,
         edit_id: int | None = None,
     ) -> Result:
         """One message (split past 4096 characters, the keyboard under the last part); with
@@ -171,7 +192,7 @@ class TelegramOutbound:
         result = Result(Sent.OK, chat_id)
         for n, chunk in enumerate(chunks):
             markup_here = markup if n == len(chunks) - 1 else None
-            options = {"parse_mode": ParseMode.HTML, "link_preview_options": NO_PREVIEW}
+            options = {"parse_mode": "HTML", "link_preview_options": NO_PREVIEW}
             if n == 0 and edit_id is not None:
                 result = await self._call(
                     "edit_message_text",
@@ -209,15 +230,22 @@ class TelegramOutbound:
         """A turn's replies in order: the spinner stopped first (with the turn's notice), the
         tapped message replaced when the turn says so; the rest dropped after a failure (it
         would arrive without its beginning)."""
+        answering = None
         if query is not None:
-            await self.answer_callback(query, turn.lang, turn.notice)
-        tapped = query.message.message_id if query is not None and query.message else None
-        for index, reply in enumerate(turn.replies):
-            edit = tapped if index == 0 and turn.edit else None
-            result = await self._reply(chat_id, turn.lang, reply, edit)
-            chat_id = result.chat_id
-            if result.sent is not Sent.OK:
-                break
+            # Stopping the spinner and drawing the screen are independent calls: in flight
+            # together, the resident waits for one round trip, not two.
+            answering = asyncio.ensure_future(self.answer_callback(query, turn.lang, turn.notice))
+        try:
+            tapped = query.message.message_id if query is not None and query.message else None
+            for index, reply in enumerate(turn.replies):
+                edit = tapped if index == 0 and turn.edit else None
+                result = await self._reply(chat_id, turn.lang, reply, edit)
+                chat_id = result.chat_id
+                if result.sent is not Sent.OK:
+                    break
+        finally:
+            if answering is not None:
+                await answering
 
     async def _reply(self, chat_id: int, lang: Lang, reply: Reply, edit: int | None) -> Result:
         html = self.texts.reply_html(reply.lang or lang, reply)
@@ -242,6 +270,13 @@ class TelegramOutbound:
     ) -> None:
         """Stop the button's spinner (always, also for stale or forged taps), with a toast."""
         text = html_to_plain(self.texts.format(lang, notice))[:TOAST_LIMIT] if notice else None
+        slot = webhook_reply.get()
+        if slot is not None and not slot:
+            call: dict[str, Any] = {"method": "answerCallbackQuery", "callback_query_id": query.id}
+            if text:
+                call["text"] = text
+            slot.append(call)
+            return
         await self._call("answer_callback_query", None, callback_query_id=query.id, text=text)
 
     # --- working-group chats ---------------------------------------------------------------
@@ -280,7 +315,7 @@ class TelegramOutbound:
             "send_message",
             chat_id,
             text=html,
-            parse_mode=ParseMode.HTML,
+            parse_mode="HTML",
             link_preview_options=NO_PREVIEW,
             allow_paid_broadcast=paid or None,
         )
@@ -295,18 +330,27 @@ class TelegramOutbound:
 
     # --- command menus ---------------------------------------------------------------------
 
-    def _menu(self, lang: Lang) -> list[BotCommand]:
-        return [BotCommand(c, self.texts.format(lang, Msg(f"cmd-{c}"))) for c in self.commands]
+    def _menu(self, lang: Lang) -> list[dict[str, str]]:
+        """The command menu in one language, as the Bot API takes it (built once)."""
+        menu = self._menus.get(lang)
+        if menu is None:
+            menu = [
+                {"command": c, "description": self.texts.format(lang, Msg(f"cmd-{c}"))}
+                for c in self.commands
+            ]
+            self._menus[lang] = menu
+        return menu
 
     async def set_commands(self) -> None:
         """The bot's command menu in each language (Russian also for everyone else). Raises
         what Telegram answered: the caller (at start, in the background) tries again later."""
         for lang in LANGS:
-            await self.bot.set_my_commands(self._menu(lang), language_code=lang)
-        await self.bot.set_my_commands(self._menu("ru"))
+            menu = {"commands": self._menu(lang), "language_code": lang}
+            await self.bot._post("setMyCommands", menu)
+        await self.bot._post("setMyCommands", {"commands": self._menu("ru")})
 
     async def set_menu(self, chat_id: int, lang: Lang) -> None:
         """The command menu of this chat in the resident's language: Telegram apps have no
         Kyrgyz interface, so the per-language menus alone would show Kyrgyz speakers Russian."""
-        scope = BotCommandScopeChat(chat_id)
+        scope = {"type": "chat", "chat_id": chat_id}
         await self._call("set_my_commands", None, commands=self._menu(lang), scope=scope)

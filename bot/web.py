@@ -15,17 +15,18 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlparse
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, add_port, compare, remove_port
 
 from bot.logs import Throttle
 from bot.telegram import TelegramChannel
+from bot.telegram_out import webhook_reply
 from bot.telegram_updates import parse_update
 from bot.whatsapp import WhatsAppChannel
 from storage.base import Health
@@ -75,6 +76,19 @@ async def read_limited(
         log.warning(TOO_SLOW, deadline, path)
         return Response(status_code=408, headers={"connection": "close"})
     return b"".join(chunks)
+
+
+def signature_holds(
+    validator: RequestValidator, url: str, params: dict[str, str], signature: str
+) -> bool:
+    """`RequestValidator.validate` for a form post, one HMAC where it computes two: the URL
+    without its port first (what Twilio signs for the default port), with it only if that
+    fails. The same answer: validate accepts either, and a form has no bodySHA256."""
+    parsed = urlparse(url)
+    return any(
+        compare(validator.compute_signature(candidate, params), signature)
+        for candidate in (remove_port(parsed), add_port(parsed))
+    )
 
 
 class _HealthProbe:
@@ -141,11 +155,18 @@ def build_web(
             return Response(status_code=400)
         # Processed before answering. An exception here means nothing was committed (the store
         # could not load or write): 500, and Telegram's redelivery is deduplicated on update_id.
+        # A tap's answerCallbackQuery rides on this response (telegram_out.webhook_reply).
+        slot: list[dict[str, object]] = []
+        token = webhook_reply.set(slot)
         try:
             await telegram.channel.process(update, telegram.bot)
         except Exception:
             log.exception("Telegram update not processed; Telegram will deliver it again")
             return Response(status_code=500)
+        finally:
+            webhook_reply.reset(token)
+        if slot:
+            return JSONResponse(slot[0])
         return Response(status_code=200)
 
     async def signed_form(request: Request) -> dict[str, str] | Response:
@@ -171,7 +192,7 @@ def build_web(
         if request.url.query:
             url += "?" + request.url.query
         signature = request.headers.get("x-twilio-signature", "")
-        if not signature or not validator.validate(url, params, signature):
+        if not signature or not signature_holds(validator, url, params, signature):
             log.warning(BAD_SIGNATURE, request.url.path)
             return Response(status_code=403)
         return params

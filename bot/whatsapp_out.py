@@ -4,18 +4,27 @@ messages, announcements at the broadcast pace, and what Twilio's answers mean.
 One call path (`send`) owns Twilio's rules: 429 / 20429 / 63018 backed off with jitter, a
 request that cannot have reached Twilio retried, a timeout never retried (it may have been
 sent), an opt-out or block (21610, 63014) reported so the pipeline unsubscribes the resident.
+
+Messages are created with one aiohttp POST (`TwilioMessages`): the same url-encoded form,
+basic auth and error shapes as twilio-python's `messages.create_async`, without the cost of
+its per-call request, response and instance objects and of aiohttp's form encoding, which
+made up a fifth of the bot's CPU per WhatsApp message (bench/whatsapp.py). The twilio client
+stays for the Content API (templates are created once) and `RequestValidator` for webhooks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
+import platform
 import random
 from collections.abc import Awaitable, Callable, Hashable, Mapping
+from typing import Any
 
 import aiohttp
-from twilio.base import values
+from twilio import __version__ as twilio_version
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
@@ -35,10 +44,103 @@ OUTSIDE_WINDOW = 63016  # free-form text more than 24 h after the resident's las
 BACK_OFF = frozenset({20429, 63018})  # API concurrency / sender rate limit
 SHUTDOWN_GRACE = 20.0  # seconds to finish queued replies on shutdown
 SEND_TIMEOUT = 30.0  # seconds for one REST call
+MESSAGES_PATH = "/2010-04-01/Accounts/{sid}/Messages.json"
+CONNECTIONS = 100  # to Twilio at once (twilio-python's aiohttp session had the same default)
+# Twilio's form fields for what `send` is given (twilio-python's keyword arguments).
+FIELDS = {"body": "Body", "content_sid": "ContentSid", "content_variables": "ContentVariables"}
+# application/x-www-form-urlencoded as urllib.parse.urlencode writes it (quote_plus, nothing
+# safe but letters, digits and _.-~), a byte at a time through a table: urlencode's Python
+# loop over every byte of Cyrillic text was most of the encoding's cost.
+_SAFE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+_ESCAPED = [chr(b) if b in _SAFE else "+" if b == 0x20 else f"%{b:02X}" for b in range(256)]
 
 
 def _nothing(*_: object) -> None:
     return None
+
+
+def _quote(text: str) -> str:
+    data = text.encode()
+    return text if data.isalnum() else "".join(map(_ESCAPED.__getitem__, data))
+
+
+def form_encode(fields: Mapping[str, str]) -> bytes:
+    """The body of a url-encoded form post: the bytes urllib.parse.urlencode would give."""
+    return "&".join(f"{_quote(k)}={_quote(v)}" for k, v in fields.items()).encode("ascii")
+
+
+def refusal(status: int, url: str, text: str) -> TwilioRestException | TwilioServiceException:
+    """Twilio's error answer as twilio-python raises it: RFC 9457 bodies (type, title, status,
+    code) as TwilioServiceException, others as TwilioRestException with Twilio's `code` (or
+    the HTTP status when the body has none)."""
+    message = "Unable to create record"
+    try:
+        payload: Any = json.loads(text)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        return TwilioRestException(status, url, message, status, "POST")
+    if all(key in payload for key in ("type", "title", "status", "code")):
+        return TwilioServiceException(
+            type_uri=payload["type"],
+            title=payload["title"],
+            status=payload["status"],
+            code=payload["code"],
+            detail=payload.get("detail"),
+            instance=payload.get("instance"),
+            errors=payload.get("errors"),
+            method="POST",
+            uri=url,
+        )
+    if "message" in payload:
+        message = f"{message}: {payload['message']}"
+    code = payload.get("code", status)
+    return TwilioRestException(status, url, message, code, "POST", payload.get("details"))
+
+
+class TwilioMessages:
+    """Twilio's Messages resource: one POST per message over a pooled aiohttp session."""
+
+    def __init__(self, api_base_url: str, account_sid: str, auth_token: str) -> None:
+        self.url = api_base_url.rstrip("/") + MESSAGES_PATH.format(sid=account_sid)
+        credentials = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        self.headers = {
+            "Authorization": f"Basic {credentials}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+            "Accept-Charset": "utf-8",
+            "User-Agent": (
+                f"twilio-python/{twilio_version} ({platform.system()} {platform.machine()}) "
+                f"Python/{platform.python_version()} citybot"
+            ),
+        }
+        self._session: aiohttp.ClientSession | None = None
+
+    def start(self) -> None:
+        """Inside the running loop (aiohttp binds its session to it)."""
+        connector = aiohttp.TCPConnector(limit=CONNECTIONS)
+        self._session = aiohttp.ClientSession(connector=connector)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        self._session = None
+
+    async def create_async(self, fields: Mapping[str, str]) -> tuple[str | None, str]:
+        """Create one message from Twilio's form fields (To, From, Body or ContentSid...):
+        (its SID, its status). Twilio's refusals raise as twilio-python's do (`refusal`);
+        connection errors are aiohttp's."""
+        if self._session is None:
+            raise RuntimeError("WhatsApp channel is not started")
+        async with self._session.post(
+            self.url, data=form_encode(fields), headers=self.headers
+        ) as response:
+            status = response.status
+            text = await response.text()
+        if not 200 <= status < 300:
+            raise refusal(status, self.url, text)
+        created = json.loads(text)
+        return created.get("sid"), str(created.get("status") or "queued")
 
 
 class Outbox:
@@ -113,7 +215,8 @@ class WhatsAppOutbound:
         self.outbox = Outbox()
         self.pace = RateLimiter(broadcast_rate)
         self._http: AsyncTwilioHttpClient | None = None
-        self._client: Client | None = None
+        self._client: Client | None = None  # for the Content API
+        self.messages = TwilioMessages(self.api_base_url, account_sid, auth_token)
         # Quick replies and list pickers (Content API templates); numbered text otherwise.
         self.interactive = (
             InteractiveMessages(lambda: self._client, log_store) if interactive else None
@@ -132,6 +235,7 @@ class WhatsAppOutbound:
         self._client.api.base_url = self.api_base_url
         if self.content_base_url:
             self._client.content.base_url = self.content_base_url
+        self.messages.start()
 
     async def stop(self) -> None:
         """Send what is queued (bounded), then close the HTTP session."""
@@ -142,29 +246,31 @@ class WhatsAppOutbound:
             await self.outbox.cancel()
         if self._http is not None:
             await self._http.close()
+        await self.messages.close()
         self._http = self._client = None
 
     async def deliver(self, who: ResidentRef, turn: Turn) -> None:
         """Queue a turn's replies: called under the resident's lock after the commit, so only
-        queued here (Twilio gets its answer at once); the outbox keeps their order."""
-        bodies = render(self.texts, turn)
+        queued here (Twilio gets its answer at once); the outbox keeps their order. The
+        numbered text is rendered only when no interactive message is sent instead."""
         parts = interactive_parts(self.texts, turn) if self.interactive else None
-        self.outbox.push(who, lambda: self._send_turn(who, bodies, turn.lang, parts))
+        bodies = render(self.texts, turn) if parts is None else None
+        self.outbox.push(who, lambda: self._send_turn(who, turn, bodies, parts))
 
     async def _send_turn(
         self,
         who: ResidentRef,
-        bodies: list[str],
-        lang: str,
+        turn: Turn,
+        bodies: list[str] | None,
         parts: tuple[str, list[tuple[str, str]], str] | None,
     ) -> None:
         if parts is not None and self.interactive is not None:
             body, options, menu = parts
-            content = await self.interactive.params(lang, body, options, menu=menu or None)
+            content = await self.interactive.params(turn.lang, body, options, menu=menu or None)
             if content is not None:
                 await self.send(who, None, content=content)
                 return
-        for body in bodies:
+        for body in render(self.texts, turn) if bodies is None else bodies:
             if not await self.send(who, body):
                 return  # the rest would fail the same way
 
@@ -192,7 +298,11 @@ class WhatsAppOutbound:
                 "content_sid": template[0],
                 "content_variables": json.dumps(dict(template[1])),
             }
-        fields: dict[str, object] = dict(content) if content else {"body": body}
+        fields = {"To": f"whatsapp:+{who.external_id}", "From": self.sender}
+        if self.status_callback:
+            fields["StatusCallback"] = self.status_callback
+        for name, value in (content or {"body": body or ""}).items():
+            fields[FIELDS[name]] = value
         if self._client is None:
             raise RuntimeError("WhatsApp channel is not started")
         code: int | None = None
@@ -201,15 +311,8 @@ class WhatsAppOutbound:
                 # Exponential backoff with jitter, so many residents' retries do not align.
                 await asyncio.sleep(self.backoff * 2 ** (attempt - 1) * (0.5 + random.random()))
             try:
-                message = await asyncio.wait_for(
-                    self._client.messages.create_async(
-                        to=f"whatsapp:+{who.external_id}",
-                        from_=self.sender,
-                        status_callback=self.status_callback or values.unset,
-                        **fields,
-                    ),
-                    SEND_TIMEOUT,  # twilio's AsyncTwilioHttpClient passes no timeout to aiohttp
-                )
+                async with asyncio.timeout(SEND_TIMEOUT):
+                    sid, status = await self.messages.create_async(fields)
             except (TwilioRestException, TwilioServiceException) as exc:
                 code = exc.code
                 if code in UNSUBSCRIBED:
@@ -238,7 +341,7 @@ class WhatsAppOutbound:
                 log.warning("WhatsApp send timed out; not retried (it may have been sent)")
                 break
             else:
-                await self.store.record_delivery(who, message.sid, str(message.status or "queued"))
+                await self.store.record_delivery(who, sid, status)
                 return True
         await self.store.record_delivery(who, None, "failed", code)
         log.error("WhatsApp send failed for good (code %s)", code)

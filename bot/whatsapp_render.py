@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from bot.i18n import Texts, html_to_plain, pack_lines
 from bot.local_chat import NUMBERED, render_numbered
 from bot.whatsapp_content import MAX_QUICK_REPLIES, units
-from flows.session import Option, Turn
+from flows.session import Msg, Option, Turn
 
 MAX_BODY = 1600  # Twilio's limit for one WhatsApp message body
 
@@ -21,10 +23,36 @@ SHORT = "short"  # a button's short label (locale attribute), for WhatsApp lists
 MAX_LABEL = 24  # characters of a list item
 
 
+MAX_CACHED = 4096  # short labels kept per Texts (they are the same for every resident)
+_short: WeakKeyDictionary[Texts, dict[tuple[object, ...], str]] = WeakKeyDictionary()
+
+
+def _key(label: Msg | str) -> object:
+    """A hashable stand-in for a label (a Msg holds its arguments in a dict)."""
+    if isinstance(label, str):
+        return label
+    return (
+        label.id,
+        tuple((k, _key(v) if isinstance(v, Msg) else v) for k, v in label.args.items()),
+    )
+
+
 def short_label(texts: Texts, lang: str, option: Option, number: int | None = None) -> str:
     """A button's label for a WhatsApp list or quick reply: the locale's `.short` form where
     there is one, else the label, cut to 24 characters. `number`: shown before it (a list's
-    items carry the numbers the wording asks residents to type)."""
+    items carry the numbers the wording asks residents to type). Kept once made: formatting
+    it three ways took most of an interactive message's rendering."""
+    cache = _short.setdefault(texts, {})
+    key = (lang, _key(option.label), number)
+    label = cache.get(key)
+    if label is None:
+        if len(cache) >= MAX_CACHED:
+            cache.clear()
+        label = cache[key] = _short_label(texts, lang, option, number)
+    return label
+
+
+def _short_label(texts: Texts, lang: str, option: Option, number: int | None) -> str:
     label = texts.option_label(lang, option, SHORT)  # type: ignore[arg-type]
     if label == texts.option_label(lang, option):
         label = texts.option_label(lang, option, NUMBERED)  # type: ignore[arg-type]

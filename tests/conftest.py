@@ -6,6 +6,7 @@ import pytest
 
 from bot.config import load_world
 from flows.world import World
+from tests.postgres_server import postgres_dsn, postgres_server  # noqa: F401  (fixtures)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -390,6 +390,14 @@ class BotAPIServer:
         self.token, self.api, self.port = token, api or FakeBotAPI(), port
         self.paths: list[str] = []
         self._runner: Any = None
+        # Bot API method -> how many of its next requests lose their connection unanswered.
+        self.dropping: collections.Counter[str] = collections.Counter()
+        self.stall = 0.0  # seconds every request waits before it is answered (a slow server)
+
+    def drop(self, method: str, times: int = 1) -> None:
+        """The next `times` requests of `method` are read, then the connection is closed
+        without an answer (a proxy or load balancer that lost it)."""
+        self.dropping[method] += times
 
     @property
     def base_url(self) -> str:
@@ -425,16 +433,28 @@ class BotAPIServer:
         prefix, _, method = request.path.rpartition("/")
         if prefix != f"/bot{self.token}":
             return web.json_response(_refusal(401, "Unauthorized"), status=401)
-        form = await request.post()
+        if request.content_type == "application/json":  # as a form would carry it
+            form: Any = {k: _form_value(v) for k, v in (await request.json()).items()}
+        else:
+            form = await request.post()
+        if self.dropping[method] > 0:
+            self.dropping[method] -= 1
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)  # never reaches the client
+        if self.stall:
+            await asyncio.sleep(self.stall)
         params: dict[str, Any] = {}
+        uploads: dict[str, tuple[str, bytes, str]] = {}
         for key, value in form.items():
-            if not isinstance(value, str):
-                continue  # an upload: not needed by the process tests
-            params[key] = json.loads(value) if key in _JSON_FIELDS else value
+            if isinstance(value, str):
+                params[key] = json.loads(value) if key in _JSON_FIELDS else value
+            else:  # an upload (multipart/form-data): recorded in FakeBotAPI.uploads
+                uploads[key] = (value.filename, value.file.read(), value.content_type)
         status, body = await self.api.do_request(
             f"{prefix}/{method}",
             "POST",
-            _Params(params),  # type: ignore[arg-type]
+            _Params(params, uploads),  # type: ignore[arg-type]
         )
         if method == "getUpdates" and status == 200 and not json.loads(body)["result"]:
             # Long polling: nothing new is answered after a while, not at once.
@@ -442,12 +462,19 @@ class BotAPIServer:
         return web.Response(body=body, status=status, content_type="application/json")
 
 
-class _Params:
-    """What FakeBotAPI.do_request reads of a RequestData: the parameters."""
+def _form_value(value: Any) -> Any:
+    """A JSON body's value as a form field carries it: objects and numbers JSON-encoded."""
+    return value if isinstance(value, str) else json.dumps(value)
 
-    def __init__(self, parameters: dict[str, Any]) -> None:
+
+class _Params:
+    """What FakeBotAPI.do_request reads of a RequestData: the parameters and the uploads."""
+
+    def __init__(
+        self, parameters: dict[str, Any], uploads: dict[str, tuple[str, bytes, str]]
+    ) -> None:
         self.parameters = parameters
-        self.multipart_data: dict[str, Any] = {}
+        self.multipart_data = uploads
 
 
 def free_port() -> int:

@@ -25,6 +25,10 @@ SENDING = {
     "set_my_commands",
     "reply_text",
 }
+# Raw Bot API calls (`bot._post("sendMessage", ...)`, `bot.do_api_request(...)`): what the
+# outbound uses for its most frequent methods; receiving (getUpdates) is not sending.
+RAW_CALLS = {"_post", "do_api_request"}
+RECEIVING = {"getUpdates", "get_updates"}
 TWILIO_SENDING = {"create", "create_async"}  # client.messages.create[_async]
 # What pure decisions must never touch.
 IMPURE_IMPORTS = ("bot", "storage", "telegram", "twilio", "aiohttp", "asyncio", "sqlite3", "os")
@@ -56,6 +60,11 @@ def _calls(path: Path) -> list[tuple[int, str]]:
                 name = func.id
             if name in SENDING:
                 found.append((node.lineno, name))
+            first = node.args[0] if node.args else None
+            endpoint = first.value if isinstance(first, ast.Constant) else None
+            bot_owner = isinstance(func, ast.Attribute) and "bot" in ast.unparse(func.value)
+            if name in RAW_CALLS and bot_owner and endpoint not in RECEIVING:
+                found.append((node.lineno, f"{name}({endpoint!r})"))
             owner = func.value if isinstance(func, ast.Attribute) else None
             twilio = isinstance(owner, ast.Attribute) and owner.attr == "messages"
             if name in TWILIO_SENDING and twilio:

@@ -146,9 +146,9 @@ class Preview:
         options = iter(reply.options)
         rows = [
             '<div class="row">'
-            + "".join(self._button(next(options), button.text) for button in row)
+            + "".join(self._button(next(options), button["text"]) for button in row)
             + "</div>"
-            for row in (markup.inline_keyboard if markup is not None else ())
+            for row in (markup["inline_keyboard"] if markup is not None else ())
         ]
         kb = f'<div class="kb">{"".join(rows)}</div>' if rows else ""
         edit = '<div class="edit">replaces the tapped message</div>' if edits else ""

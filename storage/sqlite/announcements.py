@@ -15,6 +15,7 @@ from storage.sqlite.engine import SqliteEngine
 from storage.sqlite.sql import iso, moment, record_key
 
 DELIVERY_STATES = frozenset({"sent", "failed", "skipped"})
+SWEEP_EVERY = timedelta(seconds=1)  # how often a claim also looks for expired leases
 
 _ANNOUNCEMENT = (
     "SELECT id, city, kind, parent_id, content, state, send_at, created_at FROM announcements"
@@ -101,40 +102,102 @@ def apply_operator(
     return out
 
 
+def _one(db: sqlite3.Connection, sql: str, params: Any) -> Any:
+    """The single value of a single-row query (a JSON array built by SQLite: a claim is a few
+    statements whatever its size, not one per recipient)."""
+    ((value,),) = db.execute(sql, params).fetchall()
+    return value
+
+
 def _claim(
-    db: sqlite3.Connection, announcement_id: int, limit: int, owner: str, now: str, until: str
+    db: sqlite3.Connection,
+    announcement_id: int,
+    limit: int,
+    owner: str,
+    now: str,
+    until: str,
+    sweep: bool = True,
 ) -> list[Recipient]:
-    # Pending rows, and claims whose lease ran out (their owner died: what it had in flight
-    # goes again, the in-flight bound); NULL: a claim of older code, free at once.
-    rows = db.execute(
+    # With `sweep`, claims whose lease ran out first (their owner died: what it had in flight
+    # goes again, the in-flight bound; NULL: a claim of older code, free at once), then
+    # pending rows. Each a lookup by (announcement_id, state): one scan with an OR walks past
+    # every row already sent, for every claim. The transaction is IMMEDIATE (the writer's):
+    # nobody else changes the rows between the choice and the update.
+    expired = (
+        "SELECT resident_id FROM broadcast_deliveries INDEXED BY broadcast_state"
+        " WHERE announcement_id = :a AND state = 'sending'"
+        " AND (lease_until IS NULL OR lease_until <= :now) UNION ALL "
+        if sweep
+        else ""
+    )
+    chosen = _one(
+        db,
+        "SELECT json_group_array(resident_id) FROM (SELECT resident_id FROM ("
+        + expired
+        + "SELECT resident_id FROM broadcast_deliveries WHERE announcement_id = :a"
+        " AND state = 'pending') LIMIT :limit)",
+        {"now": now, "a": announcement_id, "limit": limit},
+    )
+    ids: list[int] = json.loads(chosen)
+    if not ids:
+        return []
+    db.execute(
         "UPDATE broadcast_deliveries SET state = 'sending', owner = ?, lease_until = ?,"
-        " attempts = attempts + 1, updated_at = ? WHERE announcement_id = ? AND resident_id IN ("
-        "  SELECT resident_id FROM broadcast_deliveries WHERE announcement_id = ?"
-        "  AND (state = 'pending' OR (state = 'sending'"
-        "   AND (lease_until IS NULL OR lease_until <= ?))) LIMIT ?)"
-        " RETURNING resident_id",
-        (owner, until, now, announcement_id, announcement_id, now, limit),
-    ).fetchall()
-    claimed: list[Recipient] = []
-    for (resident_id,) in rows:
-        found = db.execute(
-            "SELECT channel, external_id, coalesce(lang, 'ru'), subscribed, last_inbound_at"
-            " FROM residents WHERE id = ?",
-            (resident_id,),
-        ).fetchall()
-        if not found or found[0][3] != 1:
-            # Unsubscribed (or forgotten) since the list was frozen: skip them.
-            db.execute(
-                "UPDATE broadcast_deliveries SET state = 'skipped', error = 'unsubscribed',"
-                " owner = NULL, lease_until = NULL WHERE announcement_id = ? AND resident_id = ?",
-                (announcement_id, resident_id),
+        " attempts = attempts + 1, updated_at = ? WHERE announcement_id = ?"
+        " AND resident_id IN (SELECT value FROM json_each(?))",
+        (owner, until, now, announcement_id, chosen),
+    )
+    # Who they are, in one query for the whole claim (not one per recipient).
+    found = {
+        row[0]: row
+        for row in json.loads(
+            _one(
+                db,
+                "SELECT json_group_array(json_array(id, channel, external_id,"
+                " coalesce(lang, 'ru'), subscribed, last_inbound_at)) FROM residents"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (chosen,),
             )
+        )
+    }
+    claimed: list[Recipient] = []
+    gone: list[int] = []
+    for resident_id in ids:
+        row = found.get(resident_id)
+        if row is None or row[4] != 1:
+            gone.append(resident_id)  # unsubscribed (or forgotten) since the list was frozen
             continue
-        channel, external_id, lang, _, inbound = found[0]
+        _, channel, external_id, lang, _, inbound = row
         claimed.append(
             Recipient(resident_id, ResidentRef(channel, external_id), lang, moment(inbound))
         )
+    if gone:
+        db.execute(
+            "UPDATE broadcast_deliveries SET state = 'skipped', error = 'unsubscribed',"
+            " owner = NULL, lease_until = NULL WHERE announcement_id = ?"
+            " AND resident_id IN (SELECT value FROM json_each(?))",
+            (announcement_id, json.dumps(gone)),
+        )
     return claimed
+
+
+def _finish(
+    db: sqlite3.Connection,
+    announcement_id: int,
+    outcomes: Sequence[tuple[int, str, str | None]],
+    now: str,
+) -> None:
+    """One UPDATE per distinct (state, error) of the batch: mostly one, "sent"."""
+    groups: dict[tuple[str, str | None], list[int]] = {}
+    for resident_id, state, error in outcomes:
+        groups.setdefault((state, error), []).append(resident_id)
+    for (state, error), ids in groups.items():
+        db.execute(
+            "UPDATE broadcast_deliveries SET state = ?, error = ?, updated_at = ?,"
+            " owner = NULL, lease_until = NULL WHERE announcement_id = ?"
+            " AND resident_id IN (SELECT value FROM json_each(?))",
+            (state, error, now, announcement_id, json.dumps(ids)),
+        )
 
 
 class SqliteAnnouncements(SqliteEngine):
@@ -209,8 +272,15 @@ class SqliteAnnouncements(SqliteEngine):
     ) -> list[Recipient]:
         now = self._clock()
         until = iso(now + lease)
+        # Expired leases are looked for at most every SWEEP_EVERY (and at a broadcast's
+        # first claim here): their scan reads every row in flight, pending ones come by index.
+        sweeps: dict[int, datetime] = self.__dict__.setdefault("_lease_sweeps", {})
+        last = sweeps.get(announcement_id)
+        sweep = last is None or not timedelta(0) <= now - last < SWEEP_EVERY
+        if sweep:
+            sweeps[announcement_id] = now
         return await self._write(
-            lambda db: _claim(db, announcement_id, limit, owner, iso(now), until)
+            lambda db: _claim(db, announcement_id, limit, owner, iso(now), until, sweep)
         )
 
     async def renew_claims(self, announcement_id: int, owner: str, lease: timedelta) -> int:
@@ -232,16 +302,8 @@ class SqliteAnnouncements(SqliteEngine):
             if state not in DELIVERY_STATES:
                 raise ValueError(f"not a delivery outcome: {state!r}")
         now = iso(self._clock())
-        rows = [(state, error, now, announcement_id, rid) for rid, state, error in outcomes]
-
-        def run(db: sqlite3.Connection) -> None:
-            db.executemany(
-                "UPDATE broadcast_deliveries SET state = ?, error = ?, updated_at = ?,"
-                " owner = NULL, lease_until = NULL WHERE announcement_id = ? AND resident_id = ?",
-                rows,
-            )
-
-        await self._write(run)
+        batch = list(outcomes)
+        await self._write(lambda db: _finish(db, announcement_id, batch, now))
 
     async def broadcast_counts(self, announcement_id: int) -> BroadcastCounts:
         rows = await self._query(
