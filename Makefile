@@ -33,7 +33,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	$(BIN)/python bench/inbound.py
+	$(BIN)/python bench/http_transport.py --transport aiohttp
+	$(BIN)/python bench/broadcast_http.py --mode paid
 	$(BIN)/python bench/whatsapp.py
 
 clean:

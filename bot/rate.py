@@ -12,14 +12,15 @@ import time
 # second of their predecessors plus network jitter. So no more than `rate` sends in any
 # window of `window_for(rate)` seconds, widened by WIDEN after each 429 (up to MAX_WINDOW).
 # The margin is for jitter, which is absolute (milliseconds): at 25/s (sends 40 ms apart) 1%
-# is ample and costs 1% of the rate; at a paid 1,000/s (1 ms apart) jitter of 10-30 ms put
-# 10-30 sends too many into a second and each 429 paused everyone for a second (81% of the
-# rate through the running bot, bench/broadcast_http.py); 3% there: 97%, no 429.
+# is ample and costs 1% of the rate; at a paid 1,000/s (1 ms apart) a few tens of ms of
+# arrival jitter put that many sends too many into one second, and each 429 pauses everyone
+# for retry_after. 3% there (97% of the rate through the running bot when no 429 comes,
+# bench/broadcast_http.py), 2% more after each 429, up to 15%.
 WINDOW = 1.01
 FAST = 100.0  # sends a second from which FAST_WINDOW applies
 FAST_WINDOW = 1.03
-WIDEN = 0.01
-MAX_WINDOW = 1.05
+WIDEN = 0.02
+MAX_WINDOW = 1.15
 
 
 def window_for(rate: float) -> float:

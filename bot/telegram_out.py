@@ -115,12 +115,19 @@ class TelegramOutbound:
 
     # --- the one call path -----------------------------------------------------------------
 
-    async def _call(self, name: str, chat_id: int | None, **kwargs: Any) -> Result:
+    async def _call(
+        self, name: str, chat_id: int | None, paced: bool = False, **kwargs: Any
+    ) -> Result:
+        """`paced`: every attempt waits for the broadcast pace, retries too (after a 429 the
+        messages refused together would otherwise all go again at the same instant, into
+        the next 429)."""
         raw = RAW.get(name)
         method = getattr(self.bot, name)
         attempt = waits = 0
         current = chat_id or 0
         while True:
+            if paced:
+                await self.pace.acquire()
             try:
                 if raw is not None:
                     data = kwargs if chat_id is None else {"chat_id": current, **kwargs}
@@ -310,10 +317,10 @@ class TelegramOutbound:
     async def broadcast(self, chat_id: int, html: str, paid: bool = False) -> Result:
         """One announcement to one resident at the broadcast pace (paid broadcasts may go
         faster, at Telegram's price)."""
-        await self.pace.acquire()
         return await self._call(
             "send_message",
             chat_id,
+            paced=True,
             text=html,
             parse_mode="HTML",
             link_preview_options=NO_PREVIEW,

@@ -293,7 +293,7 @@ class Reports(Protocol):
         (not even an opaque one), ordered by answer date, then rank."""
         ...
 
-    async def source_counts(self, city: str) -> dict[str, int]:
+    async def source_counts(self, city: str, recount: bool = False) -> dict[str, int]:
         """Residents with a current answer in the city, per link source tag."""
         ...
 

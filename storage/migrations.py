@@ -392,6 +392,30 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         run=_link_learned_sources,
     ),
+    Migration(
+        "source counters",
+        (
+            # Respondents per link source (posters, QR codes), kept with the other counters:
+            # counted from the answers, the summary's "who came by which link" line scanned
+            # a city's every answer (0.9 s at half a million, bench/rankings.py).
+            """
+            CREATE TABLE tally_sources (
+                city TEXT NOT NULL,
+                source TEXT NOT NULL,
+                respondents INTEGER NOT NULL CHECK (respondents >= 0),
+                PRIMARY KEY (city, source)
+            ) STRICT, WITHOUT ROWID
+            """,
+            """
+            INSERT INTO tally_sources (city, source, respondents)
+            SELECT a.city, r.source, count(*) FROM residents AS r
+            JOIN answers AS a ON a.resident_id = r.id AND a.is_current = 1
+            WHERE r.source IS NOT NULL
+            AND EXISTS (SELECT 1 FROM answer_items WHERE answer_id = a.id)
+            GROUP BY a.city, r.source
+            """,
+        ),
+    ),
 )
 
 

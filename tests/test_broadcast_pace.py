@@ -198,3 +198,31 @@ async def test_stopping_mid_broadcast_is_quiet_and_waits_for_the_tick(
     assert dispatcher._running is None, "the tick has ended"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     assert await dispatcher.tick() == 0, "no tick after stop"
+
+
+async def test_a_message_refused_with_429_waits_for_the_pace_again() -> None:
+    """Messages refused together by one 429 must not all go again at the same instant when
+    the pause ends (straight into the next 429): every attempt takes a slot of the pace."""
+    from telegram import Bot
+
+    from tests.fake_telegram import FakeBotAPI, too_many
+    from tests.outbounds import telegram_out
+
+    api = FakeBotAPI()
+    too_many(api, "sendMessage", retry_after=0, times=3)
+    async with Bot("1:PACE", base_url="http://x/bot", request=api) as bot:
+        out = telegram_out(bot, rate=1000)
+        slots = 0
+        real = out.pace.acquire
+
+        async def counted() -> None:
+            nonlocal slots
+            slots += 1
+            await real()
+
+        out.pace.acquire = counted  # type: ignore[method-assign]
+        results = await asyncio.gather(
+            *(out.broadcast(5000 + n, "<b>Слушания</b>") for n in range(3))
+        )
+    assert [r.sent.value for r in results] == ["sent"] * 3
+    assert slots == 6, "three first attempts and three retries, each paced"

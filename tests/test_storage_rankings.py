@@ -20,7 +20,7 @@ from storage_helpers import (  # noqa: F401  (fixtures)
 )
 
 from flows.effects import MoveChat
-from flows.session import Answer, Conversation, Forget, Item, SaveAnswer
+from flows.session import Answer, Conversation, Forget, Item, SaveAnswer, SetSource
 from storage.base import ResidentRef, Store
 
 ANA = ResidentRef("tg", "1001")
@@ -29,7 +29,7 @@ BEK = ResidentRef("tg", "1002")
 _CITIES = ("karakol", "manas")
 _op = st.tuples(
     st.integers(0, 5),  # which resident
-    st.sampled_from(["answer", "answer", "answer", "forget"]),
+    st.sampled_from(["answer", "answer", "answer", "forget", "poster", "radio"]),
     st.sampled_from(_CITIES),
     st.none() | st.sampled_from(["d1", "d2"]),
     st.lists(
@@ -60,6 +60,9 @@ def test_ranking_counters_always_equal_a_recount(kind: str, ops: list) -> None:
                     versions.pop(n, None)
                     current.pop(n, None)
                     continue
+                if action in ("poster", "radio"):  # came by a link, before or after answering
+                    await store.commit(who, Conversation(), [SetSource(action)])
+                    continue
                 versions[n] = versions.get(n, 0) + 1
                 items = [
                     Item(category=c, text=f"свои слова {n}" if c == "other" else None)
@@ -74,6 +77,8 @@ def test_ranking_counters_always_equal_a_recount(kind: str, ops: list) -> None:
             for city in _CITIES:
                 kept = await store.tallies(city)
                 assert kept == await store.tallies(city, recount=True), city
+                by_link = await store.source_counts(city)
+                assert by_link == await store.source_counts(city, recount=True), city
                 respondents = sum(1 for c in current.values() if c == city)
                 assert sum(t.respondents for t in kept.values()) == respondents
         finally:

@@ -24,13 +24,25 @@ def check_answer(answer: Answer) -> None:
 def count_current(db: sqlite3.Connection, resident_id: int, sign: int) -> None:
     """Add (+1) or remove (-1) the resident's current answer in the ranking counters."""
     rows = db.execute(
-        "SELECT id, city, coalesce(district, '') FROM answers AS a"
-        f" WHERE resident_id = ? AND is_current = 1 AND {HAS_ITEMS}",
+        "SELECT a.id, a.city, coalesce(a.district, ''), r.source FROM answers AS a"
+        " JOIN residents AS r ON r.id = a.resident_id"
+        f" WHERE a.resident_id = ? AND a.is_current = 1 AND {HAS_ITEMS}",
         (resident_id,),
     ).fetchall()
     if not rows:
         return  # no current answer, or an emptied list: it counts for nothing
-    answer_id, city, district = rows[0]
+    answer_id, city, district, source = rows[0]
+    if source is not None and sign > 0:
+        db.execute(
+            "INSERT INTO tally_sources (city, source, respondents) VALUES (?, ?, 1)"
+            " ON CONFLICT (city, source) DO UPDATE SET respondents = respondents + 1",
+            (city, source),
+        )
+    elif source is not None:
+        db.execute(
+            "UPDATE tally_sources SET respondents = respondents - 1 WHERE city = ? AND source = ?",
+            (city, source),
+        )
     if sign < 0:
         # Plain UPDATEs: an upsert's candidate row (-1) would already fail the CHECK >= 0.
         db.execute(

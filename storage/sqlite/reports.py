@@ -56,15 +56,19 @@ class SqliteReports(SqliteEngine):
         )
         return [ExportRow(*row) for row in rows]
 
-    async def source_counts(self, city: str) -> dict[str, int]:
-        """Residents with a current (non-empty) answer in the city, per link source tag."""
-        rows = await self._query(
+    async def source_counts(self, city: str, recount: bool = False) -> dict[str, int]:
+        """Residents with a current (non-empty) answer in the city, per link source tag: from
+        the counters (or, `recount`, from the answers: tests, benchmark)."""
+        sql = (
             "SELECT r.source, count(*) FROM residents AS r"
             " JOIN answers AS a ON a.resident_id = r.id AND a.is_current = 1"
             f" WHERE a.city = ? AND r.source IS NOT NULL AND {HAS_ITEMS}"
-            " GROUP BY r.source ORDER BY count(*) DESC, r.source",
-            (city,),
+            " GROUP BY r.source ORDER BY count(*) DESC, r.source"
+            if recount
+            else "SELECT source, respondents FROM tally_sources WHERE city = ? AND respondents > 0"
+            " ORDER BY respondents DESC, source"
         )
+        rows = await self._query(sql, (city,))
         return {source: int(n) for source, n in rows}
 
     async def changed_since(self, city: str, since: datetime) -> int:

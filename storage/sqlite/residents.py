@@ -164,10 +164,14 @@ class Turn:
 def apply_effect(db: sqlite3.Connection, resident_id: int, effect: Effect, now: str) -> None:
     """One effect on an existing resident (Forget and CreateAnnouncement: see Turn)."""
     if isinstance(effect, SetSource):
+        # Out of the counters and back in: a first source on someone who has answered
+        # already moves them into its count (a source, once set, is kept).
+        answers.count_current(db, resident_id, -1)
         db.execute(
             "UPDATE residents SET source = coalesce(source, ?) WHERE id = ?",
             (effect.source, resident_id),
         )
+        answers.count_current(db, resident_id, +1)
     elif isinstance(effect, Nudged):
         db.execute("UPDATE residents SET nudged_at = ? WHERE id = ?", (now, resident_id))
     elif isinstance(effect, SetLanguage):
