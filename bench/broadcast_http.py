@@ -24,7 +24,7 @@ from storage.sqlite import SqliteStore
 from tests.fake_telegram import BotAPIServer, RateLimitedBotAPI
 
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "7000000001:AAHbench-TOKEN-of-the-http-broadcast_x9"
+TOKEN = "123456:TEST-not-a-real-token-broadcast-bench"
 CITYBOT = str(ROOT / ".venv" / "bin" / "citybot")
 FIRST_CHAT = 100_000
 ANNOUNCE = [

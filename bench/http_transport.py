@@ -24,7 +24,7 @@ from storage.base import ResidentRef
 from storage.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "7000000001:bench-http-TOKEN"
+TOKEN = "123456:TEST-not-a-real-token-http-bench"
 SECRET = "bench-http-webhook-secret"
 TICKS = os.sysconf("SC_CLK_TCK")
 # One resident's survey (12 updates): taps name their button by the callback data's

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -21,6 +21,7 @@ from flows.session import (
     Nudged,
     Option,
     Profile,
+    Reply,
     SaveAnswer,
     Session,
     SetLanguage,
@@ -46,6 +47,12 @@ def empty_facts(wanted: Needs, tallies: Mapping[str, Mapping[str, Tally]] | None
         subscribers={} if wanted.subscribers else None,
         announced=() if wanted.announced else None,
     )
+
+
+def last_options(replies: Sequence[Reply]) -> list[Option]:
+    """The options on screen after a turn: those of its last reply that has any."""
+    with_options = [r for r in replies if r.options]
+    return list(with_options[-1].options) if with_options else []
 
 
 class Stored:
@@ -198,8 +205,7 @@ class FlowResident:
     @property
     def options(self) -> list[Option]:
         assert self.turn is not None
-        with_options = [r for r in self.turn.replies if r.options]
-        return list(with_options[-1].options) if with_options else []
+        return last_options(self.turn.replies)
 
     def label(self, option: Option) -> str:
         assert self.turn is not None

@@ -16,7 +16,7 @@ from flows.ranking import Tally
 from flows.session import Chart, Inbound, Option, Spreadsheet
 from flows.workgroup import Binding, GroupTurn
 from flows.world import World
-from tests.driver import TEXTS
+from tests.driver import TEXTS, last_options
 
 
 class FlowGroup:
@@ -98,8 +98,7 @@ class FlowGroup:
     @property
     def options(self) -> list[Option]:
         assert self.turn is not None
-        with_options = [r for r in self.turn.replies if r.options]
-        return list(with_options[-1].options) if with_options else []
+        return last_options(self.turn.replies)
 
     def label(self, option: Option) -> str:
         assert self.turn is not None

@@ -20,7 +20,7 @@ import pytest
 from tests.fake_telegram import BotAPIServer, free_port, refuse, too_many
 
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "7000000001:AAHsecret-TOKEN-of-the-process-tests_x9"
+TOKEN = "123456:TEST-not-a-real-token-process-tests"
 SECRET = "webhook-secret-of-the-process-tests"
 PUBLIC = "https://bot.karakol.example.kg"
 REFUSED = "citybot: Telegram refused the bot token (401 Unauthorized); check TELEGRAM_BOT_TOKEN"

@@ -251,7 +251,7 @@ def test_a_throttle_says_how_many_it_held_back() -> None:
 
 
 def test_secrets_are_masked_in_log_lines() -> None:
-    token = "7000000001:AAHsecret"
+    token = "123456:TEST-secret-not-real"
     line = f"POST https://api.telegram.org/bot{token}/getMe and {token} and /bot123:abc-_x/x"
     masked = mask(line, [token])
     assert token not in masked and "abc-_x" not in masked
