@@ -1,4 +1,4 @@
-"""Storage benchmark: turns/s and commit latency, one resident at a time vs. group commit."""
+"""Storage benchmark per engine: turns/s and commit latency, sequential vs. concurrent."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 # Running `python bench/storage.py` puts bench/ first on sys.path, where this very file would
@@ -27,7 +28,7 @@ from flows.session import (
     SetSubscribed,
     Step,
 )
-from storage.base import ResidentRef
+from storage.base import ResidentRef, Store
 from storage.sqlite import SqliteStore
 
 CATEGORIES = ("roads", "water", "air", "transport", "dogs")
@@ -63,7 +64,7 @@ class Recorder:
 
 
 async def resident_turns(
-    store: SqliteStore, who: ResidentRef, turns: int, rec: Recorder, deadline: float
+    store: Store, who: ResidentRef, turns: int, rec: Recorder, deadline: float
 ) -> None:
     for t in range(turns):
         if time.perf_counter() > deadline:
@@ -87,10 +88,10 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def phase(
-    name: str, path: Path, residents: int, turns: int, concurrent: bool, limit: float
-) -> None:
+    name: str, store: Store, residents: int, turns: int, concurrent: bool, limit: float
+) -> float:
     rec = Recorder()
-    async with SqliteStore(path) as store:
+    async with store:
         whos = [ResidentRef("tg", f"{name}-{n}") for n in range(residents)]
         deadline = time.perf_counter() + limit
         start = time.perf_counter()
@@ -100,17 +101,50 @@ async def phase(
             for who in whos:
                 await resident_turns(store, who, turns, rec, deadline)
         elapsed = time.perf_counter() - start
-        stats = store.stats
     cut = " (time limit hit)" if rec.turns < residents * turns else ""
     commit = f"commit p50 {pct(rec.commit_ms, 50):7.2f} ms  p99 {pct(rec.commit_ms, 99):7.2f} ms"
     load = f"load p50 {pct(rec.load_ms, 50):6.2f} ms  p99 {pct(rec.load_ms, 99):6.2f} ms"
-    per_batch = stats.turns / max(stats.batches, 1)
     rate = rec.turns / elapsed
-    print(f"{name:<28} {rec.turns:>6} turns in {elapsed:6.2f} s = {rate:8.0f} turns/s{cut}")
-    print(f"{'':<28} {commit} | {load}")
+    print(f"{name:<34} {rec.turns:>6} turns in {elapsed:6.2f} s = {rate:8.0f} turns/s{cut}")
+    print(f"{'':<34} {commit} | {load}")
+    stats = getattr(store, "stats", None)  # SQLite's group commit
+    if stats is not None:
+        per_batch = stats.turns / max(stats.batches, 1)
+        print(
+            f"{'':<34} {stats.batches} write transactions, {per_batch:.1f} turns each on"
+            f" average, largest {stats.largest_batch}"
+        )
+    return rate
+
+
+async def engine_runs(
+    engine: str, make: Callable[[str], Awaitable[Store]], args: argparse.Namespace
+) -> None:
+    seq = args.sequential_residents or args.residents
+    rates: list[float] = []
+    for run in range(1, args.runs + 1):
+        await phase(
+            f"{engine} (a) sequential, run {run}",
+            await make(f"a{run}"),
+            seq,
+            args.turns,
+            False,
+            args.limit,
+        )
+        rates.append(
+            await phase(
+                f"{engine} (b) {args.residents} concurrent, run {run}",
+                await make(f"b{run}"),
+                args.residents,
+                args.turns,
+                True,
+                args.limit,
+            )
+        )
+    rates.sort()
     print(
-        f"{'':<28} {stats.batches} write transactions, {per_batch:.1f} turns each on average,"
-        f" largest {stats.largest_batch}"
+        f"{engine}: (b) turns/s over {len(rates)} run(s): min {rates[0]:.0f}"
+        f" / median {statistics.median(rates):.0f} / max {rates[-1]:.0f}"
     )
 
 
@@ -123,25 +157,38 @@ async def main() -> None:
     )
     parser.add_argument("--limit", type=float, default=25.0, help="seconds per phase at most")
     parser.add_argument("--dir", type=Path, default=None, help="where the SQLite files go")
+    parser.add_argument("--engine", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="repeat each figure (3: min/median/max)"
+    )
     args = parser.parse_args()
 
     cpu = platform.processor() or platform.machine()
     print(f"machine: {platform.platform()}, {cpu}, cpus={os.cpu_count()}")
     print(f"python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+    engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-        print(f"database files in {tmp}")
-        seq = args.sequential_residents or args.residents
-        await phase(
-            "(a) sequential, 1 at a time", Path(tmp) / "a.db", seq, args.turns, False, args.limit
-        )
-        await phase(
-            f"(b) {args.residents} concurrent",
-            Path(tmp) / "b.db",
-            args.residents,
-            args.turns,
-            True,
-            args.limit,
-        )
+        if "sqlite" in engines:
+            print(f"SQLite files in {tmp} (WAL, synchronous=NORMAL)")
+
+            async def sqlite_store(name: str) -> Store:
+                return SqliteStore(Path(tmp) / f"{name}.db")
+
+            await engine_runs("sqlite", sqlite_store, args)
+        if "postgres" in engines:
+            from tests.postgres_server import DURABLE, create_database, start_postgres
+
+            server = start_postgres(overrides=DURABLE)  # fsync and synchronous_commit on
+            print(f"{server.version} on 127.0.0.1:{server.port} (fsync, synchronous_commit on)")
+            try:
+                from storage.postgres import PostgresStore
+
+                async def postgres_store(name: str) -> Store:
+                    return PostgresStore(await create_database(server, f"bench_{name}"))
+
+                await engine_runs("postgres", postgres_store, args)
+            finally:
+                server.stop()
 
 
 if __name__ == "__main__":

@@ -45,8 +45,10 @@ class Dispatcher:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         texts: Texts | None = None,
         telegram: TelegramOutbound | None = None,
+        leading: Callable[[], bool] = lambda: True,
     ) -> None:
         self.store, self.engine, self.clock = store, engine, clock
+        self.leading = leading  # bot/leader.py: only the leading instance dispatches
         self.texts = texts or Texts()
         self.telegram = telegram if telegram is not None else engine.telegram
         self.scheduler: AsyncIOScheduler | None = None
@@ -70,7 +72,7 @@ class Dispatcher:
 
     async def tick(self) -> int:
         """Send everything due now; returns how many announcements were handled."""
-        if self._lock.locked() or self._stopping:
+        if self._lock.locked() or self._stopping or not self.leading():
             return 0
         self._running = asyncio.current_task()
         try:

@@ -9,6 +9,7 @@ from typing import Any
 from bot.announcements import Dispatcher
 from bot.broadcast import BroadcastEngine
 from bot.i18n import Texts
+from bot.leader import Leader
 from bot.lifecycle import UVICORN_SETTINGS, Lifecycle, poll, serve_web, stop_application
 from bot.nudges import DeliverTo, Nudger
 from bot.pipeline import Pipeline, PlatformReports
@@ -22,20 +23,21 @@ from bot.whatsapp import WhatsAppChannel
 from bot.whatsapp_out import WhatsAppOutbound
 from flows.nudge import parse_quiet_hours
 from flows.world import World
-from storage.sqlite import SqliteStore
+from storage.base import Store
+from storage.locate import make_store
 
 log = logging.getLogger(__name__)
 
 
-async def open_pipeline(settings: Settings, world: World) -> tuple[Pipeline, SqliteStore]:
-    store = SqliteStore(settings.database)
+async def open_pipeline(settings: Settings, world: World) -> tuple[Pipeline, Store]:
+    store = make_store(settings.database)
     await store.open()
     return Pipeline(store, world), store
 
 
 def broadcast_engine(
     settings: Settings,
-    store: SqliteStore,
+    store: Store,
     texts: Texts,
     telegram: TelegramOutbound | None,
     whatsapp: WhatsAppOutbound | None,
@@ -51,16 +53,27 @@ def broadcast_engine(
     )
 
 
-def nudger(settings: Settings, pipeline: Pipeline, deliver: dict[str, DeliverTo]) -> Nudger:
+def nudger(
+    settings: Settings, pipeline: Pipeline, deliver: dict[str, DeliverTo], leader: Leader
+) -> Nudger:
     return Nudger(
         pipeline,
         deliver,
         after=timedelta(hours=settings.nudge_after_hours),
         quiet=parse_quiet_hours(settings.nudge_quiet_hours),
+        leading=leader.leading,
     )
 
 
-async def warm_charts(store: SqliteStore, world: World) -> None:
+def daily_summaries(sender: SummarySender, world: World, leader: Leader) -> DailySummaries:
+    """The daily summaries, sent by the leading instance; a new leader catches up at once on
+    what a dead one left (each chat's summary is claimed per day: never twice)."""
+    daily = DailySummaries(sender, world, leading=leader.leading)
+    leader.on_gain.append(daily.catch_up)
+    return daily
+
+
+async def warm_charts(store: Store, world: World) -> None:
     """Where a working group is bound, this process will draw charts: load matplotlib now, in
     a thread, so the first summary or /summary does not wait seconds for it (bot/chart.py)."""
     for city in world.cities:
@@ -73,28 +86,31 @@ async def warm_charts(store: SqliteStore, world: World) -> None:
 
 def run_polling(settings: Settings, world: World, token: str) -> None:
     """Long polling until Ctrl+C; the store opens inside PTB's event loop and closes with it."""
-    store = SqliteStore(settings.database)
+    store = make_store(settings.database)
     texts = Texts()
     pipeline = Pipeline(store, world)
     reports = PlatformReports(pipeline)
     channel = TelegramChannel(pipeline, texts, settings.telegram_broadcast_rate)
     daily: DailySummaries | None = None
     dispatcher: Dispatcher | None = None
-    reminders = nudger(settings, pipeline, {"tg": channel.deliver_to})
+    leader = Leader(store)
+    reminders = nudger(settings, pipeline, {"tg": channel.deliver_to}, leader)
 
     async def start() -> None:
         nonlocal daily, dispatcher
         await store.open()
         reports.attach(channel.out)  # blocked residents, migrated groups: back to the pipeline
-        daily = DailySummaries(SummarySender(store, world, texts, channel.out), world)
+        await leader.start()
+        daily = daily_summaries(SummarySender(store, world, texts, channel.out), world, leader)
         daily.start()
         await warm_charts(store, world)
         engine = broadcast_engine(settings, store, texts, channel.out, None)
-        dispatcher = Dispatcher(store, engine, texts=texts)
+        dispatcher = Dispatcher(store, engine, texts=texts, leading=leader.leading)
         dispatcher.start()
         reminders.start()
 
     async def stop() -> None:
+        await leader.stop()
         await reminders.stop()
         if dispatcher is not None:
             await dispatcher.stop()
@@ -121,7 +137,7 @@ def run_web(settings: Settings, world: World) -> None:
 async def _serve(settings: Settings, world: World, uvicorn: Any, life: Lifecycle) -> None:
     public = settings.public_base
     assert public is not None
-    store = SqliteStore(settings.database)
+    store = make_store(settings.database)
     await store.open()
     pipeline = Pipeline(store, world)
     reports = PlatformReports(pipeline)
@@ -133,8 +149,10 @@ async def _serve(settings: Settings, world: World, uvicorn: Any, life: Lifecycle
     daily: DailySummaries | None = None
     dispatcher: Dispatcher | None = None
     deliver: dict[str, DeliverTo] = {}
-    reminders = nudger(settings, pipeline, deliver)
+    leader = Leader(store)
+    reminders = nudger(settings, pipeline, deliver, leader)
     try:
+        await leader.start()
         token = settings.token
         if token is not None:
             secret = settings.webhook_secret
@@ -157,7 +175,8 @@ async def _serve(settings: Settings, world: World, uvicorn: Any, life: Lifecycle
             await telegram_app.start()
             telegram = TelegramWebhook(channel, telegram_app.bot, secret)
             deliver["tg"] = channel.deliver_to
-            daily = DailySummaries(SummarySender(store, world, texts, channel.out), world)
+            sender = SummarySender(store, world, texts, channel.out)
+            daily = daily_summaries(sender, world, leader)
             daily.start()
             await warm_charts(store, world)
         if settings.whatsapp_enabled:
@@ -178,7 +197,7 @@ async def _serve(settings: Settings, world: World, uvicorn: Any, life: Lifecycle
             deliver["wa"] = whatsapp.deliver_to
         wa_out = whatsapp.out if whatsapp is not None else None
         engine = broadcast_engine(settings, store, texts, telegram_out, wa_out)
-        dispatcher = Dispatcher(store, engine, texts=texts)
+        dispatcher = Dispatcher(store, engine, texts=texts, leading=leader.leading)
         dispatcher.start()
         reminders.start()
         web = build_web(
@@ -206,6 +225,7 @@ async def _serve(settings: Settings, world: World, uvicorn: Any, life: Lifecycle
         )
         await serve_web(uvicorn, config, life)  # until SIGTERM/SIGINT or Lifecycle.fatal
     finally:
+        await leader.stop()
         await reminders.stop()
         if dispatcher is not None:
             await dispatcher.stop()

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot.config import ConfigError, load_world
 from bot.logs import configure as configure_logs
 from bot.settings import Settings
@@ -112,17 +114,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("--lang", required=True, choices=["ky", "ru"])
     preview.add_argument("--out", type=Path, required=True, metavar="FILE", help="FILE.html")
+    from bot import cli_db
+
+    cli_db.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # One line per setting, never the value itself (a database URL holds a password).
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]) or "settings"
+            message = error["msg"].removeprefix("Value error, ")
+            print(f"citybot: {name}: {message}", file=sys.stderr)
+        return 2
     # The secrets are masked in every log line, whatever library writes it.
     configure_logs(
         settings.log_level, (settings.token, settings.twilio_token, settings.webhook_secret)
     )
-    from bot import cli_city, cli_reach  # the command modules import what they need lazily
+    from bot import cli_city, cli_db, cli_reach  # the command modules import lazily
 
     try:
         if args.command == "run":
@@ -145,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_reach.poster(settings, args)
         if args.command == "preview":
             return cli_reach.preview(args)
+        if args.command == "db":
+            return cli_db.run(settings, args)
         return _check(settings)
     except ConfigError as exc:
         print(f"citybot: configuration error\n{exc}", file=sys.stderr)
@@ -159,11 +174,16 @@ def _run(settings: Settings) -> int:
     from bot.lifecycle import Fatal
 
     faulthandler.enable()  # a fatal signal (SIGSEGV, SIGBUS, ...) leaves a traceback on stderr
+    from storage.base import StoreUnavailable
+
     try:
         return _run_until_stopped(settings)
     except Fatal as exc:
         print(f"citybot: {exc.line}", file=sys.stderr)
         return exc.code
+    except StoreUnavailable as exc:  # a server that refuses, a file that cannot be written
+        print(f"citybot: {exc}; check CITYBOT_DATABASE", file=sys.stderr)
+        return 1
 
 
 def _run_until_stopped(settings: Settings) -> int:

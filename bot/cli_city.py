@@ -53,7 +53,7 @@ def announce(settings: Settings, args: argparse.Namespace) -> int:
     from bot.i18n import Texts, html_to_plain
     from bot.pipeline import Pipeline
     from flows.operator import Announce
-    from storage.sqlite import SqliteStore
+    from storage.locate import make_store
 
     world = load_world(settings.config)
     texts = {
@@ -63,7 +63,7 @@ def announce(settings: Settings, args: argparse.Namespace) -> int:
     request = Announce(args.city, texts, args.when, args.at, args.reminder, args.only)
 
     async def go() -> int:
-        async with SqliteStore(settings.database) as store:
+        async with make_store(settings.database) as store:
             # The chat's rules, decided by the same flow: preview first, then confirmed.
             pipeline = Pipeline(store, world)
             turn, _ = await pipeline.operator(_actor(), request)
@@ -106,14 +106,14 @@ def announce(settings: Settings, args: argparse.Namespace) -> int:
 def broadcasts(settings: Settings, city: str | None, cancel: int | None = None) -> int:
     from bot.pipeline import Pipeline
     from flows.operator import Cancel
-    from storage.sqlite import SqliteStore
+    from storage.locate import make_store
 
     if not settings.database.exists():
         print(f"citybot: no database at {settings.database}", file=sys.stderr)
         return 2
 
     async def go() -> int:
-        async with SqliteStore(settings.database) as store:
+        async with make_store(settings.database) as store:
             if cancel is not None:
                 world = load_world(settings.config)
                 _, made = await Pipeline(store, world).operator(_actor(), Cancel(cancel))
@@ -143,14 +143,14 @@ def export(settings: Settings, args: argparse.Namespace) -> int:
     from bot import summaries
     from bot.export import Exporter
     from bot.i18n import Texts
-    from storage.sqlite import SqliteStore
+    from storage.locate import make_store
 
     world = open_city(settings, args.city)
     if world is None:
         return 2
 
     async def go() -> int:
-        async with SqliteStore(settings.database) as store:
+        async with make_store(settings.database) as store:
             ranking = await summaries.compute(store, world, args.city)
             rows = await store.export_rows(args.city)
         exporter = Exporter(world, Texts())
@@ -173,7 +173,7 @@ def summary(settings: Settings, args: argparse.Namespace) -> int:
     from flows.review import queue
     from flows.summary import summary_parts
     from flows.text import mask_phones
-    from storage.sqlite import SqliteStore
+    from storage.locate import make_store
 
     city, district, lang = args.city, args.district, args.lang
     world = open_city(settings, city)
@@ -190,7 +190,7 @@ def summary(settings: Settings, args: argparse.Namespace) -> int:
     texts = Texts()
 
     async def go() -> int:
-        store = SqliteStore(settings.database)
+        store = make_store(settings.database)
         await store.open()
         try:
             ranking = await summaries.compute(store, world, city, district)

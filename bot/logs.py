@@ -89,10 +89,14 @@ def mask(text: str, secrets: Iterable[str]) -> str:
 
 
 def quiet_libraries() -> None:
+    root = logging.getLogger().level
     for name, lowest in QUIET.items():
         logger = logging.getLogger(name)
-        if logger.level < lowest:  # NOTSET (0) included: it would inherit the root's level
-            logger.setLevel(lowest)
+        # Never below the root's level either: CITYBOT_LOG_LEVEL=WARNING means no INFO lines,
+        # a library's included. NOTSET (0) is below everything: it would inherit the root's.
+        wanted = max(lowest, root)
+        if logger.level < wanted:
+            logger.setLevel(wanted)
     for name, make in THROTTLED.items():
         logger = logging.getLogger(name)
         if not any(isinstance(f, Throttle) for f in logger.filters):

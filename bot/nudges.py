@@ -40,8 +40,10 @@ class Nudger:
         after: timedelta,
         quiet: tuple[time, time],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        leading: Callable[[], bool] = lambda: True,
     ) -> None:
         self.pipeline, self.deliver = pipeline, deliver
+        self.leading = leading  # bot/leader.py: only the leading instance reminds
         self.after, self.quiet, self.clock = after, quiet, clock
         self.scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
@@ -58,7 +60,7 @@ class Nudger:
 
     async def tick(self) -> int:
         """Remind everyone due now; returns how many were reminded."""
-        if self._lock.locked():
+        if self._lock.locked() or not self.leading():
             return 0
         async with self._lock:
             try:

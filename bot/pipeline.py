@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -17,6 +16,7 @@ from flows.text import clean
 from flows.workgroup import Binding, GroupTurn
 from flows.world import World
 from storage.base import DuplicateUpdate, ResidentRef, StaleState, Store
+from storage.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
@@ -26,32 +26,6 @@ ATTEMPTS = 5
 
 Deliver = Callable[[Turn], Awaitable[None]]
 DeliverGroup = Callable[[GroupTurn], Awaitable[None]]
-
-
-class KeyedLocks:
-    """One asyncio lock per key, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: Hashable) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
 
 
 # Needs field -> the store method that loads it for a city.

@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 # A summary late by hours (the bot was down, the machine slept) is still worth sending the
 # same day; APScheduler's default grace of 1 second would silently drop it.
 MISFIRE_GRACE = timedelta(hours=6)
+# While leading, what is due today and still unsent is looked at again this often: a chat
+# whose summary a dead process had claimed gets it once the claim has gone stale (10 min),
+# not tomorrow (one claim query per bound chat: nothing when all were sent).
+RETRY_EVERY = timedelta(minutes=1)
 
 
 def every(
@@ -63,8 +67,10 @@ class DailySummaries:
         sender: SummarySender,
         world: World,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        leading: Callable[[], bool] = lambda: True,
     ) -> None:
         self.sender, self.world, self.clock = sender, world, clock
+        self.leading = leading  # bot/leader.py: only the leading instance sends summaries
         self.scheduler: AsyncIOScheduler | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -82,6 +88,14 @@ class DailySummaries:
                 coalesce=True,
                 max_instances=1,
             )
+        self.scheduler.add_job(
+            self.catch_up,
+            "interval",
+            seconds=RETRY_EVERY.total_seconds(),
+            id="summary:retry",
+            coalesce=True,
+            max_instances=1,
+        )
         self.scheduler.start()
         task = asyncio.create_task(self.catch_up())
         self._tasks.add(task)
@@ -95,22 +109,27 @@ class DailySummaries:
         if self._tasks:
             await asyncio.wait(self._tasks)
 
-    async def run_city(self, city: str) -> int:
-        """The job: today's summary (in the city's time zone) to chats that lack it."""
+    async def run_city(self, city: str, quiet: bool = False) -> int:
+        """The job: today's summary (in the city's time zone) to chats that lack it.
+        `quiet`: log only when something was sent (the catch-up runs every minute)."""
+        if not self.leading():
+            return 0  # another instance leads and sends it (claimed per chat and day anyway)
         day = due_day(self.world.cities[city], self.clock())
         if day is None:
             return 0  # fired early (clock skew): the catch-up or tomorrow's run covers it
         sent = await self.sender.send_city(city, day)
-        log.info("daily summary for %s (%s): %d chat(s)", city, day, sent)
+        if sent or not quiet:
+            log.info("daily summary for %s (%s): %d chat(s)", city, day, sent)
         return sent
 
     async def catch_up(self) -> int:
-        """At start: a summary whose time passed today while the bot was down goes out now."""
+        """At start, on taking the leadership and every minute: a summary whose time passed
+        today while the bot was down (or whose sender died) goes out now."""
         sent = 0
         for city in self.world.cities.values():
             if due_day(city, self.clock()) is not None:
                 try:
-                    sent += await self.run_city(city.id)
+                    sent += await self.run_city(city.id, quiet=True)
                 except Exception:
                     log.exception("catching up the summary of %s failed", city.id)
         return sent

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from storage.locate import Database, parse_database
 
 
 class Settings(BaseSettings):
@@ -18,7 +21,10 @@ class Settings(BaseSettings):
     # The bot's @username for deep links and posters (`citybot links`, `citybot poster`);
     # unset: asked from the Bot API (getMe) with the token. Given with or without the "@".
     telegram_bot_username: str | None = Field(default=None, alias="TELEGRAM_BOT_USERNAME")
-    database: Path = Field(default=Path("citybot.sqlite3"), alias="CITYBOT_DATABASE")
+    # A SQLite file (a path or sqlite:///FILE) or a postgresql:// URL (storage/locate.py).
+    database: Annotated[Database, NoDecode] = Field(
+        default=Database("sqlite", path=Path("citybot.sqlite3")), alias="CITYBOT_DATABASE"
+    )
     config: Path | None = Field(default=None, alias="CITYBOT_CONFIG")
     city: str | None = Field(default=None, alias="CITYBOT_CITY")
     log_level: str = Field(default="INFO", alias="CITYBOT_LOG_LEVEL")
@@ -55,6 +61,11 @@ class Settings(BaseSettings):
     twilio_announcement_content_sid: str | None = Field(
         default=None, alias="TWILIO_ANNOUNCEMENT_CONTENT_SID"
     )
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database(cls, value: object) -> object:
+        return value if isinstance(value, Database) else parse_database(str(value))
 
     @field_validator("telegram_bot_username")
     @classmethod

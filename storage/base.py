@@ -98,8 +98,10 @@ class Residents(Protocol):
       committed), `StoreUnavailable`, `ValueError` (an effect after `Forget`, an answer that
       breaks the rules of `check_answer`). Other residents' turns are unaffected.
     - `Forget` deletes every row about the resident, and what review learned from their words
-      alone; the deleted text is overwritten in the file. The turn's conversation is not
-      written and the resident is not recreated (its dedup key is still recorded).
+      alone. SQLite overwrites the deleted text in the file (secure_delete, WAL checkpoint);
+      PostgreSQL hides it from every query at once and leaves the old row versions to VACUUM
+      (README: Choosing a database). The turn's conversation is not written and the resident
+      is not recreated (its dedup key is still recorded).
     """
 
     async def load(self, who: ResidentRef, dedup_key: str | None = None) -> Loaded: ...
@@ -302,8 +304,25 @@ class Reports(Protocol):
         ...
 
 
+class Leadership(Protocol):
+    """Which process runs the scheduled work (daily summaries, reminders, announcements)."""
+
+    async def lead(self) -> bool:
+        """Keep or try to take the leadership; True while this process holds it. Called every
+        few seconds: a dead leader's successor is whoever asks next."""
+        ...
+
+    async def resign(self) -> None:
+        """Give it up (stopping), so another instance takes over at once."""
+        ...
+
+
 class Health(Protocol):
     async def open(self) -> None: ...
+
+    async def __aenter__(self) -> Store: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -318,6 +337,14 @@ class Health(Protocol):
 
 
 class Store(
-    Residents, WorkingGroups, Announcements, Deliveries, Reviews, Reports, Health, Protocol
+    Residents,
+    WorkingGroups,
+    Announcements,
+    Deliveries,
+    Reviews,
+    Reports,
+    Leadership,
+    Health,
+    Protocol,
 ):
     """Every area: what an engine implements. Consumers name the areas they use."""

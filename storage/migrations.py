@@ -416,6 +416,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        "deliveries by resident",
+        (
+            # Forget cascades into a resident's broadcast deliveries: without this index every
+            # /forget scanned every delivery of every broadcast.
+            "CREATE INDEX broadcast_deliveries_resident ON broadcast_deliveries (resident_id)",
+        ),
+    ),
 )
 
 

@@ -43,6 +43,11 @@ SETTINGS = {
 }
 
 
+# What a production server does (benchmarks: a commit is durable before the reply, as SQLite's
+# WAL commit is): pass as start_postgres(overrides=DURABLE).
+DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+
+
 class PostgresUnavailable(RuntimeError):
     """PostgreSQL could not be started for the tests: the message says what was missing."""
 
@@ -203,8 +208,9 @@ def _base_dir(run_as: str | None) -> Path:
     return Path(tempfile.mkdtemp(prefix="citybot-pg-", dir=parent))
 
 
-def start_postgres(attempts: int = 3) -> PostgresServer:
-    """initdb a cluster in a temporary directory and start it on a free loopback port."""
+def start_postgres(attempts: int = 3, overrides: dict[str, str] | None = None) -> PostgresServer:
+    """initdb a cluster in a temporary directory and start it on a free loopback port
+    (`overrides`: settings over the tests' fast, non-durable ones, e.g. DURABLE)."""
     started = time.perf_counter()
     bin_dir = find_pg_bin()
     run_as = _server_user()
@@ -230,7 +236,12 @@ def start_postgres(attempts: int = 3) -> PostgresServer:
             run_as,
             base,
         )
-        settings = dict(SETTINGS, listen_addresses="127.0.0.1", unix_socket_directories=str(base))
+        settings = dict(
+            SETTINGS,
+            **(overrides or {}),
+            listen_addresses="127.0.0.1",
+            unix_socket_directories=str(base),
+        )
         last_error: PostgresUnavailable | None = None
         for _ in range(attempts):  # another process may take the free port before we bind it
             port = _free_port()

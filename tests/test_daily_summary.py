@@ -13,7 +13,7 @@ from telegram import Bot
 from bot.chart import ranking_png
 from bot.i18n import Texts, html_to_plain
 from bot.pipeline import Pipeline, PlatformReports
-from bot.scheduler import MISFIRE_GRACE, DailySummaries, due_day, trigger
+from bot.scheduler import MISFIRE_GRACE, RETRY_EVERY, DailySummaries, due_day, trigger
 from bot.summaries import SummarySender
 from flows.catalogue import WorkingGroupChat
 from flows.session import Answer, Conversation, Item, SaveAnswer
@@ -22,6 +22,7 @@ from storage.base import ResidentRef
 from storage.sqlite import SqliteStore
 from tests.fake_telegram import FakeBotAPI
 from tests.outbounds import telegram_out
+from tests.storage_helpers import FakeClock
 from tests.test_summary import _fill
 
 GROUP = -100123
@@ -35,12 +36,12 @@ def _world(world: World, lang: str = "ky") -> World:
 
 
 class Setup:
-    def __init__(self, db: Path, world: World) -> None:
-        self.db, self.world = db, world
+    def __init__(self, db: Path, world: World, clock: FakeClock | None = None) -> None:
+        self.db, self.world, self.clock = db, world, clock
         self.api = FakeBotAPI()
 
     async def __aenter__(self) -> Setup:
-        self.store = SqliteStore(self.db)
+        self.store = SqliteStore(self.db, clock=self.clock)
         await self.store.open()
         self.bot = Bot("123:TEST", base_url="http://127.0.0.1:9/bot", request=self.api)
         await self.bot.initialize()
@@ -172,3 +173,27 @@ def test_the_chart_is_a_png_with_kyrgyz_labels() -> None:
         "Жооп бергендер: 5",
     )
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
+
+
+async def test_a_summary_claimed_by_a_dead_process_goes_out_once_the_claim_is_stale(
+    db: Path, world: World
+) -> None:
+    """A leader killed between claiming a chat's summary and sending it: the chat is not left
+    without a summary for the day; the minutely catch-up sends it when the claim is stale."""
+    w = _world(world)
+    now = datetime(2026, 5, 1, 16, 30, tzinfo=UTC)  # 22:30 in Karakol: due
+    clock = FakeClock(now)
+    async with Setup(db, w, clock) as s:
+        day = due_day(w.cities["karakol"], now)
+        assert day is not None
+        assert await s.store.claim_summary("karakol", GROUP, day)  # the dead leader's claim
+        daily = DailySummaries(s.sender, w, clock=clock)
+        assert await daily.catch_up() == 0, "a fresh claim may still be sending"
+        clock.advance(minutes=11)
+        assert await daily.catch_up() == 1
+        assert await daily.catch_up() == 0
+        assert len(s.texts()) == 1
+        daily.start()
+        retry = daily.scheduler.get_job("summary:retry")  # type: ignore[union-attr]
+        assert retry is not None and retry.trigger.interval == RETRY_EVERY
+        await daily.stop()

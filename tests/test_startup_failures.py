@@ -330,3 +330,31 @@ async def test_a_fatal_signal_leaves_a_traceback(tmp_path: Path) -> None:
     assert "Fatal Python error: Bus error" in bot.stderr
     assert 'File "' in bot.stderr, "where each thread was"
     assert TOKEN not in bot.stderr
+
+
+# --- a database that is not there --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_an_unreachable_database_is_one_line_without_the_password(
+    tmp_path: Path, mode: str
+) -> None:
+    """PostgreSQL down (nothing listens): exit 1 and one line naming the server, never the
+    password of the URL."""
+    dead = free_port()
+    url = f"postgresql://citybot:pg-secret-of-the-test@127.0.0.1:{dead}/citybot"
+    async with BotAPIServer(TOKEN) as server:
+        env = BotProcess.webhook_env(free_port()) if mode == "webhook" else {}
+        async with BotProcess(
+            tmp_path, server.base_url, CITYBOT_DATABASE=url, CITYBOT_LOG_LEVEL="WARNING", **env
+        ) as bot:
+            code = await bot.ended(within=40)
+    assert code == 1, bot.stderr
+    assert len(bot.lines) == 1, bot.stderr
+    line = bot.lines[0]
+    assert line.startswith(
+        f"citybot: cannot connect to PostgreSQL at postgresql://citybot@127.0.0.1:{dead}/citybot"
+    )
+    assert line.endswith("check CITYBOT_DATABASE")
+    assert "pg-secret-of-the-test" not in bot.stderr + bot.out.decode()
+    bot.assert_clean()

@@ -6,10 +6,12 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import asyncpg
 import pytest
 from storage_helpers import (  # noqa: F401  (fixtures)
     FakeClock,
     clock_fixture,
+    migrated_dsn_fixture,
     own_words,
     store_fixture,
 )
@@ -26,6 +28,7 @@ from flows.session import (
 )
 from flows.text import normalise
 from storage.base import ResidentRef, Store
+from storage.postgres import PostgresStore
 from storage.sqlite import SqliteStore, engine
 
 PHRASE = "Жолборс7781 көчөсү, звоните +996 555 123 456"
@@ -34,10 +37,15 @@ AIDA = ResidentRef("wa", "996555123456")  # on WhatsApp the id is the phone numb
 BEK = ResidentRef("tg", "8002")
 
 
+def _said(words: str) -> Item:
+    """Their own words, as the conversation keeps them while a replacement is placed."""
+    return Item(category="other", text=words)
+
+
 async def _types_and_is_reviewed(store: Store, who: ResidentRef, *also: ResidentRef) -> None:
     """`who` (and `also`) typed the phrase as own words; a reviewer placed it."""
     for person in (who, *also):
-        conv = Conversation(step=Step.SUGGEST, pending=PHRASE)
+        conv = Conversation(step=Step.SUGGEST, previous=_said(PHRASE))
         await store.commit(person, conv, [SaveAnswer(own_words(1, "karakol", PHRASE, "roads"))])
     items = tuple((u.answer_id, u.rank) for u in await store.unplaced("karakol"))
     place = PlaceWording("karakol", WORDING, "public_spaces", 4242, items)
@@ -100,7 +108,9 @@ async def test_after_forget_no_byte_of_their_words_or_id_is_in_the_files(tmp_pat
             history = SaveAnswer(
                 Answer(version=version, city="karakol", district=None, items=items)
             )
-            await store.commit(AIDA, Conversation(step=Step.DONE, pending=PHRASE), [history])
+            await store.commit(
+                AIDA, Conversation(step=Step.DONE, previous=_said(PHRASE)), [history]
+            )
         await store.commit(BEK, Conversation(), [SaveAnswer(own_words(1, "karakol", "яма"))])
         assert _traces(db) == [PHRASE, WORDING, "Жолборс7781", AIDA.external_id], "found before"
         await store.commit(AIDA, Conversation(), [Forget()], "wa:SM1")
@@ -139,3 +149,70 @@ async def test_a_reader_in_the_way_postpones_the_wal_truncation_to_a_later_batch
             other.execute("COMMIT")
         assert await store.writable()  # any later batch tries again
         assert _traces(db) == []
+
+
+# --- PostgreSQL: the rows -----------------------------------------------------------------------
+# Dead row versions stay in the table files until VACUUM reuses their space and in the WAL
+# until it is recycled: what the server keeps below the rows is the operator's to manage. The
+# store's part: no row, in any table, says anything of theirs.
+
+
+async def _rows_with_traces(con: asyncpg.Connection) -> dict[str, list[str]]:
+    """Per table, which of the resident's words or ids some row holds (any column)."""
+    found: dict[str, list[str]] = {}
+    tables = await con.fetch(
+        "SELECT table_name FROM information_schema.tables"
+        " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+    )
+    for (table,) in tables:
+        for needle in (PHRASE, WORDING, "Жолборс7781", AIDA.external_id):
+            if await con.fetchval(
+                f"SELECT count(*) FROM {table} AS t WHERE strpos(row_to_json(t)::text, $1) > 0",
+                needle,
+            ):
+                found.setdefault(table, []).append(needle)
+    return found
+
+
+async def _rows_of(con: asyncpg.Connection, resident_id: int) -> dict[str, int]:
+    """Per table with a resident_id column, the rows of the resident."""
+    tables = await con.fetch(
+        "SELECT table_name FROM information_schema.columns"
+        " WHERE table_schema = 'public' AND column_name = 'resident_id'"
+    )
+    return {
+        table: await con.fetchval(
+            f"SELECT count(*) FROM {table} WHERE resident_id = $1", resident_id
+        )
+        for (table,) in tables
+    }
+
+
+async def test_after_forget_no_row_in_any_table_holds_their_words_or_id(
+    migrated_dsn: str, clock: FakeClock
+) -> None:
+    async with PostgresStore(migrated_dsn, clock=clock) as store:
+        await _types_and_is_reviewed(store, AIDA)
+        create = CreateAnnouncement("karakol", {"title": {"ru": "Слушания"}}, clock.now)
+        await store.commit(AIDA, Conversation(step=Step.DONE, previous=_said(PHRASE)), [create])
+        await store.commit(AIDA, Conversation(), [SaveAnswer(own_words(2, "karakol", PHRASE))])
+        await store.record_delivery(AIDA, "SM1", "queued")
+        await store.commit(BEK, Conversation(), [SaveAnswer(own_words(1, "karakol", "яма"))])
+        con = await asyncpg.connect(migrated_dsn)
+        try:
+            aida_id = await con.fetchval(
+                "SELECT id FROM residents WHERE external_id = $1", AIDA.external_id
+            )
+            before = await _rows_with_traces(con)
+            assert set(before) >= {"residents", "answer_items", "learned_wordings", "reviews"}
+            assert {t for t, n in (await _rows_of(con, aida_id)).items() if n} >= {
+                "answers",
+                "deliveries",
+            }
+            await store.commit(AIDA, Conversation(), [Forget()], "wa:SM2")
+            assert await _rows_with_traces(con) == {}
+            assert set((await _rows_of(con, aida_id)).values()) == {0}
+            assert await con.fetchval("SELECT count(*) FROM residents") == 1, "Bek stays"
+        finally:
+            await con.close()
+        assert (await store.load(AIDA, "wa:SM2")).duplicate, "the key of the Forget stays"

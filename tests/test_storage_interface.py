@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.session import Conversation, Forget, SetLanguage, Step
+from flows.session import Conversation, Forget, Item, SetLanguage, Step
 from storage import base
 from storage.base import ResidentRef, StaleState
 from storage.sqlite import SqliteStore
@@ -66,9 +66,13 @@ async def test_logs_never_name_a_resident_or_their_words(
     db = tmp_path / "citybot.db"
     with caplog.at_level(logging.DEBUG):
         async with SqliteStore(db) as store:
-            await store.commit(who, Conversation(step=Step.PROBLEMS, pending=words))
+            await store.commit(
+                who, Conversation(step=Step.PROBLEMS, previous=Item(category="other", text=words))
+            )
             with pytest.raises(StaleState):
-                await store.commit(who, Conversation(pending=words), expected=None)
+                await store.commit(
+                    who, Conversation(previous=Item(category="other", text=words)), expected=None
+                )
             with pytest.raises(ValueError):
                 await store.commit(who, Conversation(), [Forget(), SetLanguage("ru")])
             await store.commit(who, Conversation(), [Forget()])

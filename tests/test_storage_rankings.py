@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -15,13 +16,16 @@ from storage_helpers import (  # noqa: F401  (fixtures)
     FakeClock,
     answer,
     clock_fixture,
-    make_store,
+    migrated_dsn_fixture,
+    open_store,
+    server_for,
     store_fixture,
 )
 
-from flows.effects import MoveChat
-from flows.session import Answer, Conversation, Forget, Item, SaveAnswer, SetSource
+from flows.effects import MoveChat, PlaceWording
+from flows.session import Answer, Conversation, Effect, Forget, Item, SaveAnswer, SetSource
 from storage.base import ResidentRef, Store
+from storage.postgres import PostgresStore
 
 ANA = ResidentRef("tg", "1001")
 BEK = ResidentRef("tg", "1002")
@@ -44,13 +48,13 @@ _op = st.tuples(
 @pytest.mark.parametrize("kind", STORE_KINDS)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(_op, max_size=25))
-def test_ranking_counters_always_equal_a_recount(kind: str, ops: list) -> None:
+def test_ranking_counters_always_equal_a_recount(
+    kind: str, request: pytest.FixtureRequest, ops: list
+) -> None:
     """Random answers, changed answers (moving city, district, ranks) and forgets."""
 
     async def run(directory: Path) -> None:
-        store = make_store(kind, directory)
-        await store.open()
-        try:
+        async with open_store(kind, directory, server=server_for(kind, request)) as store:
             versions: dict[int, int] = {}
             current: dict[int, str] = {}  # resident -> city of their current answer
             for n, action, city, district, categories in ops:
@@ -81,8 +85,6 @@ def test_ranking_counters_always_equal_a_recount(kind: str, ops: list) -> None:
                 assert by_link == await store.source_counts(city, recount=True), city
                 respondents = sum(1 for c in current.values() if c == city)
                 assert sum(t.respondents for t in kept.values()) == respondents
-        finally:
-            await store.close()
 
     with tempfile.TemporaryDirectory() as directory:
         asyncio.run(run(Path(directory)))
@@ -165,3 +167,65 @@ async def test_changed_since_and_chat_migrations(store: Store, clock: FakeClock)
     await store.commit_group(-1001, [MoveChat(-1002)])
     assert await store.current_chat_id(-1) == -1002
     assert await store.previous_summary("karakol", -1002, "2026-05-02") is not None
+
+
+# --- PostgreSQL: two instances move the same counters at once ---------------------------------
+
+
+async def test_concurrent_turns_and_reviews_keep_the_counters_exact(
+    migrated_dsn: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Residents move between cities and districts in opposite directions (each turn takes
+    the counter rows in another order), name categories in shuffled order, come by links and
+    forget, through two instances at once, while a reviewer places their own words: no turn
+    fails (no deadlock), and the counters equal a recount."""
+    rng = random.Random(11)
+    places = [(city, district) for city in _CITIES for district in ("d1", "d2", None)]
+    plans = []
+    for _ in range(24):
+        plan: list[tuple[str, str | None, list[str]]] = []
+        for _turn in range(5):
+            city, district = rng.choice(places)
+            named = rng.sample(["roads", "water", "dogs", "schools", "air"], rng.randint(0, 3))
+            plan.append((city, district, [*named, "other"][: rng.randint(len(named), 5)]))
+        plans.append(plan)
+
+    async def resident(store: PostgresStore, n: int) -> None:
+        who = ResidentRef("wa", f"99670001{n:04d}")
+        for version, (city, district, categories) in enumerate(plans[n], start=1):
+            items = [
+                Item(category=c, text=f"свои слова {n % 3}" if c == "other" else None)
+                for c in categories
+            ]
+            saved = Answer(version=version, city=city, district=district, items=items)
+            effects: list[Effect] = [SaveAnswer(saved)]
+            if version == 2:
+                effects.append(SetSource("poster" if n % 2 else "radio"))
+            await store.commit(who, Conversation(), effects)
+            await asyncio.sleep(0)
+        if n % 4 == 0:
+            await store.commit(who, Conversation(), [Forget()])
+
+    async def reviewer(store: PostgresStore, name: str) -> None:
+        for round_ in range(8):
+            for city in _CITIES:
+                said: dict[str, list[tuple[int, int]]] = {}
+                for u in await store.unplaced(city):
+                    said.setdefault(u.text, []).append((u.answer_id, u.rank))
+                for n, (wording, items) in enumerate(said.items()):
+                    place = PlaceWording(city, wording, "public_spaces", 4242, tuple(items))
+                    await store.commit_group(-100, [place], f"tg:{name}-{round_}-{city}-{n}")
+            await asyncio.sleep(0.005)
+
+    async with PostgresStore(migrated_dsn) as a, PostgresStore(migrated_dsn) as b:
+        await asyncio.gather(
+            *(resident(a if n % 2 else b, n) for n in range(24)), reviewer(a, "a"), reviewer(b, "b")
+        )
+        moved = 0
+        for city in _CITIES:
+            kept = await a.tallies(city)
+            assert kept == await b.tallies(city, recount=True), city
+            assert await a.source_counts(city) == await b.source_counts(city, recount=True), city
+            moved += sum(t.counts.get("public_spaces", 0) for t in kept.values())
+        assert moved > 0, "review did move words while residents changed their lists"
+    assert "deadlock" not in caplog.text, "the city locks leave no cycle to break"

@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from storage_helpers import FakeClock, clock_fixture, store_fixture  # noqa: F401  (fixtures)
+from storage_helpers import (  # noqa: F401  (fixtures)
+    FakeClock,
+    clock_fixture,
+    migrated_dsn_fixture,
+    own_words,
+    store_fixture,
+)
 
 from flows.session import (
     Answer,
@@ -20,6 +26,7 @@ from flows.session import (
     Step,
 )
 from storage.base import ResidentRef, Store
+from storage.postgres import PostgresStore
 
 ANA = ResidentRef("tg", "2001")
 BEK = ResidentRef("wa", "996700000002")
@@ -153,3 +160,24 @@ async def test_whatsapp_templates_are_remembered(store: Store) -> None:
     await store.remember_content("citybot-qr-ru-2-abc", "HX" + "1" * 32)
     await store.remember_content("citybot-qr-ru-2-abc", "HX" + "2" * 32)  # a race: first kept
     assert await store.content_sid("citybot-qr-ru-2-abc") == "HX" + "1" * 32
+
+
+# --- PostgreSQL: text it cannot hold ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["answer", "conversation"])
+async def test_a_nul_character_is_refused_whole(migrated_dsn: str, where: str) -> None:
+    """PostgreSQL's text holds no U+0000 (SQLite's does; the pipeline drops control
+    characters before any store sees them): the turn is refused as invalid, nothing stored."""
+    words = "яма\x00"
+    said = Item(category="other", text=words) if where == "conversation" else None
+    conv = Conversation(step=Step.DONE, previous=said)
+    text = words if where == "answer" else "яма"
+    effects = [SetLanguage("ky"), listed(1, "roads"), SaveAnswer(own_words(2, "karakol", text))]
+    async with PostgresStore(migrated_dsn) as store:
+        with pytest.raises(ValueError, match="cannot store"):
+            await store.commit(ANA, conv, effects, "tg:9")
+        assert await store.resident(ANA) is None
+        assert (await store.load(ANA, "tg:9")).duplicate is False
+        assert await store.tallies("karakol") == {}
+        await store.commit(ANA, Conversation(), [SetLanguage("ky")], "tg:9")  # not stuck

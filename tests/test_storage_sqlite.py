@@ -311,3 +311,46 @@ async def test_committed_turns_survive_a_process_kill(db_path: Path) -> None:
                 stored = current.version if current else 0
                 everything[r] = list(range(stored))
     assert sum(len(js) for js in everything.values()) >= 800
+
+
+async def test_the_connections_are_aiosqlite_and_a_batch_is_one_hop(db_path: Path) -> None:
+    """aiosqlite owns both connections and their threads; concurrent turns still share one
+    call to the writer's thread (group commit), and closing ends both threads."""
+    import aiosqlite
+
+    before = set(threading.enumerate())
+    store = SqliteStore(db_path)
+    await store.open()
+    try:
+        writer, reader = store._writer, store._reader
+        assert writer is not None and reader is not None
+        assert isinstance(writer.conn, aiosqlite.Connection)
+        assert isinstance(reader.conn, aiosqlite.Connection)
+        calls = 0
+        run = writer.run
+
+        async def counting(fn, *args):  # type: ignore[no-untyped-def]
+            nonlocal calls
+            calls += 1
+            return await run(fn, *args)
+
+        writer.run = counting  # type: ignore[method-assign]
+        residents = [ResidentRef("tg", str(2000 + i)) for i in range(50)]
+        await asyncio.gather(*(store.commit(r, Conversation(step=Step.CITY)) for r in residents))
+        assert calls < 10, f"{calls} thread hops for 50 concurrent turns"
+        assert len(await store._query("SELECT id FROM residents")) == 50
+    finally:
+        await store.close()
+    assert set(threading.enumerate()) <= before, "aiosqlite threads left running"
+
+
+async def test_no_resident_id_in_the_logs_even_at_debug(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """aiosqlite logs the repr of every call at DEBUG (our batches: ids and words)."""
+    caplog.set_level("DEBUG")
+    caplog.set_level("DEBUG", logger="aiosqlite")
+    async with SqliteStore(db_path) as store:
+        await store.commit(BEK, Conversation(step=Step.CITY), (SetLanguage(lang="ky"),))
+        await store.load(BEK)
+    assert BEK.external_id not in caplog.text

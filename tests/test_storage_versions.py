@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 import threading
 from pathlib import Path
 
+import asyncpg
 import pytest
 from storage_helpers import (  # noqa: F401  (fixtures)
+    FakeClock,
     answer,
     clock_fixture,
+    migrated_dsn_fixture,
     spawn,
     store_fixture,
+    wait_for_lock_waits,
 )
 
 from flows.session import Conversation, Forget, SaveAnswer, SetLanguage, Step
 from storage.base import ANY, ResidentRef, StaleState, Store
+from storage.postgres import PostgresStore
 from storage.sqlite import SqliteStore
 
 ANA = ResidentRef("tg", "5001")
@@ -106,7 +113,7 @@ async def test_any_is_the_default_and_nothing_else_but_a_version_or_none(store: 
         await store.commit(ANA, Conversation(step=Step.CITY), expected="latest")
 
 
-# --- two real processes ----------------------------------------------------------------------
+# --- SQLite: two real processes on one file -------------------------------------------------------
 
 CHILD = """
 import asyncio, random, sys
@@ -185,3 +192,152 @@ async def test_two_processes_on_one_database_lose_no_turn(tmp_path: Path) -> Non
     unchecked = tmp_path / "unchecked.db"
     _two_processes(unchecked, turns, "any")
     assert await _lost_turns(unchecked, turns) > 0, "without `expected`, answers are lost"
+
+
+# --- PostgreSQL: two stores (two instances of the bot) on one database ------------------------
+
+
+async def test_two_instances_on_one_version_one_commit_holds(
+    migrated_dsn: str, clock: FakeClock
+) -> None:
+    """Both decided on the same version and commit at the same moment: one turn holds, the
+    other is stale; its key is not recorded and nothing of it is counted."""
+    async with (
+        PostgresStore(migrated_dsn, clock=clock) as a,
+        PostgresStore(migrated_dsn, clock=clock) as b,
+    ):
+        await a.commit(ANA, Conversation(step=Step.CITY))
+        blocker = await asyncpg.connect(migrated_dsn)
+        try:
+            for version in range(1, 6):
+                loaded = await a.load(ANA)
+                # Hold the resident's row so that both commits are inside the database,
+                # waiting for it, before either can go on.
+                tx = blocker.transaction()
+                await tx.start()
+                await blocker.execute(
+                    "SELECT 1 FROM residents WHERE external_id = $1 FOR UPDATE", ANA.external_id
+                )
+                turns = [
+                    asyncio.create_task(
+                        s.commit(
+                            ANA,
+                            Conversation(step=Step.DONE, page=n),
+                            [SaveAnswer(answer(version, district=f"d{n}"))],
+                            f"tg:{n}-{version}",
+                            expected=loaded.version,
+                        )
+                    )
+                    for n, s in enumerate((a, b))
+                ]
+                await wait_for_lock_waits(migrated_dsn, 2)
+                await tx.rollback()
+                results = await asyncio.gather(*turns, return_exceptions=True)
+                winners = [n for n, r in enumerate(results) if r is None]
+                assert len(winners) == 1, results
+                (won,) = winners
+                assert isinstance(results[1 - won], StaleState), results
+                after = await b.load(ANA, f"tg:{1 - won}-{version}")
+                assert after.duplicate is False, "the stale turn's key was rolled back"
+                assert after.session.conv.page == won
+                assert after.session.answer == answer(version, district=f"d{won}")
+        finally:
+            await blocker.close()
+        assert [x.version for x in await b.answer_history(ANA)] == [1, 2, 3, 4, 5]
+        tallies = await a.tallies("bishkek")
+        assert tallies == await b.tallies("bishkek", recount=True)
+        assert sum(t.respondents for t in tallies.values()) == 1, "counted once"
+
+
+async def test_two_instances_create_a_resident_once(migrated_dsn: str, clock: FakeClock) -> None:
+    """`expected=None` ("no resident yet") from both at once: one creates, one is stale."""
+    people = [ResidentRef("wa", f"99670000{n:04d}") for n in range(20)]
+    async with (
+        PostgresStore(migrated_dsn, clock=clock) as a,
+        PostgresStore(migrated_dsn, clock=clock) as b,
+    ):
+        results = await asyncio.gather(
+            *(
+                s.commit(who, Conversation(step=Step.CITY, page=n), expected=None)
+                for who in people
+                for n, s in enumerate((a, b))
+            ),
+            return_exceptions=True,
+        )
+        for who, pair in zip(people, zip(results[::2], results[1::2], strict=True), strict=True):
+            assert sorted(type(r).__name__ for r in pair) == ["NoneType", "StaleState"], pair
+            page = (await a.load(who)).session.conv.page
+            assert pair[page] is None, "the one that holds is the one stored"
+
+
+async def test_two_instances_commit_one_delivery_once(migrated_dsn: str, clock: FakeClock) -> None:
+    """The same update delivered to both instances: one applies it, one gets DuplicateUpdate."""
+    async with (
+        PostgresStore(migrated_dsn, clock=clock) as a,
+        PostgresStore(migrated_dsn, clock=clock) as b,
+    ):
+        blocker = await asyncpg.connect(migrated_dsn)
+        try:
+            # An uncommitted insert of the key lines both up behind it (then it goes away).
+            tx = blocker.transaction()
+            await tx.start()
+            await blocker.execute(
+                "INSERT INTO processed_updates (key, processed_at) VALUES ('tg:77', 'x')"
+            )
+            turns = [
+                asyncio.create_task(
+                    s.commit(BEK, Conversation(step=Step.DONE), [SaveAnswer(answer(1))], "tg:77")
+                )
+                for s in (a, b)
+            ]
+            await wait_for_lock_waits(migrated_dsn, 2)
+            await tx.rollback()
+            results = await asyncio.gather(*turns, return_exceptions=True)
+        finally:
+            await blocker.close()
+        assert sorted(type(r).__name__ for r in results) == ["DuplicateUpdate", "NoneType"]
+        assert await a.answer_history(BEK) == [answer(1)]
+        assert (await a.tallies("bishkek"))["leninsky"].respondents == 1
+
+
+async def _race(store: PostgresStore, name: str, turns: int, checked: bool) -> int:
+    """As the CHILD above, in this process: `turns` turns for each of 20 residents, each
+    decided on a load and committed after a pause; returns the StaleState retries."""
+    retries = 0
+
+    async def resident(r: int) -> None:
+        nonlocal retries
+        who = ResidentRef("tg", f"v{r}")
+        for t in range(turns):
+            while True:
+                loaded = await store.load(who)
+                conv = loaded.session.conv.model_copy(deep=True)
+                conv.places.append(f"{name}{t}")  # the turn's mark: lost if overwritten
+                await asyncio.sleep(random.random() * 0.003)
+                expected = loaded.version if checked else ANY
+                try:
+                    await store.commit(who, conv, [], f"{name}-{r}-{t}", expected=expected)
+                    break
+                except StaleState:
+                    retries += 1
+
+    await asyncio.gather(*(resident(r) for r in range(20)))
+    return retries
+
+
+@pytest.mark.parametrize("checked", [True, False])
+async def test_two_instances_lose_no_turn(migrated_dsn: str, checked: bool) -> None:
+    turns = 5
+    async with PostgresStore(migrated_dsn) as a, PostgresStore(migrated_dsn) as b:
+        retries = await asyncio.gather(_race(a, "a", turns, checked), _race(b, "b", turns, checked))
+        marks = {f"{name}{t}" for name in "ab" for t in range(turns)}
+        lost = 0
+        for r in range(20):
+            places = (await a.load(ResidentRef("tg", f"v{r}"))).session.conv.places
+            assert len(places) == len(set(places)), "no turn applied twice"
+            lost += len(marks - set(places))
+    if checked:
+        assert lost == 0, "every turn of both instances is applied"
+        assert sum(retries) > 0, "the instances did collide (else this proves nothing)"
+    else:
+        assert lost > 0, "without `expected`, answers are lost"

@@ -43,8 +43,8 @@ class WriterStats:
 
 
 class SqliteEngine:
-    """One SQLite file in WAL mode, two threads, each owning one plain sqlite3 connection and
-    fed in batches (`Worker`):
+    """One SQLite file in WAL mode, two aiosqlite connections (each on its own thread), fed in
+    batches (`Worker`):
 
     - the reader runs every queued query (one SELECT per load) in one thread call;
     - the writer runs every queued write in one BEGIN IMMEDIATE transaction, one SAVEPOINT per
@@ -100,8 +100,9 @@ class SqliteEngine:
         try:
             # Migrations run on the writer before the reader connects, so the reader never
             # sees a half-built schema.
-            await self._writer.run(self._open_writer, iso(now - DEDUP_RETENTION))
-            await self._reader.run(self._open_reader)
+            prune_before = iso(now - DEDUP_RETENTION)
+            await self._writer.connect(lambda: self._open_writer(prune_before))
+            await self._reader.connect(self._open_reader)
             self.guard.record()
         except BaseException:
             await self._shutdown()
@@ -135,8 +136,7 @@ class SqliteEngine:
         db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
         return db
 
-    def _open_writer(self, prune_before: str) -> None:
-        assert self._writer is not None
+    def _open_writer(self, prune_before: str) -> sqlite3.Connection:
         db = self._connect()
         try:
             (mode,) = db.execute("PRAGMA journal_mode = WAL").fetchone()
@@ -158,13 +158,12 @@ class SqliteEngine:
         except BaseException:
             db.close()
             raise
-        self._writer.db = db
+        return db
 
-    def _open_reader(self) -> None:
-        assert self._reader is not None
+    def _open_reader(self) -> sqlite3.Connection:
         db = self._connect()
         db.execute("PRAGMA query_only = ON")  # every write goes through the writer
-        self._reader.db = db
+        return db
 
     # --- requests --------------------------------------------------------------------------
 
@@ -247,6 +246,17 @@ class SqliteEngine:
             log.info("WAL checkpoint after a deletion postponed: readers are busy")
         self._checkpoint_due = bool(busy)
         self._checkpoint_retry_at = time.monotonic() + CHECKPOINT_RETRY_EVERY
+
+    # --- leadership ------------------------------------------------------------------------
+
+    async def lead(self) -> bool:
+        """Always: SQLite is one machine's database. A second process on the same file (the
+        CLI, a restarted bot overlapping the old one) stays safe through claims and leases:
+        summaries are claimed per chat and day, deliveries are leases, reminders recorded."""
+        return not self._closing
+
+    async def resign(self) -> None:
+        return None
 
     # --- health ----------------------------------------------------------------------------
 

@@ -1,0 +1,88 @@
+"""Aggregates for rankings, summaries and exports on PostgreSQL: never a resident identifier."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flows.ranking import Tally
+from storage.base import ExportRow
+from storage.postgres.engine import PostgresEngine
+from storage.sqlite.sql import HAS_ITEMS, iso, weight
+
+# The counters of a city in ONE statement (respondents rows have no category), so both come
+# from the same snapshot: read apart, a commit in between could make a count exceed its
+# respondents. And the same from the answers themselves (tests, benchmark).
+_TALLIES = """
+SELECT district, NULL::text AS category, respondents AS n, NULL::bigint AS score
+FROM tally_respondents WHERE city = $1
+UNION ALL
+SELECT district, category, count, score FROM tally_categories WHERE city = $1
+"""
+
+_RECOUNT = f"""
+SELECT coalesce(district, '') AS district, NULL::text AS category, count(*) AS n,
+    NULL::bigint AS score
+FROM answers AS a WHERE is_current = 1 AND city = $1 AND {HAS_ITEMS}
+GROUP BY coalesce(district, '')
+UNION ALL
+SELECT coalesce(a.district, ''), i.category, count(*), sum({weight("i.rank")})
+FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id
+WHERE a.is_current = 1 AND a.city = $1 GROUP BY coalesce(a.district, ''), i.category
+"""
+
+_SOURCES = """
+SELECT source, respondents AS n FROM tally_sources WHERE city = $1 AND respondents > 0
+ORDER BY respondents DESC, source
+"""
+
+_RECOUNT_SOURCES = f"""
+SELECT r.source, count(*) AS n FROM residents AS r
+JOIN answers AS a ON a.resident_id = r.id AND a.is_current = 1
+WHERE a.city = $1 AND r.source IS NOT NULL AND {HAS_ITEMS}
+GROUP BY r.source ORDER BY count(*) DESC, r.source
+"""
+
+
+class PostgresReports(PostgresEngine):
+    """Reports' side of the store (storage.base.Reports)."""
+
+    async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
+        rows = await self._fetch(_RECOUNT if recount else _TALLIES, city)
+        counts: dict[str, dict[str, int]] = {}
+        scores: dict[str, dict[str, int]] = {}
+        people: list[tuple[str, int]] = []
+        for r in rows:
+            district, category, n = r["district"], r["category"], int(r["n"])
+            if category is None:
+                people.append((district, n))
+            elif n:
+                counts.setdefault(district, {})[category] = n
+                scores.setdefault(district, {})[category] = int(r["score"])
+        return {
+            district: Tally(n, counts.get(district, {}), scores.get(district, {}))
+            for district, n in people
+            if n
+        }
+
+    async def export_rows(self, city: str) -> list[ExportRow]:
+        rows = await self._fetch(
+            "SELECT a.district, i.rank, i.category, i.text, substr(a.created_at, 1, 10)"
+            " FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id"
+            " WHERE a.is_current = 1 AND a.city = $1 ORDER BY a.created_at, a.id, i.rank",
+            city,
+        )
+        return [ExportRow(*row) for row in rows]
+
+    async def source_counts(self, city: str, recount: bool = False) -> dict[str, int]:
+        """Residents with a current (non-empty) answer in the city, per link source tag: from
+        the counters (or, `recount`, from the answers: tests, benchmark)."""
+        rows = await self._fetch(_RECOUNT_SOURCES if recount else _SOURCES, city)
+        return {r["source"]: int(r["n"]) for r in rows}
+
+    async def changed_since(self, city: str, since: datetime) -> int:
+        rows = await self._fetch(
+            "SELECT count(*) AS n FROM answers WHERE city = $1 AND created_at > $2",
+            city,
+            iso(since),
+        )
+        return int(rows[0]["n"])
