@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/http_transport.py --transport aiohttp
 	$(BIN)/python bench/broadcast_http.py --mode paid
 	$(BIN)/python bench/whatsapp.py
+	$(BIN)/python bench/instances.py --pin
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import signal
 import statistics
@@ -45,10 +46,12 @@ class TimedBotAPI(RateLimitedBotAPI):
     def __init__(self, limit: float, latency: float) -> None:
         super().__init__(limit, latency=latency)
         self.times: list[float] = []
+        self.arrivals: list[tuple[float, bool]] = []  # every sendMessage: when, accepted
         self.faults["sendMessage"] = self._timed
 
     def _timed(self, params: dict[str, Any]) -> tuple[int, dict] | None:
         refused = self._gate(params)
+        self.arrivals.append((time.monotonic(), refused is None))
         if refused is None and int(params["chat_id"]) >= FIRST_CHAT:
             self.times.append(time.monotonic())
         return refused
@@ -125,6 +128,10 @@ async def one_run(
     else:
         command = [CITYBOT, "run"]
     log = (tmp / "bot.log").open("wb")
+    # The fake is a measuring instrument: its own collector pauses (tens of ms with the
+    # seeded store's objects around) bunched its reading of requests into 429s of its own.
+    gc.collect()
+    gc.freeze()
     async with BotAPIServer(TOKEN, api) as server:
         env["TELEGRAM_API_BASE_URL"] = server.base_url
         bot = await asyncio.create_subprocess_exec(
@@ -186,6 +193,8 @@ async def one_run(
                 print(f"  the bot logged {len(errors)} lines; last: {errors[-3:]}")
     delivered = api.subscribers()
     times = api.times
+    if os.environ.get("BENCH_ARRIVALS"):
+        _explain_refusals(api.arrivals)
     span = times[-1] - times[0] if len(times) > 1 else float("nan")
     return Figures(
         rate=(len(times) - 1) / span if len(times) > 1 else 0.0,
@@ -199,6 +208,29 @@ async def one_run(
         waited=waited,
         seconds=span,
     )
+
+
+def _explain_refusals(arrivals: list[tuple[float, bool]]) -> None:
+    """Where 429s came from: before each first refusal of a burst, how the accepted arrivals
+    of the previous second were spread (the longest gap, and how many came just after it)."""
+    import bisect
+    import itertools
+
+    at = [t for t, _ok in arrivals]
+    last_burst = -10.0
+    for i, (t, ok) in enumerate(arrivals):
+        if ok or t - last_burst < 1.0:
+            continue
+        last_burst = t
+        lo = bisect.bisect_left(at, t - 1.0)
+        window = at[lo:i]
+        gaps = [(b - a, j) for j, (a, b) in enumerate(itertools.pairwise(window))]
+        gap, j = max(gaps) if gaps else (0.0, 0)
+        after = sum(1 for x in window[j + 1 :] if x - window[j + 1] < 0.05) if gaps else 0
+        print(
+            f"  429 at +{t - at[0]:.3f} s: {len(window)} in the second before; longest gap"
+            f" {gap * 1000:.0f} ms at -{(t - window[j]) * 1000:.0f} ms, then {after} in 50 ms"
+        )
 
 
 async def _stderr(proc: asyncio.subprocess.Process) -> str:

@@ -57,7 +57,8 @@ class Dispatcher:
         self._stopping = False
 
     def start(self) -> None:
-        self.scheduler = every(self.tick, CHECK_EVERY)  # at start too: resume what a crash left
+        # At start too: resume what a crash left. A tick during a broadcast returns at once.
+        self.scheduler = every(self.tick, CHECK_EVERY, overlap=True)
 
     async def stop(self) -> None:
         """No new ticks; a broadcast in progress stops where it is (its claims are leases:

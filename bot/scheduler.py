@@ -27,17 +27,24 @@ RETRY_EVERY = timedelta(minutes=1)
 
 
 def every(
-    job: Callable[[], object], interval: timedelta, first: timedelta = timedelta(0)
+    job: Callable[[], object],
+    interval: timedelta,
+    first: timedelta = timedelta(0),
+    overlap: bool = False,
 ) -> AsyncIOScheduler:
     """A started scheduler running `job` every `interval` (the first run after `first`), one
-    run at a time, a late run not dropped (a busy loop or a suspended machine)."""
+    run at a time, a late run not dropped (a busy loop or a suspended machine).
+
+    `overlap`: the job returns at once while a run of it is in progress (its own lock), so a
+    second run may start: APScheduler would otherwise log a WARNING for every skipped tick
+    (once a second through a whole broadcast)."""
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
         job,
         "interval",
         seconds=interval.total_seconds(),
         next_run_time=datetime.now(UTC) + first,
-        max_instances=1,
+        max_instances=2 if overlap else 1,
         coalesce=True,
         misfire_grace_time=3600,
     )

@@ -226,3 +226,59 @@ async def test_a_message_refused_with_429_waits_for_the_pace_again() -> None:
         )
     assert [r.sent.value for r in results] == ["sent"] * 3
     assert slots == 6, "three first attempts and three retries, each paced"
+
+
+async def test_a_long_broadcast_logs_no_skipped_tick_every_second(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """APScheduler warned "maximum number of running instances reached" once a second for
+    the whole of a broadcast; the dispatcher's own lock makes a second tick return at once."""
+    import logging
+
+    from bot.announcements import CHECK_EVERY, Dispatcher
+
+    sending = asyncio.Event()
+    runs = 0
+
+    class Store:
+        async def due_announcements(self, now: object) -> list[int]:
+            return [1]
+
+        async def announcement_log(self, announcement_id: int) -> list[tuple[str, str]]:
+            return [("created", "cli")]
+
+    class Engine:
+        telegram = None
+
+        async def run(self, *args: object) -> object:
+            nonlocal runs
+            runs += 1
+            sending.set()
+            await asyncio.Event().wait()  # a long broadcast
+            raise AssertionError("unreachable")
+
+    caplog.set_level(logging.INFO)
+    dispatcher = Dispatcher(Store(), Engine(), texts=object())  # type: ignore[arg-type]
+    dispatcher.start()
+    try:
+        await asyncio.wait_for(sending.wait(), 5)
+        await asyncio.sleep(CHECK_EVERY.total_seconds() * 2.5)  # two more ticks fire
+    finally:
+        await asyncio.wait_for(dispatcher.stop(), 5)
+    assert runs == 1, "one broadcast at a time"
+    skipped = [r for r in caplog.records if "maximum number of running instances" in r.message]
+    assert not skipped, caplog.text
+
+
+def test_start_up_objects_are_frozen_out_of_the_collectors_sight() -> None:
+    """A full collection walked every module, locale and PTB object each time it ran: pauses
+    of tens of ms that bunched a paid broadcast's sends into 429s."""
+    import gc
+
+    from bot.app import freeze_startup_objects
+
+    try:
+        freeze_startup_objects()
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
