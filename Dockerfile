@@ -10,7 +10,10 @@ COPY cities cities
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim
-# fonts-dejavu-core: the charts and posters draw Kyrgyz letters with DejaVu Sans.
+# fonts-dejavu-core: the charts and posters draw Kyrgyz letters with DejaVu Sans. Not pinned
+# to a version: the base image's Debian release decides it, and a pin breaks every rebuild
+# after a point release (fonts only; Python packages are pinned in pyproject.toml).
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
@@ -18,7 +21,7 @@ RUN apt-get update \
     && mkdir /data && chown citybot /data
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
-USER citybot
+USER 10001
 WORKDIR /data
 VOLUME ["/data"]
 ENV CITYBOT_DATABASE=/data/citybot.sqlite3 \

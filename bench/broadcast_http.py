@@ -22,7 +22,7 @@ from bench.machine import pin_and_describe
 from flows.session import Answer, Conversation, Item, SaveAnswer, SetSubscribed
 from storage.base import ResidentRef
 from storage.sqlite import SqliteStore
-from tests.fake_telegram import BotAPIServer, RateLimitedBotAPI
+from tests.fake_telegram import BotAPIServer, RateLimitedBotAPI, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:TEST-not-a-real-token-broadcast-bench"
@@ -119,6 +119,7 @@ async def one_run(
         "PYTHONPATH": str(ROOT),
         "CITYBOT_DATABASE": str(db),
         "CITYBOT_CITY": "karakol",
+        "CITYBOT_PORT": str(free_port()),  # every mode serves /healthz and /metrics
         "CITYBOT_LOG_LEVEL": "WARNING",
         "TELEGRAM_BOT_TOKEN": TOKEN,
         **extra,

@@ -155,14 +155,15 @@ async def bench_one(
     """Start the bot pinned to core 0, warm it up, drive the residents, stop it."""
     api = LeanBotAPI(TOKEN)
     await api.start()
-    web_port = 0
+    # Every mode serves HTTP (/healthz, /metrics): a free port, not 8080.
+    with contextlib.closing(__import__("socket").socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        web_port = s.getsockname()[1]
+    env = {**env, "CITYBOT_PORT": str(web_port)}
     if mode == "webhook":
-        with contextlib.closing(__import__("socket").socket()) as s:
-            s.bind(("127.0.0.1", 0))
-            web_port = s.getsockname()[1]
         api.webhook, api.secret = f"http://127.0.0.1:{web_port}/telegram/webhook", SECRET
         env = {**env, "CITYBOT_PUBLIC_URL": "https://bot.bench.example.kg"}
-        env |= {"CITYBOT_PORT": str(web_port), "TELEGRAM_WEBHOOK_SECRET": SECRET}
+        env |= {"TELEGRAM_WEBHOOK_SECRET": SECRET}
     env = {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url}
     proc = await asyncio.create_subprocess_exec(
         "taskset", "-c", "0", *command, env=env, cwd=str(ROOT),

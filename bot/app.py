@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import socket
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +21,7 @@ from bot.settings import Settings
 from bot.summaries import SummarySender
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
 from bot.telegram_out import TelegramOutbound
-from bot.web import STATUS_PATH, TELEGRAM_PATH, TelegramWebhook, build_web
+from bot.web import STATUS_PATH, TELEGRAM_PATH, TelegramWebhook, build_web, listen
 from bot.whatsapp import WhatsAppChannel
 from bot.whatsapp_out import WhatsAppOutbound
 from flows.nudge import parse_quiet_hours
@@ -95,8 +97,34 @@ async def warm_charts(store: Store, world: World) -> None:
             return
 
 
+def metrics_token(settings: Settings) -> str | None:
+    value = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    return value.strip() or None
+
+
+def web_config(uvicorn: Any, web: Any, settings: Settings) -> Any:
+    return uvicorn.Config(
+        web,
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=True,
+        log_config=None,
+        **UVICORN_SETTINGS,  # no access log, connection limits: see bot/lifecycle.py
+    )
+
+
+def server_ended(life: Lifecycle) -> None:
+    """The HTTP server ends only when the run stops; before that, the run ends with it."""
+    if not life.stopping:
+        life.fatal("the HTTP server stopped unexpectedly")
+
+
 def run_polling(settings: Settings, world: World, token: str) -> None:
-    """Long polling until Ctrl+C; the store opens inside PTB's event loop and closes with it."""
+    """Long polling until Ctrl+C, with the HTTP server (/healthz, /metrics) beside it in the
+    same event loop; the store opens inside PTB's event loop and closes with it."""
+    import uvicorn
+
+    sock = listen(settings.host, settings.port)  # first: a taken port is one line (Fatal)
     store = make_store(settings.database)
     texts = Texts()
     pipeline = Pipeline(store, world)
@@ -135,18 +163,37 @@ def run_polling(settings: Settings, world: World, token: str) -> None:
     app = channel.build(
         token, settings.telegram_api_base_url, on_start=start, on_stop=stop, lifecycle=life
     )
+    web = build_web(
+        store, None, telegram_health=channel.out.health, metrics_token=metrics_token(settings)
+    )
+    config = web_config(uvicorn, web, settings)
     log.info("long polling; database %s; cities %s", settings.database, ", ".join(world.cities))
-    life.run(lambda life: poll(app, life, ALLOWED_UPDATES))  # raises Fatal (bot.lifecycle)
+    log.info("/healthz and /metrics on %s:%d", settings.host, settings.port)
+
+    async def main(life: Lifecycle) -> None:
+        serving = asyncio.ensure_future(serve_web(uvicorn, config, life, sock))
+        serving.add_done_callback(lambda _: server_ended(life))
+        try:
+            await poll(app, life, ALLOWED_UPDATES, on_error=channel.out.health.failed)
+        finally:
+            if not life.stopping:  # polling ended some other way: the server ends with it
+                life.stop()
+            await serving
+
+    life.run(main)  # raises Fatal (bot.lifecycle)
 
 
 def run_web(settings: Settings, world: World) -> None:
     """The webhook server: Telegram (if a token is set) and WhatsApp (if Twilio is set)."""
     import uvicorn
 
-    Lifecycle().run(lambda life: _serve(settings, world, uvicorn, life))  # raises Fatal
+    sock = listen(settings.host, settings.port)  # before setWebhook: a taken port is one line
+    Lifecycle().run(lambda life: _serve(settings, world, uvicorn, life, sock))  # raises Fatal
 
 
-async def _serve(settings: Settings, world: World, uvicorn: Any, life: Lifecycle) -> None:
+async def _serve(
+    settings: Settings, world: World, uvicorn: Any, life: Lifecycle, sock: socket.socket
+) -> None:
     public = settings.public_base
     assert public is not None
     store = make_store(settings.database)
@@ -219,6 +266,7 @@ async def _serve(settings: Settings, world: World, uvicorn: Any, life: Lifecycle
             telegram=telegram,
             whatsapp=whatsapp,
             twilio_auth_token=settings.twilio_token,
+            metrics_token=metrics_token(settings),
         )
         log.info(
             "webhooks at %s (telegram: %s, whatsapp: %s); listening on %s:%d",
@@ -228,15 +276,8 @@ async def _serve(settings: Settings, world: World, uvicorn: Any, life: Lifecycle
             settings.host,
             settings.port,
         )
-        config = uvicorn.Config(
-            web,
-            host=settings.host,
-            port=settings.port,
-            proxy_headers=True,
-            log_config=None,
-            **UVICORN_SETTINGS,  # no access log, connection limits: see bot/lifecycle.py
-        )
-        await serve_web(uvicorn, config, life)  # until SIGTERM/SIGINT or Lifecycle.fatal
+        config = web_config(uvicorn, web, settings)
+        await serve_web(uvicorn, config, life, sock)  # until SIGTERM/SIGINT or Lifecycle.fatal
     finally:
         await leader.stop()
         await reminders.stop()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.i18n import Texts, html_to_plain
 from flows.announce import announcement_msg
 from storage.base import Announcement, Announcements, BroadcastCounts, Recipient
@@ -107,6 +108,11 @@ class BroadcastEngine:
         for this process to send."""
         if not await self.store.start_broadcast(announcement_id, actor):
             return await self.store.broadcast_counts(announcement_id)
+        with metrics.METRICS.broadcasts_running.track_inprogress():
+            return await self._send(announcement_id, progress)
+
+    async def _send(self, announcement_id: int, progress: ProgressFn | None) -> BroadcastCounts:
+        """`run` once the broadcast is started (or joined): claim, send, record."""
         announcement = await self.store.announcement(announcement_id)
         assert announcement is not None
         # Room for two claims: the next claim is made while the last one's recipients are
@@ -130,6 +136,7 @@ class BroadcastEngine:
                     # a full queue forever.
                     log.exception("sending an announcement failed unexpectedly")
                     state, error = "failed", type(exc).__name__[:200]
+                metrics.METRICS.broadcast(channel, state)
                 done.append((recipient.resident_id, state, error))
                 finished += 1
 

@@ -15,8 +15,23 @@ from pydantic import ValidationError
 from bot.config import ConfigError, load_world
 from bot.logs import configure as configure_logs
 from bot.settings import Settings
+from storage.base import StoreUnavailable
+from storage.migrations import SchemaTooNew
 
 log = logging.getLogger("citybot")
+
+
+def _version() -> str:
+    """The installed package's version (pyproject.toml), and the schema it writes."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from storage.migrations import MIGRATIONS
+
+    try:
+        installed = version("citybot")
+    except PackageNotFoundError:  # run from a checkout without `make install`
+        installed = "unknown"
+    return f"{installed} (database schema {len(MIGRATIONS)})"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,8 +41,9 @@ def _parser() -> argparse.ArgumentParser:
         "environment variables or a .env file: TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, "
         "CITYBOT_DATABASE, CITYBOT_CONFIG, CITYBOT_CITY; for webhooks CITYBOT_PUBLIC_URL, "
         "CITYBOT_HOST, CITYBOT_PORT, TELEGRAM_WEBHOOK_SECRET, TWILIO_ACCOUNT_SID, "
-        "TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM, TWILIO_API_BASE_URL.",
+        "TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM, TWILIO_API_BASE_URL (every one: .env.example).",
     )
+    parser.add_argument("--version", action="version", version=f"citybot {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     sub.add_parser(
@@ -62,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     announce.add_argument("--reminder", help='a reminder at "dd.mm.yyyy hh:mm"')
     announce.add_argument("--only", choices=["ru", "ky"], help="one language for everyone")
     announce.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    announce.add_argument(
+        "--wait",
+        action="store_true",
+        help="stay until the running bot has delivered it, with a progress bar (Ctrl+C stops "
+        "waiting, not the delivery)",
+    )
     broadcasts = sub.add_parser("broadcasts", help="list announcements with delivery counts")
     broadcasts.add_argument("--city")
     broadcasts.add_argument(
@@ -117,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot import cli_db
 
     cli_db.add_parser(sub)
+    from bot import cli_ops
+
+    cli_ops.add_parsers(sub)
     return parser
 
 
@@ -133,9 +158,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # The secrets are masked in every log line, whatever library writes it.
     configure_logs(
-        settings.log_level, (settings.token, settings.twilio_token, settings.webhook_secret)
+        settings.log_level,
+        (
+            settings.token,
+            settings.twilio_token,
+            settings.webhook_secret,
+            settings.database.password,
+            settings.metrics_token.get_secret_value() if settings.metrics_token else None,
+        ),
+        settings.log_format,
     )
-    from bot import cli_city, cli_db, cli_reach  # the command modules import lazily
+    from bot import cli_city, cli_db, cli_ops, cli_reach  # the command modules import lazily
 
     try:
         if args.command == "run":
@@ -160,10 +193,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_reach.preview(args)
         if args.command == "db":
             return cli_db.run(settings, args)
+        if (code := cli_ops.run(settings, args)) is not None:
+            return code
         return _check(settings)
     except ConfigError as exc:
         print(f"citybot: configuration error\n{exc}", file=sys.stderr)
         return 2
+    except (StoreUnavailable, SchemaTooNew) as exc:
+        # The database cannot be opened (not there, not writable, newer than this code):
+        # one line saying what, never a traceback or a password.
+        print(f"citybot: {exc}; check CITYBOT_DATABASE", file=sys.stderr)
+        return 1
 
 
 def _run(settings: Settings) -> int:

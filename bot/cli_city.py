@@ -7,7 +7,9 @@ import asyncio
 import os
 import sys
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.config import load_world
 from bot.settings import Settings
@@ -93,14 +95,66 @@ def announce(settings: Settings, args: argparse.Namespace) -> int:
             effect = turn.effects[0]
             assert isinstance(effect, CreateAnnouncement)
             reminder = effect.reminder_at
+            zone = world.cities[args.city].timezone
             print(
-                f"announcement {made[0]} scheduled for {effect.send_at:%Y-%m-%d %H:%M} UTC"
-                + (f", reminder {reminder:%Y-%m-%d %H:%M} UTC" if reminder else "")
+                f"announcement {made[0]} scheduled for {city_time(effect.send_at, zone)}"
+                + (f", reminder {city_time(reminder, zone)}" if reminder else "")
                 + "; the running bot sends it (citybot run)"
             )
+            if getattr(args, "wait", False):
+                return await wait_for_delivery(store, int(made[0]))
             return 0
 
     return asyncio.run(go())
+
+
+def _local(moment: datetime, zone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(zone))
+
+
+def city_time(moment: datetime, zone: str) -> str:
+    """A stored (UTC) time as the city's clerk reads it, UTC beside it for the logs."""
+    return f"{_local(moment, zone):%Y-%m-%d %H:%M} {zone} ({moment.astimezone(UTC):%H:%M} UTC)"
+
+
+async def wait_for_delivery(store: Any, announcement_id: int, every: float = 0.5) -> int:
+    """A progress bar until the announcement is delivered (0) or cancelled (1). Ctrl+C only
+    stops the waiting: the running bot goes on sending."""
+    from tqdm import tqdm
+
+    bar = None
+    try:
+        while True:
+            found = await store.announcement(announcement_id)
+            if found is None:
+                print(f"citybot: announcement {announcement_id} is gone", file=sys.stderr)
+                return 1
+            counts = await store.broadcast_counts(announcement_id)
+            done = counts.sent + counts.failed + counts.skipped
+            total = done + counts.pending
+            if found.state == "scheduled":
+                pass  # its time has not come, or the bot is not running: keep waiting
+            elif bar is None:
+                bar = tqdm(total=total, unit="msg", desc=f"announcement {announcement_id}")
+            if bar is not None:
+                bar.total = total
+                bar.n = done
+                bar.set_postfix(failed=counts.failed, skipped=counts.skipped, refresh=False)
+                bar.refresh()
+            if found.state in ("done", "cancelled"):
+                if bar is not None:
+                    bar.close()
+                print(
+                    f"announcement {announcement_id} {found.state}: sent {counts.sent},"
+                    f" failed {counts.failed}, skipped {counts.skipped}"
+                )
+                return 0 if found.state == "done" else 1
+            await asyncio.sleep(every)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        if bar is not None:
+            bar.close()
+        print("stopped waiting; the running bot goes on (citybot broadcasts shows progress)")
+        return 0
 
 
 def broadcasts(settings: Settings, city: str | None, cancel: int | None = None) -> int:
@@ -122,16 +176,18 @@ def broadcasts(settings: Settings, city: str | None, cancel: int | None = None) 
                     return 1
                 print(f"announcement {cancel} cancelled")
             rows = await store.announcements(city)
+            zones = {c.id: c.timezone for c in load_world(settings.config).cities.values()}
             print(
-                f"{'id':>4}  {'city':<11}{'kind':<13}{'state':<10}{'send at (UTC)':<18}"
+                f"{'id':>4}  {'city':<11}{'kind':<13}{'state':<10}{'send at (city time)':<20}"
                 f"{'sent':>6}{'failed':>7}{'skipped':>8}{'pending':>8}  title"
             )
             for a in rows:
                 c = await store.broadcast_counts(a.id)
                 title = next(iter(v for v in (a.content.get("title") or {}).values() if v), "")
+                local = _local(a.send_at, zones.get(a.city, "UTC"))
                 print(
                     f"{a.id:>4}  {a.city:<11}{a.kind:<13}{a.state:<10}"
-                    f"{a.send_at:%Y-%m-%d %H:%M}  {c.sent:>6}{c.failed:>7}{c.skipped:>8}"
+                    f"{local:%Y-%m-%d %H:%M}    {c.sent:>6}{c.failed:>7}{c.skipped:>8}"
                     f"{c.pending:>8}  {title}"
                 )
         return 0

@@ -32,6 +32,7 @@ class Leader:
         self.on_gain: list[Callable[[], Awaitable[object]]] = []
         self._scheduler: AsyncIOScheduler | None = None
         self._tasks: set[asyncio.Task[object]] = set()
+        self._checking = False
 
     def leading(self) -> bool:
         return self.is_leader
@@ -39,14 +40,22 @@ class Leader:
     async def start(self) -> None:
         """Ask once now (a single instance leads from its first second), then every interval."""
         await self.check()
-        self._scheduler = every(self.check, self.interval, first=self.interval)
+        # A check may take longer than the interval (a server that stops answering: the store
+        # bounds it at ~15 s); the next one then returns at once instead of APScheduler
+        # warning about a skipped run every 5 s.
+        self._scheduler = every(self.check, self.interval, first=self.interval, overlap=True)
 
     async def check(self) -> bool:
+        if self._checking:
+            return self.is_leader
+        self._checking = True
         try:
             now = await self.store.lead()
         except Exception:
             log.exception("could not ask for the leadership; not leading until it answers")
             now = False
+        finally:
+            self._checking = False
         if now and not self.is_leader:
             log.info("this instance runs the scheduled work (summaries, reminders, broadcasts)")
             for callback in self.on_gain:

@@ -30,6 +30,7 @@ import logging
 import random
 import re
 import signal
+import socket
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -313,15 +314,23 @@ class Lifecycle:
             raise self.failure
 
 
-async def poll(app: Application, life: Lifecycle, allowed_updates: Sequence[str]) -> None:
+async def poll(
+    app: Application,
+    life: Lifecycle,
+    allowed_updates: Sequence[str],
+    on_error: Callable[[], None] | None = None,
+) -> None:
     """Long polling until the run stops: what `Application.run_polling` does, but getMe and
     deleteWebhook are retried while the network is down, a refused token ends the run with
-    one line, and polling errors are single throttled WARNING lines."""
+    one line, and polling errors are single throttled WARNING lines (and `on_error()`: what
+    /healthz knows of Telegram)."""
     updater = app.updater
     assert updater is not None
 
     def polling_error(exc: TelegramError) -> None:
         log.warning(POLLING_FAILED, describe(exc))  # throttled: one line a minute at most
+        if on_error is not None:
+            on_error()
 
     try:
         await life.retry("getMe", app.initialize)
@@ -372,8 +381,11 @@ def server_class(uvicorn: Any) -> Any:
     return Server
 
 
-async def serve_web(uvicorn: Any, config: Any, life: Lifecycle) -> None:
-    """The uvicorn server until the run stops (a signal or `fatal`)."""
+async def serve_web(
+    uvicorn: Any, config: Any, life: Lifecycle, sock: socket.socket | None = None
+) -> None:
+    """The uvicorn server until the run stops (a signal or `fatal`); on `sock` when given
+    (bound by `listen`), else on the config's host and port."""
     server = server_class(uvicorn)(config)
 
     def stop_server() -> None:
@@ -382,4 +394,4 @@ async def serve_web(uvicorn: Any, config: Any, life: Lifecycle) -> None:
         server.should_exit = True
 
     life.on_stop(stop_server)
-    await server.serve()
+    await server.serve(sockets=[sock] if sock is not None else None)

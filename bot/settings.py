@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -28,11 +28,15 @@ class Settings(BaseSettings):
     config: Path | None = Field(default=None, alias="CITYBOT_CONFIG")
     city: str | None = Field(default=None, alias="CITYBOT_CITY")
     log_level: str = Field(default="INFO", alias="CITYBOT_LOG_LEVEL")
+    # "text" for people, "json" for log collectors (one object a line, residents as pseudonyms).
+    log_format: Literal["text", "json"] = Field(default="text", alias="CITYBOT_LOG_FORMAT")
 
-    # The web server (webhooks): on when CITYBOT_PUBLIC_URL is set.
+    # The HTTP server (/healthz, /metrics; the webhooks when CITYBOT_PUBLIC_URL is set).
     public_url: str | None = Field(default=None, alias="CITYBOT_PUBLIC_URL")
     host: str = Field(default="127.0.0.1", alias="CITYBOT_HOST")
     port: int = Field(default=8080, alias="CITYBOT_PORT")
+    # Set: /metrics answers only `Authorization: Bearer <token>` (city ids, traffic figures).
+    metrics_token: SecretStr | None = Field(default=None, alias="CITYBOT_METRICS_TOKEN")
     telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
 
     # WhatsApp through Twilio: on when the three account settings are present.

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot import metrics
 from bot.chart import summary_chart
 from bot.i18n import Texts, pack_lines
 from flows.catalogue import Lang
@@ -121,6 +122,7 @@ class SummarySender:
             except Exception:
                 await self.store.release_summary(city, chat_id, day)
                 log.exception("summary for %s to a working-group chat failed", city)
+                metrics.METRICS.error("summary")
                 continue
             snapshot = {r.category: (r.position, r.count) for r in ranking.overall.rows}
             respondents = ranking.overall.respondents
@@ -129,6 +131,7 @@ class SummarySender:
             for claimed in {chat.chat_id, chat_id}:
                 await self.store.finish_summary(city, claimed, day, respondents, snapshot)
             sent += 1
+            metrics.METRICS.summary_sent(city)
         return sent
 
     async def _send(self, city: str, day: str, chat_id: int, lang: Lang) -> tuple[CityRanking, int]:

@@ -31,8 +31,10 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot import metrics
 from bot.i18n import Texts, html_to_plain, pack_lines
 from bot.keyboards import keyboard
+from bot.metrics import Reachability
 from bot.rate import RateLimiter
 from bot.telegram_files import render_attachment
 from bot.telegram_retry import retry_seconds
@@ -106,6 +108,7 @@ class TelegramOutbound:
         self.bot, self.texts, self.commands, self.world = bot, texts, commands, world
         self.pace = RateLimiter(broadcast_rate)  # broadcasts; any 429 pauses it too
         self.rate_limited = 0  # 429s seen (for reports and the benchmark)
+        self.health = Reachability()  # the last outcomes, for /healthz (no call of its own)
         # Called, never awaited: a report is handled later, through the pipeline (this
         # delivery runs while the pipeline holds the resident's or the chat's lock).
         self.on_blocked: Callable[[ResidentRef], None] = _nothing
@@ -135,17 +138,20 @@ class TelegramOutbound:
                     # raised as usual), pinned with python-telegram-bot==22.8.
                     answer = await self.bot._post(raw, dict(data))
                     message_id = answer.get("message_id") if isinstance(answer, dict) else None
+                    self.health.ok()
                     return Result(Sent.OK, current, message_id)
                 if chat_id is None:
                     answer = await method(**kwargs)
                 else:
                     answer = await method(chat_id=current, **kwargs)
+                self.health.ok()
                 return Result(Sent.OK, current, getattr(answer, "message_id", None))
             except RetryAfter as exc:
                 # The only correct reaction to 429: wait as long as Telegram says (and slow
                 # every broadcast down with it: the limit is the bot's).
                 seconds = retry_seconds(exc)
                 self.rate_limited += 1
+                metrics.METRICS.telegram_429.inc()  # the bot's limit: watch it
                 self.pace.pause(seconds)
                 waits += 1
                 if waits > MAX_WAITS:
@@ -175,15 +181,19 @@ class TelegramOutbound:
             except TimedOut:
                 # It may have been delivered: a duplicate is worse than one missed message.
                 log.warning("%s timed out; not repeated (it may have been delivered)", name)
+                metrics.METRICS.error("telegram_timeout")
                 return Result(Sent.UNSURE, current, reason="timed out (may have been delivered)")
             except NetworkError as exc:
                 attempt += 1
                 if attempt >= ATTEMPTS:
                     log.warning("%s failed: %s", name, type(exc).__name__)
+                    self.health.failed()
+                    metrics.METRICS.error("telegram_send")
                     return Result(Sent.FAILED, current, reason=type(exc).__name__)
                 await asyncio.sleep(0.5 * 2**attempt * (0.5 + random.random()))
             except TelegramError as exc:
                 log.warning("%s failed: %s", name, exc)
+                metrics.METRICS.error("telegram_send")
                 return Result(Sent.FAILED, current, reason=str(exc)[:200])
 
     async def _text(

@@ -1,4 +1,5 @@
-"""One ASGI app for every webhook: Telegram, Twilio WhatsApp (messages, statuses), health.
+"""One ASGI app for every mode: /healthz and /metrics always; Telegram and Twilio WhatsApp
+webhooks (messages, statuses) when the bot has a public URL.
 
 Before anything is authenticated, nobody can fill the log or hold the server: a client that
 goes away mid-body is a DEBUG line (never a traceback), a body must arrive within
@@ -12,6 +13,7 @@ import asyncio
 import hmac
 import json
 import logging
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -24,7 +26,10 @@ from starlette.routing import Route
 from telegram import Bot
 from twilio.request_validator import RequestValidator, add_port, compare, remove_port
 
+from bot import metrics as process_metrics
+from bot.lifecycle import Fatal
 from bot.logs import Throttle
+from bot.metrics import CONTENT_TYPE, Metrics, Reachability
 from bot.telegram import TelegramChannel
 from bot.telegram_out import webhook_reply
 from bot.telegram_updates import parse_update
@@ -91,6 +96,25 @@ def signature_holds(
     )
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """The HTTP server's socket, bound before anything else starts: a port that is taken is
+    one line and exit code 1 (uvicorn would log it and sys.exit from inside the loop)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or type(exc).__name__
+        raise Fatal(
+            f"cannot listen on {host}:{port} ({reason.lower()}); set CITYBOT_HOST / CITYBOT_PORT"
+        ) from None
+    sock.setblocking(False)
+    return sock
+
+
 class _HealthProbe:
     """One write probe at a time and at most one a second, however often /healthz is asked
     (it is public: a flood of it must not become a flood of writes)."""
@@ -104,7 +128,10 @@ class _HealthProbe:
     async def writable(self) -> bool:
         async with self._lock:
             if time.monotonic() - self._at >= self.every:
-                self._last = await self.store.writable()
+                try:
+                    self._last = await self.store.writable()
+                except Exception:  # not open yet (polling starts it after getMe), or closed
+                    self._last = False
                 self._at = time.monotonic()
             return self._last
 
@@ -120,18 +147,26 @@ class TelegramWebhook:
 
 def build_web(
     store: Health,
-    public_base: str,
+    public_base: str | None,
     *,
     telegram: TelegramWebhook | None = None,
     whatsapp: WhatsAppChannel | None = None,
     twilio_auth_token: str | None = None,
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
     body_deadline: float = BODY_DEADLINE,
+    telegram_health: Reachability | None = None,
+    metrics: Metrics | None = None,
+    metrics_token: str | None = None,
 ) -> Starlette:
     """The app. `public_base` is the https URL Twilio and Telegram call: signatures are checked
-    against it, never against the request's own URL (behind a TLS proxy that is http://).
-    `body_deadline`: seconds a client has to send its whole body."""
-    public_base = public_base.rstrip("/")
+    against it, never against the request's own URL (behind a TLS proxy that is http://);
+    None (long polling): no webhook routes, only /healthz and /metrics.
+    `body_deadline`: seconds a client has to send its whole body. `telegram_health`: what the
+    Telegram outbound knows (polling; a webhook's channel has its own). `metrics`: the
+    process's (bot.metrics.METRICS) unless given; `metrics_token`: /metrics wants it."""
+    public_base = (public_base or "").rstrip("/")
+    if telegram_health is None and telegram is not None:
+        telegram_health = telegram.channel.out.health
     validator = RequestValidator(twilio_auth_token) if whatsapp and twilio_auth_token else None
 
     async def telegram_webhook(request: Request) -> Response:
@@ -222,18 +257,36 @@ def build_web(
         # Healthy means an answer could be stored now: a real write, not a read (a deleted
         # or read-only database file still answers queries).
         database = await probe.writable()
+        # Configured and, as far as this process knows, reachable (the last Bot API calls).
+        reached = telegram_health is not None and telegram_health.reachable
+        status = "ok" if reached or telegram_health is None else "degraded"
         body = {
-            "status": "ok" if database else "unavailable",
+            # 503 only for the database: a restart cannot bring Telegram back.
+            "status": status if database else "unavailable",
             "database": database,
-            "telegram": telegram is not None,
+            "telegram": reached,
             "whatsapp": whatsapp is not None,
         }
         return JSONResponse(body, status_code=200 if database else 503)
 
+    wanted = f"Bearer {metrics_token}".encode() if metrics_token else None
+
+    async def metrics_text(request: Request) -> Response:
+        if wanted is not None:
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, wanted):  # constant time
+                return Response(status_code=401, headers={"www-authenticate": "Bearer"})
+        shown = metrics if metrics is not None else process_metrics.METRICS
+        return Response(shown.exposition(), media_type=CONTENT_TYPE)
+
     routes = [
-        Route(TELEGRAM_PATH, telegram_webhook, methods=["POST"]),
-        Route(WHATSAPP_PATH, twilio_route(WhatsAppChannel.on_message), methods=["POST"]),
-        Route(STATUS_PATH, twilio_route(WhatsAppChannel.on_status), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_text, methods=["GET"]),
     ]
+    if public_base:
+        routes += [
+            Route(TELEGRAM_PATH, telegram_webhook, methods=["POST"]),
+            Route(WHATSAPP_PATH, twilio_route(WhatsAppChannel.on_message), methods=["POST"]),
+            Route(STATUS_PATH, twilio_route(WhatsAppChannel.on_status), methods=["POST"]),
+        ]
     return Starlette(routes=routes, lifespan=lifespan)

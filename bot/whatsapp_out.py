@@ -29,6 +29,7 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
+from bot import metrics
 from bot.i18n import Texts
 from bot.rate import RateLimiter
 from bot.whatsapp_content import InteractiveMessages
@@ -150,6 +151,10 @@ class Outbox:
         self._tails: dict[Hashable, asyncio.Task[None]] = {}
         self._all: set[asyncio.Task[None]] = set()
 
+    def __len__(self) -> int:
+        """Sends queued or in flight (/metrics: citybot_whatsapp_outbox_depth)."""
+        return len(self._all)
+
     def push(self, key: Hashable, send: Callable[[], Awaitable[None]]) -> None:
         previous = self._tails.get(key)
         task = asyncio.create_task(self._after(previous, send))
@@ -213,6 +218,7 @@ class WhatsAppOutbound:
         self.status_callback = status_callback
         self.backoff = backoff
         self.outbox = Outbox()
+        metrics.METRICS.watch_outbox(self.outbox.__len__)  # read at scrape time only
         self.pace = RateLimiter(broadcast_rate)
         self._http: AsyncTwilioHttpClient | None = None
         self._client: Client | None = None  # for the Content API
@@ -315,6 +321,7 @@ class WhatsAppOutbound:
                     sid, status = await self.messages.create_async(fields)
             except (TwilioRestException, TwilioServiceException) as exc:
                 code = exc.code
+                metrics.METRICS.twilio_error(code)
                 if code in UNSUBSCRIBED:
                     await self.store.record_delivery(who, None, "failed", code)
                     log.info("WhatsApp resident opted out or blocked us (%s)", code)
@@ -345,4 +352,5 @@ class WhatsAppOutbound:
                 return True
         await self.store.record_delivery(who, None, "failed", code)
         log.error("WhatsApp send failed for good (code %s)", code)
+        metrics.METRICS.error("whatsapp_send")
         return False

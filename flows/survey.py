@@ -139,6 +139,17 @@ def _announcing(t: Scratch, event: Inbound) -> bool:
 
 def _command(t: Scratch, command: str, argument: str = "") -> None:
     c = t.conv
+    if command == "whoami":
+        # For the city file (admins, working-group members): the numeric id, in a private
+        # chat, before anything else (a new admin need not take the survey first). Not in
+        # the menu: it is for the people who run the bot.
+        _, _, own_id = t.event.sender.partition(":")
+        t.say(Msg("whoami", {"id": own_id}))
+        if t.s.profile.lang is None:
+            go(t, Step.LANGUAGE)
+        else:
+            show(t)
+        return
     if t.s.profile.lang is None and command not in ("language", "forget"):
         if command == "start":
             steps.preset(t, argument.strip())

@@ -14,6 +14,7 @@ from flows.session import Answer, Conversation, Effect, Session
 from storage.records import (  # what the store hands back (callers import them from here)
     Announcement,
     BroadcastCounts,
+    CityStats,
     Delivery,
     Recipient,
     ResidentRecord,
@@ -301,6 +302,14 @@ class Reports(Protocol):
 
     async def changed_since(self, city: str, since: datetime) -> int:
         """Answers given or changed in the city after `since`."""
+        ...
+
+    async def city_stats(
+        self, city: str, since_day: datetime, since_week: datetime, errors_since: datetime
+    ) -> CityStats:
+        """`citybot stats`, read in one statement (one snapshot): answers since the start of
+        the city's day and week and in all, residents mid-survey, subscribers (per channel),
+        and outbound messages with an error code updated since `errors_since` (per code)."""
         ...
 
 

@@ -25,6 +25,11 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.kind == "sqlite"
 
+    @property
+    def password(self) -> str | None:
+        """The URL's password (masked in every log line), if any."""
+        return urlsplit(self.dsn).password if self.dsn else None
+
     def exists(self) -> bool:
         """Whether there may be data to read: the SQLite file exists; a server is assumed."""
         return self.path.exists() if self.path is not None else True
@@ -59,6 +64,13 @@ def parse_database(value: str | Path) -> Database:
             parts.port  # noqa: B018  (raises on a port that is not a number)
         except ValueError:
             raise ValueError("the port of the postgresql:// URL is not a number") from None
+        if "@" in parts.path or parts.netloc.count("@") > 1:
+            # urlsplit and the driver would read such a URL differently (and the part after a
+            # "/" in a password would be shown as the path): percent-encode it.
+            raise ValueError(
+                'a "/", "@" or "?" in the user name or password must be percent-encoded'
+                " (%2F, %40, %3F)"
+            )
         return Database("postgres", dsn=text)
     if scheme == "sqlite":
         # SQLAlchemy's spelling: three slashes then the path (a fourth makes it absolute).

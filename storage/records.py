@@ -98,3 +98,20 @@ class SentSummary:
     sent_at: datetime
     respondents: int
     snapshot: dict[str, tuple[int, int]]  # category -> (position, count)
+
+
+@dataclass(frozen=True, slots=True)
+class CityStats:
+    """A city's figures for `citybot stats`, per channel: counts only, no resident identifier.
+
+    Answers are residents with a current, non-empty answer in the city (as the ranking counts
+    them); `today` and `week` those of them whose current answer was saved since then.
+    `mid_survey`: residents of the city in a conversation before its end (not done, not asked
+    to forget). `delivery_errors`: outbound messages with a provider error code, per code."""
+
+    answers_today: dict[str, int]
+    answers_week: dict[str, int]
+    answers_total: dict[str, int]
+    mid_survey: dict[str, int]
+    subscribers: dict[str, int]
+    delivery_errors: dict[str, int]

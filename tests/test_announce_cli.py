@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from telegram import Bot
 
 from bot.announcements import Dispatcher
@@ -123,3 +124,45 @@ async def test_an_announcement_made_with_the_cli_starts_within_two_seconds(tmp_p
         took = time.monotonic() - created
         await bot.stop()
     assert took < 2.0, f"the broadcast started {took:.1f} s after the CLI made it"
+
+
+async def test_times_are_the_citys_and_wait_shows_delivery_to_the_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A clerk reads Karakol's clock, not UTC; `--wait` stays until the running bot has sent
+    it, with a progress bar, and says what came of it."""
+    from datetime import UTC, datetime
+
+    from bot.cli_city import city_time, wait_for_delivery
+
+    db = tmp_path / "db.sqlite3"
+    async with SqliteStore(db) as store:
+        await _residents(store, range(1, 4))
+    result = run(
+        [*ARGS, "--when", "05.12.2099 15:00", "--at", "04.12.2099 18:30", "--yes"],
+        CITYBOT_DATABASE=str(db),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "scheduled for 2099-12-04 18:30 Asia/Bishkek (12:30 UTC)" in result.stdout
+    listing = run(["broadcasts", "--city", "karakol"], CITYBOT_DATABASE=str(db))
+    assert "send at (city time)" in listing.stdout and "2099-12-04 18:30" in listing.stdout
+    assert city_time(datetime(2026, 1, 1, 14, 0, tzinfo=UTC), "Asia/Bishkek") == (
+        "2026-01-01 20:00 Asia/Bishkek (14:00 UTC)"
+    )
+
+    async with SqliteStore(db) as store:
+        (made,) = [a.id for a in await store.announcements("karakol") if a.kind == "announcement"]
+
+        async def the_bot() -> None:  # what the dispatcher does, slowly
+            await asyncio.sleep(0.3)
+            assert await store.start_broadcast(made, "scheduler")
+            for recipient in await store.claim_recipients(made, 10, "bot", timedelta(seconds=20)):
+                await asyncio.sleep(0.1)
+                await store.finish_deliveries(made, [(recipient.resident_id, "sent", None)])
+            assert await store.finish_broadcast(made, "scheduler")
+
+        waited, _ = await asyncio.gather(wait_for_delivery(store, made, every=0.05), the_bot())
+    assert waited == 0
+    out = capsys.readouterr()
+    assert f"announcement {made} done: sent 3, failed 0, skipped 0" in out.out
+    assert "3/3" in out.err, "the bar (tqdm writes to stderr)"

@@ -51,6 +51,8 @@ class BotProcess:
             "CITYBOT_CITY": "karakol",
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": base_url,
+            # Every mode has an HTTP server (/healthz, /metrics): never the default 8080.
+            "CITYBOT_PORT": str(free_port()),
             **env,
         }
         self.out = bytearray()

@@ -664,3 +664,18 @@ def test_city_buttons_carry_their_screen(world: World) -> None:
     assert all(o.code.startswith(f"{r.session.conv.screen}.") for o in r.options)
     r.act(PickCity("manas"))
     assert r.session.conv.city == "manas"
+
+
+@pytest.mark.parametrize("lang_hint", ["ru", "ky"])
+def test_whoami_tells_anyone_their_id_for_the_city_file(world: World, lang_hint: str) -> None:
+    """Before anything else (a new admin need not take the survey), in their language, with
+    the current question after it; nothing is stored about who asked."""
+    r = FlowResident(world, lang_hint=lang_hint, sender="tg:424242")
+    text = r.command("whoami")
+    assert "424242" in text and r.step == "city"
+    assert [type(e).__name__ for e in r.effects] == ["SetLanguage"], "only the app's language"
+    assert ("Ваш номер (id): 424242" in text) == (lang_hint == "ru")
+    assert ("Сиздин номериңиз (id): 424242" in text) == (lang_hint == "ky")
+    r.tap("Каракол")
+    text = r.command("whoami")
+    assert "424242" in text and r.step == "district", "the question it interrupted follows"

@@ -9,6 +9,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ import uvicorn
 
 from bot.lifecycle import UVICORN_SETTINGS, server_class
 from bot.logs import Throttle, mask
+from bot.metrics import Reachability
 from bot.web import BODY_DEADLINE, TelegramWebhook, build_web
 from tests.fake_telegram import free_port
 
@@ -40,6 +42,7 @@ class Channel:
 
     def __init__(self) -> None:
         self.processed: list[int] = []
+        self.out = SimpleNamespace(health=Reachability())  # what /healthz reads of Telegram
 
     async def process(self, update: Any, bot: Any) -> None:
         self.processed.append(update.update_id)

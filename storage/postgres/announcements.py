@@ -23,7 +23,7 @@ _ANNOUNCEMENT = (
 _INSERT = """
 WITH made AS (
     INSERT INTO announcements (city, kind, parent_id, content, state, send_at, created_at)
-    VALUES ($1, $2, $3, $4::jsonb, 'scheduled', $5, $6) RETURNING id
+    VALUES ($1, $2, $3, $4::json, 'scheduled', $5, $6) RETURNING id
 ), logged AS (
     INSERT INTO announcement_log (announcement_id, action, actor, at)
     SELECT id, 'created', $7, $6 FROM made
@@ -58,6 +58,8 @@ WITH started AS (
     INSERT INTO broadcast_deliveries (announcement_id, resident_id, state, updated_at)
     SELECT s.id, r.id, 'pending', $2 FROM started AS s
     JOIN residents AS r ON r.city = s.city AND r.subscribed = 1
+    -- A resident being forgotten right now: wait for it, then they drop out (no FK error).
+    FOR KEY SHARE OF r
     ON CONFLICT (announcement_id, resident_id) DO NOTHING
 ), logged AS (
     INSERT INTO announcement_log (announcement_id, action, actor, at)

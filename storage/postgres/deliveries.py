@@ -16,6 +16,7 @@ _STATUS_ORDER = json.dumps(STATUS_ORDER)
 _RECORD = """
 INSERT INTO deliveries (resident_id, message_id, status, error_code, created_at, updated_at)
 SELECT id, $1, $2, $3, $4, $4 FROM residents WHERE channel = $5 AND external_id = $6
+FOR KEY SHARE  -- a resident forgotten meanwhile: nothing stored, not a foreign-key error
 ON CONFLICT (message_id) DO NOTHING
 """
 

@@ -11,6 +11,23 @@ from storage.postgres.engine import CONNECT_TIMEOUT_S, UNAVAILABLE, PostgresEngi
 log = logging.getLogger(__name__)
 
 LEADER_LOCK = 0x63697479_6C656164  # "citylead": one per database, whatever the cities
+# The lock lives in the server's session of the leader's connection. A killed process closes
+# it at once, but a powered-off or cut-off host leaves the server waiting for TCP keepalive
+# (2 h by default). The leader says something every 5 s (Leader.CHECK_EVERY), so a session
+# silent for 20 s is a leader that is gone: the server ends it (idle_session_timeout, PG 14+)
+# and the lock with it, even behind a proxy that keeps TCP alive; keepalives and the user
+# timeout cover a dead host where the server notices first. Another instance leads < 30 s.
+LEADER_SESSION = {
+    "application_name": "citybot-leader",
+    "idle_session_timeout": "20000",
+    "tcp_keepalives_idle": "5",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "4",
+    "tcp_user_timeout": "20000",
+}
+# Every leader query is bounded: a server that stops answering must not hang the check (and
+# with it every later one); a timeout drops the connection and so the leadership.
+QUERY_TIMEOUT_S = 5.0
 
 
 class PostgresLeadership(PostgresEngine):
@@ -26,7 +43,7 @@ class PostgresLeadership(PostgresEngine):
         if con is not None:
             try:
                 # Still connected means still holding it (the lock lives with the session).
-                await con.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT_S)
+                await con.fetchval("SELECT 1", timeout=QUERY_TIMEOUT_S)
                 return True
             except (*UNAVAILABLE, asyncpg.PostgresError):
                 log.warning("lost the connection that held the leadership")
@@ -37,16 +54,19 @@ class PostgresLeadership(PostgresEngine):
             con = await asyncpg.connect(
                 self.dsn,
                 timeout=CONNECT_TIMEOUT_S,
-                server_settings={"application_name": "citybot-leader"},
+                command_timeout=QUERY_TIMEOUT_S,
+                server_settings=LEADER_SESSION,
             )
         except (*UNAVAILABLE, asyncpg.PostgresError):
             return False
         try:
-            got = await con.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK)
+            got = await con.fetchval(
+                "SELECT pg_try_advisory_lock($1)", LEADER_LOCK, timeout=QUERY_TIMEOUT_S
+            )
         except (*UNAVAILABLE, asyncpg.PostgresError):
             got = False
         if not got:
-            await con.close()
+            con.terminate()  # nothing to finish on it; never wait on a server that may be gone
             return False
         self._leader_con = con
         return True
@@ -58,7 +78,7 @@ class PostgresLeadership(PostgresEngine):
         con, self._leader_con = self._leader_con, None
         if con is not None:
             try:
-                await con.close(timeout=5)
+                await con.close(timeout=QUERY_TIMEOUT_S)
             except Exception:
                 con.terminate()
 

@@ -8,6 +8,8 @@ from importlib import resources
 
 import asyncpg
 
+from storage.migrations import SchemaTooNew
+
 log = logging.getLogger(__name__)
 
 # Every instance migrates at start; the first takes this lock and the others wait for it, then
@@ -47,7 +49,7 @@ async def migrate(con: asyncpg.Connection) -> list[int]:
         done = {r["version"] for r in await con.fetch("SELECT version FROM schema_migrations")}
         newest = files[-1][0] if files else 0
         if done and max(done) > newest:
-            raise RuntimeError(
+            raise SchemaTooNew(
                 f"the database has schema version {max(done)}, this citybot knows up to"
                 f" {newest}: upgrade citybot"
             )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flows.ranking import Tally
-from storage.base import ExportRow
+from storage.base import CityStats, ExportRow
 from storage.postgres.engine import PostgresEngine
+from storage.sqlite.reports import stats_from_rows, stats_sql
 from storage.sqlite.sql import HAS_ITEMS, iso, weight
 
 # The counters of a city in ONE statement (respondents rows have no category), so both come
@@ -41,6 +42,8 @@ JOIN answers AS a ON a.resident_id = r.id AND a.is_current = 1
 WHERE a.city = $1 AND r.source IS NOT NULL AND {HAS_ITEMS}
 GROUP BY r.source ORDER BY count(*) DESC, r.source
 """
+
+_STATS = stats_sql("$1", "$2", "$3", "$4", "state->>'city'")  # the same as SQLite's
 
 
 class PostgresReports(PostgresEngine):
@@ -86,3 +89,9 @@ class PostgresReports(PostgresEngine):
             iso(since),
         )
         return int(rows[0]["n"])
+
+    async def city_stats(
+        self, city: str, since_day: datetime, since_week: datetime, errors_since: datetime
+    ) -> CityStats:
+        rows = await self._fetch(_STATS, city, iso(since_day), iso(since_week), iso(errors_since))
+        return stats_from_rows([(r[0], r[1], r[2]) for r in rows])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from storage import migrations
+from storage import backup, migrations
 from storage.base import StoreError
 from storage.sqlite.health import FileGuard
 from storage.sqlite.sql import iso
@@ -149,6 +149,7 @@ class SqliteEngine:
             # Deleted rows and freed pages are overwritten with zeros (FAST left freelist pages
             # readable): after a Forget the resident's words are not in the file any more.
             db.execute("PRAGMA secure_delete = ON")
+            backup.before_migration(db, self.path)  # a copy first, when migrations are due
             applied = migrations.migrate(db)
             if applied:
                 log.info("applied schema migrations %s to %s", applied, self.path)

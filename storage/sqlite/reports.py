@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flows.ranking import Tally
-from storage.base import ExportRow
+from flows.session import Step
+from storage.base import CityStats, ExportRow
 from storage.sqlite.engine import SqliteEngine
 from storage.sqlite.sql import HAS_ITEMS, iso, weight
 
@@ -27,6 +28,59 @@ SELECT coalesce(a.district, ''), i.category, count(*), sum({weight("i.rank")})
 FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id
 WHERE a.is_current = 1 AND a.city = :city GROUP BY coalesce(a.district, ''), i.category
 """
+
+
+# Steps where a conversation has ended: everyone else with a step is mid-survey.
+_ENDED = ", ".join(f"'{step.value}'" for step in (Step.DONE, Step.FORGET))
+
+
+def stats_sql(city: str, day: str, week: str, errors: str, state_city: str) -> str:
+    """`city_stats` for both engines, the placeholders given (SQLite :name, PostgreSQL $n) and
+    how each reads the conversation's city from `state` (a resident mid-survey has no answer
+    yet, so `residents.city` is still empty): rows of (kind, channel or error code, count) in
+    one statement, so every figure comes from one snapshot."""
+    answers = (
+        "SELECT '{kind}' AS kind, r.channel AS key, count(*) AS n FROM answers AS a"
+        " JOIN residents AS r ON r.id = a.resident_id"
+        f" WHERE a.is_current = 1 AND a.city = {city} AND {HAS_ITEMS}{{since}}"
+        " GROUP BY r.channel"
+    )
+    return "\nUNION ALL\n".join(
+        (
+            answers.format(kind="total", since=""),
+            answers.format(kind="week", since=f" AND a.created_at >= {week}"),
+            answers.format(kind="today", since=f" AND a.created_at >= {day}"),
+            "SELECT 'mid', channel, count(*) FROM residents"
+            f" WHERE coalesce({state_city}, city) = {city}"
+            f" AND step IS NOT NULL AND step NOT IN ({_ENDED})"
+            " GROUP BY channel",
+            "SELECT 'subscribers', channel, count(*) FROM residents"
+            f" WHERE city = {city} AND subscribed = 1 GROUP BY channel",
+            "SELECT 'error', CAST(d.error_code AS TEXT), count(*) FROM deliveries AS d"
+            " JOIN residents AS r ON r.id = d.resident_id"
+            f" WHERE coalesce({state_city}, r.city) = {city}"
+            f" AND d.error_code IS NOT NULL AND d.updated_at >= {errors}"
+            " GROUP BY d.error_code",
+        )
+    )
+
+
+def stats_from_rows(rows: list[tuple[str, str, int]]) -> CityStats:
+    """The rows of `stats_sql` as figures."""
+    by_kind: dict[str, dict[str, int]] = {}
+    for kind, key, n in rows:
+        by_kind.setdefault(kind, {})[key] = int(n)
+    return CityStats(
+        answers_today=by_kind.get("today", {}),
+        answers_week=by_kind.get("week", {}),
+        answers_total=by_kind.get("total", {}),
+        mid_survey=by_kind.get("mid", {}),
+        subscribers=by_kind.get("subscribers", {}),
+        delivery_errors=by_kind.get("error", {}),
+    )
+
+
+_STATS = stats_sql(":city", ":day", ":week", ":errors", "json_extract(state, '$.city')")
 
 
 class SqliteReports(SqliteEngine):
@@ -76,3 +130,14 @@ class SqliteReports(SqliteEngine):
             "SELECT count(*) FROM answers WHERE city = ? AND created_at > ?", (city, iso(since))
         )
         return int(rows[0][0])
+
+    async def city_stats(
+        self, city: str, since_day: datetime, since_week: datetime, errors_since: datetime
+    ) -> CityStats:
+        params = {
+            "city": city,
+            "day": iso(since_day),
+            "week": iso(since_week),
+            "errors": iso(errors_since),
+        }
+        return stats_from_rows(await self._query(_STATS, params))

@@ -96,7 +96,12 @@ class Worker:
             return db
 
         # aiosqlite.connect() is this constructor with sqlite3.connect as the connector.
-        self.conn = await aiosqlite.Connection(connect_on_thread, iter_chunk_size=64)
+        conn = aiosqlite.Connection(connect_on_thread, iter_chunk_size=64)
+        # aiosqlite's thread is not a daemon: a store never closed (a crash in a caller, a
+        # script that returns early) would keep the process alive forever at exit. As a
+        # daemon it ends with the process, like a kill: the WAL brings back every commit.
+        conn._thread.daemon = True
+        self.conn = await conn
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(*args)` on the connection's thread (a batch, a checkpoint, tests)."""
@@ -148,6 +153,12 @@ class Worker:
         else:
             await conn.close()
         self.db = None
+        # close() returns when the thread has been told to stop, not when it has: wait, so a
+        # closed store has no thread left (tests count them).
+        for _ in range(1000):  # 5 s at most; it ends within a millisecond
+            if not conn._thread.is_alive():
+                break
+            await asyncio.sleep(0.005)
 
     def _abandon(self, conn: aiosqlite.Connection) -> None:
         assert self.db is not None

@@ -1,7 +1,7 @@
 -- The schema of SQLite migration 14, table for table and column for column, so `citybot db
 -- copy` moves rows unchanged. Times are fixed-width ISO-8601 UTC text as in SQLite (see
 -- storage/sqlite/sql.py: iso): they sort like time and compare the same in both engines.
--- Conversation state and announcement content are jsonb (checked, compact). Time columns
+-- Conversation state is jsonb (checked, compact); announcement content json (its order kept). Time columns
 -- compare byte for byte (COLLATE "C"), as in SQLite, whatever the database's locale.
 
 CREATE TABLE residents (
@@ -146,7 +146,7 @@ CREATE TABLE announcements (
     city text NOT NULL,
     kind text NOT NULL CHECK (kind IN ('announcement', 'reminder')),
     parent_id bigint REFERENCES announcements (id) ON DELETE CASCADE,
-    content jsonb NOT NULL,
+    content json NOT NULL,  -- json, not jsonb: the keys keep their order (ru before ky)
     state text NOT NULL CHECK (state IN ('scheduled', 'sending', 'done', 'cancelled')),
     send_at text COLLATE "C" NOT NULL,
     created_at text COLLATE "C" NOT NULL,
