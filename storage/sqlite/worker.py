@@ -101,7 +101,13 @@ class Worker:
         # script that returns early) would keep the process alive forever at exit. As a
         # daemon it ends with the process, like a kill: the WAL brings back every commit.
         conn._thread.daemon = True
-        self.conn = await conn
+        try:
+            self.conn = await conn
+        except BaseException:
+            # aiosqlite stops its thread itself, answering on this loop: let it finish here,
+            # not after the loop has closed (an exception in a thread at exit).
+            await _ended(conn)
+            raise
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(*args)` on the connection's thread (a batch, a checkpoint, tests)."""
@@ -155,10 +161,7 @@ class Worker:
         self.db = None
         # close() returns when the thread has been told to stop, not when it has: wait, so a
         # closed store has no thread left (tests count them).
-        for _ in range(1000):  # 5 s at most; it ends within a millisecond
-            if not conn._thread.is_alive():
-                break
-            await asyncio.sleep(0.005)
+        await _ended(conn)
 
     def _abandon(self, conn: aiosqlite.Connection) -> None:
         assert self.db is not None
@@ -220,3 +223,11 @@ class Worker:
             raise RuntimeError(f"{self.name}: connection is closed")
         self.guard()  # before SQLite touches the files (a write to an immutable -shm: SIGBUS)
         return batch_fn(self.db, pending)
+
+
+async def _ended(conn: aiosqlite.Connection) -> None:
+    """Wait (5 s at most; it takes a millisecond) for aiosqlite's thread to end."""
+    for _ in range(1000):
+        if not conn._thread.is_alive():
+            return
+        await asyncio.sleep(0.005)
