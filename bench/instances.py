@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import json
 import os
 import platform
 import signal
@@ -18,14 +17,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import asyncpg
 from aiohttp import ClientConnectionError, ClientSession
 
-from bench.http_fake import LeanBotAPI, _plain
+from bench.http_fake import LeanBotAPI
 from bench.http_transport import REPLY_WITHIN, SURVEY, TICKS, TOKEN, Driver
 from tests.postgres_server import PostgresServer, create_database, drop_database, start_postgres
 
@@ -54,28 +52,8 @@ class RoundRobinBotAPI(LeanBotAPI):
         self.webhooks: list[str] = []
         self._turn: Iterator[int] = itertools.count()
 
-    async def _post(self, update: dict[str, Any]) -> None:
-        assert self._session is not None and self.webhooks
-        headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret}
-        for attempt in range(3):  # Telegram delivers again when a webhook call fails
-            url = self.webhooks[next(self._turn) % len(self.webhooks)]
-            try:
-                async with self._session.post(url, json=update, headers=headers) as got:
-                    body, status = await got.read(), got.status
-                if status == 200:
-                    break
-            except ClientConnectionError:
-                status = 0
-            self.webhook_errors += 1
-            await asyncio.sleep(0.05 * (attempt + 1))
-        else:
-            return
-        if body and body.startswith(b"{"):
-            params = json.loads(body)
-            method = params.pop("method", None)
-            if method:  # Telegram executes a method answered to a webhook
-                self.calls[method] += 1
-                self._answer(method, {k: _plain(v) for k, v in params.items()})
+    def next_webhook(self) -> str:
+        return self.webhooks[next(self._turn) % len(self.webhooks)]
 
 
 @dataclass
