@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format bench clean install
+.PHONY: run test lint format bench clean install browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "citybot needs Python 3.11 or newer")'
@@ -23,7 +23,17 @@ run: $(STAMP)
 		$(BIN)/citybot chat; \
 	fi
 
-test: $(STAMP)
+# The desk's browser tests drive Debian's chromium (Playwright launches it; nothing is
+# downloaded from a CDN). Installed with apt-get when missing and we are root (CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+		else \
+			echo "chromium is missing: sudo apt-get install chromium (the browser tests need it)"; exit 1; \
+		fi; }
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

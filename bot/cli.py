@@ -9,6 +9,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -139,10 +140,20 @@ def _parser() -> argparse.ArgumentParser:
     from bot import cli_db
 
     cli_db.add_parser(sub)
-    from bot import cli_ops
-
-    cli_ops.add_parsers(sub)
+    for module in _command_modules():
+        module.add_parsers(sub)
     return parser
+
+
+# Command modules that add their own subcommands: `add_parsers(sub)` registers them and
+# `run(settings, args)` returns an exit code, or None when the command is not theirs.
+_COMMAND_MODULES = ("bot.cli_ops", "bot.cli_themes", "bot.cli_rounds")
+
+
+def _command_modules() -> list[Any]:
+    from importlib import import_module
+
+    return [import_module(name) for name in _COMMAND_MODULES]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -168,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         settings.log_format,
     )
-    from bot import cli_city, cli_db, cli_ops, cli_reach  # the command modules import lazily
+    from bot import cli_city, cli_db, cli_reach  # the command modules import lazily
 
     try:
         if args.command == "run":
@@ -193,8 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_reach.preview(args)
         if args.command == "db":
             return cli_db.run(settings, args)
-        if (code := cli_ops.run(settings, args)) is not None:
-            return code
+        for module in _command_modules():
+            if (code := module.run(settings, args)) is not None:
+                return code
         return _check(settings)
     except ConfigError as exc:
         print(f"citybot: configuration error\n{exc}", file=sys.stderr)

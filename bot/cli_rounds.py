@@ -1,0 +1,17 @@
+"""`citybot round ...`: a city's survey rounds."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bot.settings import Settings
+
+
+def add_parsers(sub: Any) -> None:
+    """Register the subcommands (none yet)."""
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int | None:
+    """The exit code, or None when `args.command` is not one of this module's."""
+    return None
