@@ -7,7 +7,8 @@ COPY flows flows
 COPY storage storage
 COPY locales locales
 COPY cities cities
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# Only citybot itself: its dependencies come from requirements.lock, pinned to the last one.
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
 # fonts-dejavu-core: the charts and posters draw Kyrgyz letters with DejaVu Sans. Not pinned
@@ -19,8 +20,10 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /home/citybot --uid 10001 citybot \
     && mkdir /data && chown citybot /data
+COPY requirements.lock /tmp/requirements.lock
+RUN pip install --no-cache-dir -r /tmp/requirements.lock && rm /tmp/requirements.lock
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+RUN pip install --no-cache-dir --no-deps /wheels/*.whl && rm -rf /wheels
 USER 10001
 WORKDIR /data
 VOLUME ["/data"]

@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format bench clean install browser
+.PHONY: run test lint format bench clean install browser lock
 
-$(STAMP): pyproject.toml
+# The runtime set is pinned by requirements.lock (pip-compile); dev tools by pyproject.toml.
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "citybot needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -47,6 +48,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/broadcast_http.py --mode paid
 	$(BIN)/python bench/whatsapp.py
 	$(BIN)/python bench/instances.py --pin
+
+# After changing [project] dependencies in pyproject.toml: pin the runtime set again.
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
