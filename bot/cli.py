@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot.cli_messages import UNEXPECTED
 from bot.config import ConfigError, load_world
 from bot.logs import configure as configure_logs
 from bot.settings import Settings
@@ -166,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = ".".join(str(part) for part in error["loc"]) or "settings"
             message = error["msg"].removeprefix("Value error, ")
             print(f"citybot: {name}: {message}", file=sys.stderr)
+        print("citybot: every setting and its meaning: .env.example", file=sys.stderr)
         return 2
     # The secrets are masked in every log line, whatever library writes it.
     configure_logs(
@@ -210,11 +212,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(settings)
     except ConfigError as exc:
         print(f"citybot: configuration error\n{exc}", file=sys.stderr)
+        print(
+            "citybot: fix the city file named above (CITYBOT_CONFIG), then `citybot check`",
+            file=sys.stderr,
+        )
         return 2
     except (StoreUnavailable, SchemaTooNew) as exc:
         # The database cannot be opened (not there, not writable, newer than this code):
         # one line saying what, never a traceback or a password.
         print(f"citybot: {exc}; check CITYBOT_DATABASE", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        # One line for the operator; the traceback goes to the log at DEBUG (never personal
+        # data: the log filters mask secrets and residents are pseudonyms).
+        # `run` crashing after hours: the traceback belongs in its journal at once.
+        level = logging.ERROR if args.command == "run" else logging.DEBUG
+        log.log(level, "unexpected error", exc_info=True)
+        print(UNEXPECTED.format(kind=type(exc).__name__), file=sys.stderr)
         return 1
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.cli_messages import no_database, unknown_city
 from bot.config import load_world
 from bot.settings import Settings
 from flows.session import CreateAnnouncement, Msg
@@ -20,10 +21,10 @@ def open_city(settings: Settings, city: str) -> Any:
     """The world, if the city and the database exist (else a message and None)."""
     world = load_world(settings.config)
     if city not in world.cities:
-        print(f"citybot: unknown city {city!r} (known: {', '.join(world.cities)})", file=sys.stderr)
+        print(unknown_city(city, world), file=sys.stderr)
         return None
     if not settings.database.exists():
-        print(f"citybot: no database at {settings.database} (CITYBOT_DATABASE)", file=sys.stderr)
+        print(no_database(settings), file=sys.stderr)
         return None
     return world
 
@@ -127,7 +128,11 @@ async def wait_for_delivery(store: Any, announcement_id: int, every: float = 0.5
         while True:
             found = await store.announcement(announcement_id)
             if found is None:
-                print(f"citybot: announcement {announcement_id} is gone", file=sys.stderr)
+                print(
+                    f"citybot: announcement {announcement_id} is gone (was the database replaced?):"
+                    " `citybot broadcasts` lists the announcements",
+                    file=sys.stderr,
+                )
                 return 1
             counts = await store.broadcast_counts(announcement_id)
             done = counts.sent + counts.failed + counts.skipped
@@ -163,7 +168,7 @@ def broadcasts(settings: Settings, city: str | None, cancel: int | None = None) 
     from storage.locate import make_store
 
     if not settings.database.exists():
-        print(f"citybot: no database at {settings.database}", file=sys.stderr)
+        print(no_database(settings), file=sys.stderr)
         return 2
 
     async def go() -> int:
@@ -172,7 +177,11 @@ def broadcasts(settings: Settings, city: str | None, cancel: int | None = None) 
                 world = load_world(settings.config)
                 _, made = await Pipeline(store, world).operator(_actor(), Cancel(cancel))
                 if not made or not made[0]:
-                    print(f"citybot: announcement {cancel} is not scheduled", file=sys.stderr)
+                    print(
+                        f"citybot: announcement {cancel} is not scheduled (already sent, cancelled"
+                        " or unknown): `citybot broadcasts` lists the ones that can be cancelled",
+                        file=sys.stderr,
+                    )
                     return 1
                 print(f"announcement {cancel} cancelled")
             rows = await store.announcements(city)
@@ -238,10 +247,17 @@ def summary(settings: Settings, args: argparse.Namespace) -> int:
     districts = {d.id for d in world.cities[city].districts}
     if district is not None and district not in districts:
         known = ", ".join(sorted(districts))
-        print(f"citybot: unknown district {district!r} of {city} (known: {known})", file=sys.stderr)
+        print(
+            f"citybot: unknown district {district!r} of {city}: use one of {known}",
+            file=sys.stderr,
+        )
         return 2
     if args.send and settings.token is None:
-        print("citybot: --send needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        print(
+            "citybot: --send needs TELEGRAM_BOT_TOKEN (set it as for `citybot run`); without"
+            " --send the summary is printed here",
+            file=sys.stderr,
+        )
         return 2
     texts = Texts()
 

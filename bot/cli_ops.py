@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.cli_messages import no_database, unknown_city
 from bot.settings import Settings
 
 ERRORS_WINDOW = timedelta(hours=24)
@@ -84,10 +85,10 @@ def stats(settings: Settings, city: str | None, as_json: bool) -> int:
 
     world = load_world(settings.config)
     if city is not None and city not in world.cities:
-        print(f"citybot: unknown city {city!r} (known: {', '.join(world.cities)})", file=sys.stderr)
+        print(unknown_city(city, world), file=sys.stderr)
         return 2
     if not settings.database.exists():
-        print(f"citybot: no database at {settings.database} (CITYBOT_DATABASE)", file=sys.stderr)
+        print(no_database(settings), file=sys.stderr)
         return 2
     cities = [world.cities[city]] if city else list(world.cities.values())
     now = datetime.now(UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot.cli_messages import cannot_write
 from bot.config import load_world
 from bot.settings import Settings
 
@@ -83,7 +84,7 @@ def poster(settings: Settings, args: argparse.Namespace) -> int:
     try:
         args.out.write_bytes(data)
     except OSError as exc:
-        print(f"citybot: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        print(cannot_write(args.out, exc), file=sys.stderr)
         return 1
     print(f"poster for {row.payload} ({fmt}, A4) written to {args.out}", file=sys.stderr)
     return 0
@@ -96,7 +97,7 @@ def preview(args: argparse.Namespace) -> int:
     try:
         args.out.write_text(page.html(), encoding="utf-8")
     except OSError as exc:
-        print(f"citybot: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        print(cannot_write(args.out, exc), file=sys.stderr)
         return 2
     covered = len(set(page.messages) & page.shown)
     print(
