@@ -166,8 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for error in exc.errors():
             name = ".".join(str(part) for part in error["loc"]) or "settings"
             message = error["msg"].removeprefix("Value error, ")
-            print(f"citybot: {name}: {message}", file=sys.stderr)
-        print("citybot: every setting and its meaning: .env.example", file=sys.stderr)
+            # One line each, with where every setting is explained.
+            print(f"citybot: {name}: {message} (see .env.example)", file=sys.stderr)
         return 2
     # The secrets are masked in every log line, whatever library writes it.
     configure_logs(
