@@ -6,8 +6,12 @@ import asyncio
 import gc
 import logging
 import socket
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
+
+from starlette.routing import BaseRoute
 
 from bot.announcements import Dispatcher
 from bot.broadcast import BroadcastEngine
@@ -102,6 +106,36 @@ def metrics_token(settings: Settings) -> str | None:
     return value.strip() or None
 
 
+def build_desk(
+    settings: Settings,
+    store: Store,
+    world: World,
+    texts: Texts,
+    bot: Any,
+    username: Callable[[], str | None],
+) -> list[BaseRoute]:
+    """The working group's desk routes (bot/desk), served with a bot token only: sign-in is
+    Telegram's Login Widget, checked with the token. Working-group membership is asked with
+    getChatMember through the outbound's Bot (a read, cached for minutes)."""
+    token, secret = settings.token, settings.desk_secret
+    if token is None or secret is None:
+        return []
+    from bot.desk import Desk
+    from bot.desk.access import bot_member_check
+
+    desk = Desk(
+        store,
+        world,
+        texts,
+        token,
+        secret,
+        username,
+        public_base=settings.public_base,
+        member_check=bot_member_check(bot),
+    )
+    return desk.routes
+
+
 def web_config(uvicorn: Any, web: Any, settings: Settings) -> Any:
     return uvicorn.Config(
         web,
@@ -125,6 +159,7 @@ def run_polling(settings: Settings, world: World, token: str) -> None:
     import uvicorn
 
     sock = listen(settings.host, settings.port)  # first: a taken port is one line (Fatal)
+    world = replace(world, public_base=settings.public_base)  # /results links the public page
     store = make_store(settings.database)
     texts = Texts()
     pipeline = Pipeline(store, world)
@@ -163,12 +198,27 @@ def run_polling(settings: Settings, world: World, token: str) -> None:
     app = channel.build(
         token, settings.telegram_api_base_url, on_start=start, on_stop=stop, lifecycle=life
     )
+    # The bot's @username for the login widget: configured, else known once getMe ran.
+    desk = build_desk(
+        settings,
+        store,
+        world,
+        texts,
+        app.bot,
+        lambda: settings.telegram_bot_username or app.bot.username,
+    )
     web = build_web(
-        store, None, telegram_health=channel.out.health, metrics_token=metrics_token(settings)
+        store,
+        None,
+        telegram_health=channel.out.health,
+        metrics_token=metrics_token(settings),
+        desk=desk,
     )
     config = web_config(uvicorn, web, settings)
     log.info("long polling; database %s; cities %s", settings.database, ", ".join(world.cities))
     log.info("/healthz and /metrics on %s:%d", settings.host, settings.port)
+    if desk:
+        log.info("the working group's desk: /login on %s:%d", settings.host, settings.port)
 
     async def main(life: Lifecycle) -> None:
         serving = asyncio.ensure_future(serve_web(uvicorn, config, life, sock))
@@ -188,6 +238,7 @@ def run_web(settings: Settings, world: World) -> None:
     import uvicorn
 
     sock = listen(settings.host, settings.port)  # before setWebhook: a taken port is one line
+    world = replace(world, public_base=settings.public_base)  # /results links the public page
     Lifecycle().run(lambda life: _serve(settings, world, uvicorn, life, sock))  # raises Fatal
 
 
@@ -259,6 +310,17 @@ async def _serve(
         dispatcher = Dispatcher(store, engine, texts=texts, leading=leader.leading)
         dispatcher.start()
         reminders.start()
+        desk: list[BaseRoute] = []
+        if telegram_app is not None:
+            bot = telegram_app.bot
+            desk = build_desk(
+                settings,
+                store,
+                world,
+                texts,
+                bot,
+                lambda: settings.telegram_bot_username or bot.username,
+            )
         freeze_startup_objects()
         web = build_web(
             store,
@@ -267,6 +329,7 @@ async def _serve(
             whatsapp=whatsapp,
             twilio_auth_token=settings.twilio_token,
             metrics_token=metrics_token(settings),
+            desk=desk,
         )
         log.info(
             "webhooks at %s (telegram: %s, whatsapp: %s); listening on %s:%d",

@@ -262,7 +262,8 @@ class BroadcastEngine:
         if inside:
             html = self._text(announcement, r.lang)
             body = html_to_plain(html, bold="*")  # WhatsApp shows *bold*, not HTML
-        elif self.template_sid:
+        elif self.template_sid and announcement.content.get("round_id") is None:
+            # (a survey round's invitation fits no approved template: inside the window only)
             args = announcement_msg(announcement.content, r.lang)[1].args
             variables = {str(n): str(args[k]) for n, k in enumerate(TEMPLATE_FIELDS, 1)}
             template = (self.template_sid, variables)

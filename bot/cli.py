@@ -96,11 +96,17 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     export.add_argument("--out", type=Path, required=True, metavar="FILE")
     export.add_argument("--lang", choices=["ru", "ky"], default="ru")
+    export.add_argument(
+        "--round", type=int, metavar="ID", help="one survey round (default: the current one)"
+    )
     summary = sub.add_parser("summary", help="print a city's problem ranking (from the database)")
     summary.add_argument("--city", required=True, help="city id")
     summary.add_argument("--district", help="one district id (default: citywide)")
     summary.add_argument("--lang", choices=["ru", "ky"], default="ru")
     summary.add_argument("--json", action="store_true", help="machine-readable output")
+    summary.add_argument(
+        "--round", type=int, metavar="ID", help="one survey round (default: the current one)"
+    )
     summary.add_argument("--chart", type=Path, metavar="FILE", help="also write the chart (PNG)")
     summary.add_argument(
         "--send",

@@ -118,6 +118,22 @@ def city_time(moment: datetime, zone: str) -> str:
     return f"{_local(moment, zone):%Y-%m-%d %H:%M} {zone} ({moment.astimezone(UTC):%H:%M} UTC)"
 
 
+async def round_exists(store: Any, city: str, round_id: int | None) -> bool:
+    """True for no --round, round 0 (before rounds) and the city's rounds; else one line."""
+    if round_id is None:
+        return True
+    known = {0} | {r.id for r in await store.rounds(city)}
+    if round_id in known:
+        return True
+    listed = ", ".join(str(i) for i in sorted(known))
+    print(
+        f"citybot: {city} has no round {round_id}: use one of {listed} (0: answers from before"
+        " rounds; `citybot round list` shows them)",
+        file=sys.stderr,
+    )
+    return False
+
+
 async def wait_for_delivery(store: Any, announcement_id: int, every: float = 0.5) -> int:
     """A progress bar until the announcement is delivered (0) or cancelled (1). Ctrl+C only
     stops the waiting: the running bot goes on sending."""
@@ -205,8 +221,8 @@ def broadcasts(settings: Settings, city: str | None, cancel: int | None = None) 
 
 
 def export(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import summaries
     from bot.export import Exporter
+    from bot.export_file import export_city
     from bot.i18n import Texts
     from storage.locate import make_store
 
@@ -216,14 +232,14 @@ def export(settings: Settings, args: argparse.Namespace) -> int:
 
     async def go() -> int:
         async with make_store(settings.database) as store:
-            ranking = await summaries.compute(store, world, args.city)
-            rows = await store.export_rows(args.city)
-        exporter = Exporter(world, Texts())
-        if args.format == "csv":
-            args.out.write_text(exporter.csv(args.city, rows, args.lang), encoding="utf-8")
-        else:
-            args.out.write_bytes(exporter.xlsx(ranking, rows, args.lang))
-        print(f"{len(rows)} answer items of {args.city} written to {args.out}", file=sys.stderr)
+            if not await round_exists(store, args.city, args.round):
+                return 2
+            # Streamed from the store into the file: one round's (by default the current one).
+            count = await export_city(
+                store, Exporter(world, Texts()), args.city, args.format, args.out, args.lang,
+                round_id=args.round,
+            )  # fmt: skip
+        print(f"{count} answer items of {args.city} written to {args.out}", file=sys.stderr)
         return 0
 
     return asyncio.run(go())
@@ -265,11 +281,17 @@ def summary(settings: Settings, args: argparse.Namespace) -> int:
         store = make_store(settings.database)
         await store.open()
         try:
-            ranking = await summaries.compute(store, world, city, district)
+            if not await round_exists(store, city, args.round):
+                return 2
+            ranking = await summaries.compute(
+                store, world, city, district, signals=True, round_id=args.round
+            )
             if args.send:
                 return await send_summary(settings, store, world, texts, city)
             learned = (await store.learned()).get(city, {})
-            waiting = queue(await store.unplaced(city), learned)
+            # The own words of the round shown (its `unplaced` count), as the ranking's.
+            shown = ranking.round.id if ranking.round else (args.round or 0)
+            waiting = queue(await store.unplaced(city, shown), learned)
         finally:
             await store.close()
         # Operators (not the working-group chat) also see the most frequent own words.

@@ -30,6 +30,9 @@ MEANING: dict[str, str] = {
     "TELEGRAM_WEBHOOK_SECRET": (
         "Sent by Telegram with every webhook (A-Z a-z 0-9 _ -, up to 256; secret)."
     ),
+    "CITYBOT_SESSION_SECRET": (
+        "Signs the web desk's sessions (secret, 32+ characters). Unset: derived from the bot token."
+    ),
     "TWILIO_ACCOUNT_SID": "The Twilio account (WhatsApp is on when the three are set).",
     "TWILIO_AUTH_TOKEN": "Twilio's auth token; also verifies webhook signatures (secret).",
     "TWILIO_WHATSAPP_FROM": "The WhatsApp sender, whatsapp:+996...",

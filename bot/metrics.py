@@ -164,6 +164,12 @@ class Metrics:
         )
         self.summaries_sent = Counts("citybot_summaries_sent", "Daily summaries sent", ("city",))
         self.answered_today = _AnsweredToday()
+        # verdict: "warn" (told to slow down once) or "drop" (acknowledged silently)
+        self.flood_limited = Counts(
+            "citybot_flood_limited",
+            "Inbound events over the per-actor flood limit, acknowledged but not decided",
+            ("channel", "verdict"),
+        )
         for collector in (
             self.updates,
             self.turn_seconds,
@@ -175,6 +181,7 @@ class Metrics:
             self.broadcast_failed,
             self.summaries_sent,
             self.answered_today,
+            self.flood_limited,
         ):
             r.register(collector)
         # Gauges change rarely (a broadcast starts) or are read at scrape time (the outbox).
@@ -210,6 +217,9 @@ class Metrics:
             self.broadcast_sent.inc(channel)
         elif state == "failed":
             self.broadcast_failed.inc(channel)
+
+    def flooded(self, channel: str, verdict: str) -> None:
+        self.flood_limited.inc(channel, verdict)
 
     def summary_sent(self, city: str) -> None:
         self.summaries_sent.inc(city)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot import metrics
+from bot.flood import GROUP_BURST, GROUP_RATE, FloodLimiter, Verdict
 from bot.logs import actor_hash
 from flows import operator, survey, workgroup
 from flows.facts import Facts, Needs
@@ -19,7 +20,7 @@ from flows.session import Inbound, Msg, Reply, Session, Turn
 from flows.text import clean
 from flows.workgroup import Binding, GroupTurn
 from flows.world import World
-from storage.base import DuplicateUpdate, ResidentRef, StaleState, Store
+from storage.base import ANY, DuplicateUpdate, ResidentRef, StaleState, Store
 from storage.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ _LOADERS = {
     "unplaced": "unplaced",
     "subscribers": "subscriber_counts",
     "announced": "announcements",
+    "rounds": "rounds",
 }
 
 
@@ -88,6 +90,9 @@ def _error_turn(session: Session) -> Turn:
     return Turn(session, (Reply((Msg("error-internal"),)),), (), lang)
 
 
+SLOW_DOWN = Reply((Msg("flood-slow-down"),))  # the one answer to a flood (bot/flood.py)
+
+
 class Pipeline:
     """Every actor's events take this path; channels only translate and render, the
     outbound of each channel only delivers."""
@@ -97,12 +102,16 @@ class Pipeline:
         store: Store,
         world: World,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        flood: FloodLimiter | None = None,
     ) -> None:
         self.store = store
         self.base_world = world
         self.clock = clock
         self.locks = KeyedLocks()
         self.facts = FactsLoader(store)
+        self.flood = flood or FloodLimiter()  # every resident's inbound events, one map
+        # Working-group members (reviewers tap faster than residents type), their own map.
+        self.group_flood = FloodLimiter(burst=GROUP_BURST, rate=GROUP_RATE)
         self._world = world
         self._learned: int | None = None  # the store's learned version self._world reflects
 
@@ -147,6 +156,9 @@ class Pipeline:
         sender = f"{who.channel}:{who.external_id}"
         event = replace(_cleaned(event), sender=sender, now=self.clock())
         actor = {"actor": actor_hash(who.channel, who.external_id), "event": event.kind}
+        # System events (a reminder, a platform report) are ours, not the resident's: never
+        # limited. Everything the resident sends is, from the first message on.
+        limited = event.kind != "system"
         async with self.locks.hold(("resident", who)):
             for attempt in range(ATTEMPTS):
                 if attempt:
@@ -156,6 +168,14 @@ class Pipeline:
                 if loaded.duplicate:
                     log.info("duplicate delivery %s ignored", dedup_key, extra=actor)
                     return None
+                if limited:  # counted once, after dedup: a redelivery takes no token
+                    limited = False
+                    verdict = self.flood.check(("resident", who))
+                    if verdict is not Verdict.PASS:
+                        lang = loaded.session.profile.lang or "ru"
+                        told = Turn(loaded.session, (SLOW_DOWN,), (), lang)
+                        await self._flooded(who, verdict, dedup_key, actor, told, deliver)
+                        return None
                 try:
                     world = await self.world_at(loaded.learned)
                     facts = await self.facts.load(survey.needs(loaded.session, event, world))
@@ -210,6 +230,33 @@ class Pipeline:
             await deliver(_error_turn(loaded.session))
             return None
 
+    async def _flooded(
+        self,
+        who: ResidentRef,
+        verdict: Verdict,
+        dedup_key: str | None,
+        actor: dict[str, str],
+        told: Turn,
+        deliver: Deliver,
+    ) -> None:
+        """An event over the flood limit: not decided, nothing of the state touched; its dedup
+        key is recorded (a redelivery stays a duplicate, as for any event), and the first
+        of a flood is answered "please slow down"."""
+        metrics.METRICS.flooded(who.channel, verdict.value)
+        if verdict is Verdict.WARN:
+            log.info("a %s resident is over the flood limit", who.channel, extra=actor)
+        if dedup_key is not None:
+            try:
+                # No conversation, no effects: only the key (and the time of the message).
+                await self.store.commit(who, None, (), dedup_key, expected=ANY)
+            except DuplicateUpdate:
+                return  # committed meanwhile by another process: handled there
+            except Exception:
+                # Not recorded: a redelivery is simply counted again. Nothing to confirm.
+                log.warning("a flooded event's dedup key was not stored", extra=actor)
+        if verdict is Verdict.WARN:
+            await deliver(told)
+
     # --- working-group chats ---------------------------------------------------------------
 
     async def group(
@@ -242,6 +289,21 @@ class Pipeline:
             failed = GroupTurn(
                 (Reply((Msg("error-internal"),)),), lang=binding.lang if binding else "ru"
             )
+            # Members are limited one by one (a busy chat is not one flood); system events
+            # (a migration) never are.
+            if event.kind != "system":
+                verdict = self.group_flood.check(("group", chat_id, event.sender))
+                if verdict is not Verdict.PASS:
+                    metrics.METRICS.flooded("group", verdict.value)
+                    try:
+                        await self.store.commit_group(chat_id, (), dedup_key)
+                    except DuplicateUpdate:
+                        return None
+                    except Exception:
+                        log.warning("a flooded group event's dedup key was not stored")
+                    if verdict is Verdict.WARN:
+                        await deliver(GroupTurn((SLOW_DOWN,), lang=failed.lang))
+                    return None
             try:
                 world = await self.world_at(loaded.learned)
                 facts = await self.facts.load(workgroup.needs(binding, event, world))

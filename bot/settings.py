@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # Set: /metrics answers only `Authorization: Bearer <token>` (city ids, traffic figures).
     metrics_token: SecretStr | None = Field(default=None, alias="CITYBOT_METRICS_TOKEN")
     telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    # Signs the working group's desk sessions (bot/desk; served when TELEGRAM_BOT_TOKEN is
+    # set). Unset: derived from the bot token, so sessions survive restarts; set it to sign
+    # everyone out (or when several instances must share it without sharing the token).
+    session_secret: SecretStr | None = Field(default=None, alias="CITYBOT_SESSION_SECRET")
 
     # WhatsApp through Twilio: on when the three account settings are present.
     twilio_account_sid: str | None = Field(default=None, alias="TWILIO_ACCOUNT_SID")
@@ -85,6 +89,17 @@ class Settings(BaseSettings):
         parse_quiet_hours(value)  # "HH:MM-HH:MM", or ValueError naming the problem
         return value
 
+    @field_validator("session_secret")
+    @classmethod
+    def _session_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # It signs every desk session: a short one could be guessed offline from one cookie.
+        if value is not None and 0 < len(value.get_secret_value().strip()) < 32:
+            raise ValueError(
+                "use at least 32 characters, e.g. the output of: python3 -c"
+                " 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
     @property
     def content_base_url(self) -> str | None:
         """Twilio's Content API host: as set, else the REST base when that is not Twilio's
@@ -112,6 +127,20 @@ class Settings(BaseSettings):
             self.telegram_webhook_secret.get_secret_value() if self.telegram_webhook_secret else ""
         )
         return value.strip() or None
+
+    @property
+    def desk_secret(self) -> str | None:
+        """The desk's session key: CITYBOT_SESSION_SECRET, else derived from the bot token
+        (HMAC), else None (no token: no desk)."""
+        value = self.session_secret.get_secret_value().strip() if self.session_secret else ""
+        if value:
+            return value
+        token = self.token
+        if token is None:
+            return None
+        from bot.desk.auth import derive_secret
+
+        return derive_secret(token)
 
     @property
     def twilio_token(self) -> str | None:

@@ -6,16 +6,20 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot import metrics
 from bot.chart import summary_chart
 from bot.i18n import Texts, pack_lines
+from flows import signals as farming
 from flows.catalogue import Lang
+from flows.rounds import RoundView
 from flows.session import Msg
 from flows.summary import CityRanking, city_ranking, summary_parts
 from flows.world import World
-from storage.base import Reports, WorkingGroups
+from storage.base import Reports, Signals, WorkingGroups
+from storage.rounds import Rounds
 
 if TYPE_CHECKING:
     from bot.telegram_out import TelegramOutbound
@@ -25,8 +29,14 @@ log = logging.getLogger(__name__)
 __all__ = ["SummarySender", "as_json", "compute", "render", "summary_chart"]
 
 
-class SummaryStore(Reports, WorkingGroups, Protocol):
-    """What summaries read and record: the counters, the chats, the summaries sent."""
+class SummaryStore(Reports, Signals, WorkingGroups, Protocol):
+    """What summaries read and record: the counters, the signals' rows, the chats, the
+    summaries sent."""
+
+
+class RankingReads(Reports, Signals, Rounds, Protocol):
+    """What `compute` reads: the counters, the round they belong to, and the signals' rows
+    when asked for."""
 
 
 TELEGRAM_LIMIT = 4096
@@ -39,17 +49,30 @@ def render(texts: Texts, lang: Lang, parts: list[Msg], limit: int = TELEGRAM_LIM
 
 
 async def compute(
-    store: Reports,
+    store: RankingReads,
     world: World,
     city: str,
     district: str | None = None,
     previous: Mapping[str, tuple[int, int]] | None = None,
     changed: int | None = None,
+    signals: bool = False,
+    round_id: int | None = None,
 ) -> CityRanking:
-    """The ranking from the counters, with how many came by each link (citywide only)."""
-    tallies = await store.tallies(city)
-    sources = await store.source_counts(city) if district is None else None
-    return city_ranking(world, city, tallies, district, previous, changed, sources)
+    """The ranking from the counters, with how many came by each link (citywide only), and
+    with `signals` the vote-farming signals (citywide only: they read every current answer
+    of the city once, so only the daily summary and the operator's summary ask for them)."""
+    # The round the counters read (by default the latest one begun), named in the summary.
+    if round_id is None:
+        current = await store.current_round(city)
+    else:  # 0: the answers from before rounds, which have no title
+        current = next((r for r in await store.rounds(city) if r.id == round_id), None)
+    tallies = await store.tallies(city, round_id=round_id)
+    sources = await store.source_counts(city, round_id=round_id) if district is None else None
+    report = None
+    if signals and district is None:
+        rows = await store.signal_rows(city, round_id=round_id)
+        report = farming.signals(rows, order=world.shown[city].ids)
+    return city_ranking(world, city, tallies, district, previous, changed, sources, report, current)
 
 
 def as_json(ranking: CityRanking) -> dict[str, Any]:
@@ -61,6 +84,7 @@ def as_json(ranking: CityRanking) -> dict[str, Any]:
         "respondents": overall.respondents,
         "weighted": overall.weighted,
         "unplaced": ranking.unplaced,
+        "round": _round_json(ranking.round),
         "sources": dict(ranking.sources),
         "categories": {
             row.category: {
@@ -77,6 +101,20 @@ def as_json(ranking: CityRanking) -> dict[str, Any]:
             }
             for row in overall.rows
         },
+        **({"signals": farming.as_json(ranking.signals)} if ranking.signals is not None else {}),
+    }
+
+
+def _round_json(view: RoundView | None) -> dict[str, Any] | None:
+    if view is None:
+        return None
+    return {
+        "id": view.id,
+        "title_ru": view.title_ru,
+        "title_ky": view.title_ky,
+        "starts_on": view.starts_on,
+        "ends_on": view.ends_on,
+        "state": view.state,
     }
 
 
@@ -136,9 +174,15 @@ class SummarySender:
 
     async def _send(self, city: str, day: str, chat_id: int, lang: Lang) -> tuple[CityRanking, int]:
         previous = await self.store.previous_summary(city, chat_id, day)
+        current = await self.store.current_round(city)
+        began = datetime.fromisoformat(current.starts_at) if current and current.starts_at else None
+        if previous and began and previous.sent_at < began:
+            # A new round began since: its figures start from nothing, not "down" from the
+            # last round's, so no arrows and no "changed since".
+            previous = None
         changed = await self.store.changed_since(city, previous.sent_at) if previous else None
         snapshot = previous.snapshot if previous else None
-        ranking = await compute(self.store, self.world, city, None, snapshot, changed)
+        ranking = await compute(self.store, self.world, city, None, snapshot, changed, True)
         texts = render(self.texts, lang, summary_parts(self.world, ranking, lang))
         png = None
         caption = ""

@@ -15,14 +15,14 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from urllib.parse import parse_qsl, urlparse
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from telegram import Bot
 from twilio.request_validator import RequestValidator, add_port, compare, remove_port
 
@@ -157,13 +157,15 @@ def build_web(
     telegram_health: Reachability | None = None,
     metrics: Metrics | None = None,
     metrics_token: str | None = None,
+    desk: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The app. `public_base` is the https URL Twilio and Telegram call: signatures are checked
     against it, never against the request's own URL (behind a TLS proxy that is http://);
     None (long polling): no webhook routes, only /healthz and /metrics.
     `body_deadline`: seconds a client has to send its whole body. `telegram_health`: what the
     Telegram outbound knows (polling; a webhook's channel has its own). `metrics`: the
-    process's (bot.metrics.METRICS) unless given; `metrics_token`: /metrics wants it."""
+    process's (bot.metrics.METRICS) unless given; `metrics_token`: /metrics wants it.
+    `desk`: the working group's desk routes (bot/desk: `Desk.routes`), in every mode."""
     public_base = (public_base or "").rstrip("/")
     if telegram_health is None and telegram is not None:
         telegram_health = telegram.channel.out.health
@@ -289,4 +291,5 @@ def build_web(
             Route(WHATSAPP_PATH, twilio_route(WhatsAppChannel.on_message), methods=["POST"]),
             Route(STATUS_PATH, twilio_route(WhatsAppChannel.on_status), methods=["POST"]),
         ]
+    routes += list(desk)
     return Starlette(routes=routes, lifespan=lifespan)

@@ -63,6 +63,8 @@ def announcement_msg(
 ) -> tuple[Lang, Msg]:
     """The message residents receive, and the language it is in (theirs, or the one chosen)."""
     shown = reading_language(content, lang)
+    if content.get("round_id") is not None:  # a survey round's invitation (flows/rounds.py)
+        return shown, Msg("round-invitation", round_invitation_args(content, shown))
     args: dict[str, str | int | Msg] = {
         "title": localized(content, "title", shown),
         "date": str(content.get("date", "")),
@@ -72,6 +74,15 @@ def announcement_msg(
     }
     msg_id = "announcement-reminder" if kind == "reminder" else "announcement-text"
     return shown, Msg(msg_id, args)
+
+
+def round_invitation_args(content: Mapping[str, object], lang: str) -> dict[str, str | int | Msg]:
+    return {
+        "title": localized(content, "title", lang),
+        "city": localized(content, "city_name", lang),
+        "starts": str(content.get("starts", "")),
+        "ends": str(content.get("ends", "")),
+    }
 
 
 def hearing_time(content: Mapping[str, object], city: City) -> datetime | None:

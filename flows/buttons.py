@@ -267,6 +267,62 @@ class ReviewSkip(_OneText):
     tag: str
 
 
+# --- a working group's review of similar answers together (flows/review.py, flows/themes.py) --
+# Bound to the theme (a short hash of its most frequent wording), like a wording's buttons.
+
+
+class ThemeOp(StrEnum):
+    OPEN = "open"  # show the theme (from a wording of it)
+    KEEP = "keep"  # keep every answer of it as own words
+    SKIP = "skip"  # the next theme
+    BACK = "back"  # back to one wording at a time
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeDo(Button):
+    kind: ClassVar[str] = "o"
+    tag: str
+    op: ThemeOp
+
+    def argument(self) -> str:
+        return f"{self.tag}-{self.op.value}"
+
+    @classmethod
+    def from_argument(cls, argument: str) -> Button | None:
+        found = _tagged(argument)
+        if not found:
+            return None
+        try:
+            return cls(found[0], ThemeOp(found[1]))
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class ThemePlace(Button):
+    """Place every answer of the theme into a category (not a ReviewPlace: a wording's taps
+    must never take a theme's for their own)."""
+
+    kind: ClassVar[str] = "T"
+    tag: str
+    category: str
+
+    argument = ReviewPlace.argument
+    from_argument = classmethod(ReviewPlace.from_argument.__func__)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class ThemePage(Button):
+    """Every category of the city for the theme, a page at a time."""
+
+    kind: ClassVar[str] = "Q"
+    tag: str
+    page: int
+
+    argument = ReviewPage.argument
+    from_argument = classmethod(ReviewPage.from_argument.__func__)  # type: ignore[attr-defined]
+
+
 _KINDS: dict[str, type[Button]] = {
     k.kind: k
     for k in (
@@ -285,9 +341,12 @@ _KINDS: dict[str, type[Button]] = {
         ReviewPage,
         ReviewKeep,
         ReviewSkip,
+        ThemeDo,
+        ThemePlace,
+        ThemePage,
     )
 }
-assert len(_KINDS) == 15, "two button kinds share a letter"
+assert len(_KINDS) == 18, "two button kinds share a letter"
 
 
 def pack(button: Button, screen: int) -> str:

@@ -166,6 +166,9 @@ class City(Named):
     roles: Roles = Roles()
     working_groups: tuple[WorkingGroupChat, ...] = ()
     summary_time: str = "20:00"
+    # The ranking on a public web page (GET /public/<city>, no free text, nothing that
+    # identifies anyone) and a link to it in /results; off unless the city file says so.
+    public_page: bool = False
 
     @field_validator("timezone")
     @classmethod

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
 from flows.ranking import Tally
+from flows.rounds import RoundView
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class Needs:
     unplaced: str | None = None  # own words waiting for review
     subscribers: str | None = None  # subscribed residents per channel (announce preview)
     announced: str | None = None  # announcements sent or being sent (/announcements)
+    rounds: str | None = None  # the city's survey rounds (/round in a working group)
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) is not None for f in fields(self))
@@ -58,3 +60,4 @@ class Facts:
     subscribers: Mapping[str, int] | None = None  # channel -> count
     # The stored content of each announcement already sent or being sent, newest first.
     announced: tuple[Mapping[str, object], ...] | None = None
+    rounds: Sequence[RoundView] | None = None  # newest first (store.rounds)

@@ -229,6 +229,22 @@ def keyword_categories() -> frozenset[str]:
     return frozenset(cid for cid in _keyword_data().entries if cid != _IGNORE)
 
 
+def fold(text: str) -> list[str]:
+    """The content words of a text as the matcher reads them, for grouping by similarity:
+    normalised, stopwords and bare numbers dropped, each word reduced to its Russian Snowball
+    stem, or where Snowball leaves it as it is (a Kyrgyz word, usually) to its Kyrgyz stem
+    (endings peeled: тыгындар -> тыгын). Peeling Kyrgyz endings off Russian words cuts too
+    much ("интернета" -> "интерне"), hence Snowball first."""
+    stopwords = _keyword_data().stopwords
+    out: list[str] = []
+    for token in normalise(text).split():
+        if token in stopwords or token.isdigit():
+            continue
+        stem = _stem(token)
+        out.append(stem if stem != token else _ky_stems(token)[-1])
+    return out
+
+
 def _saturate(evidence: float) -> float:
     return 1.0 - math.exp(-_SATURATION * evidence)
 

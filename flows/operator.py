@@ -10,6 +10,7 @@ from flows.announce import announcement_msg, create, parse_local
 from flows.catalogue import LANGS, Lang
 from flows.effects import CancelAnnouncement, OperatorEffect
 from flows.facts import Facts, Needs
+from flows.rounds import CloseRound, RoundEffect, open_round
 from flows.session import CreateAnnouncement, Msg
 from flows.world import World
 
@@ -35,7 +36,25 @@ class Cancel:
     announcement_id: int
 
 
-Request = Announce | Cancel
+@dataclass(frozen=True, slots=True)
+class RoundOpen:
+    """`citybot round open`: titles per language, days as typed (DD.MM.YYYY, city-local)."""
+
+    city: str
+    title_ru: str
+    title_ky: str
+    starts: str
+    ends: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoundClose:
+    """`citybot round close`."""
+
+    city: str
+
+
+Request = Announce | Cancel | RoundOpen | RoundClose
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +62,7 @@ class OperatorTurn:
     """A decision: the effects to store, or the problem (a message id with its arguments);
     `preview`: what each language's residents will read; `recipients`: per channel."""
 
-    effects: tuple[OperatorEffect, ...] = ()
+    effects: tuple[OperatorEffect | RoundEffect, ...] = ()
     problem: Msg | None = None
     preview: dict[str, Msg] = field(default_factory=dict)
     recipients: Mapping[str, int] = field(default_factory=dict)
@@ -61,6 +80,17 @@ def step(request: Request, world: World, facts: Facts, now: datetime) -> Operato
     city = world.cities.get(request.city)
     if city is None:
         return OperatorTurn(problem=Msg("operator-unknown-city", {"city": request.city}))
+    if isinstance(request, RoundClose):
+        return OperatorTurn((CloseRound(city.id),))
+    if isinstance(request, RoundOpen):
+        made = open_round(
+            city,
+            {"ru": request.title_ru, "ky": request.title_ky},
+            request.starts,
+            request.ends,
+            now,
+        )
+        return OperatorTurn(problem=made) if isinstance(made, Msg) else OperatorTurn((made,))
     moments = {}
     for name, typed in (("when", request.when), ("at", request.at), ("reminder", request.reminder)):
         if typed is None:

@@ -126,3 +126,68 @@ def population_weighted_shares(
         for cid, count in tally.counts.items():
             shares[cid] = shares.get(cid, 0.0) + people / total * count / tally.respondents
     return shares
+
+
+# --- two survey rounds compared --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One category in two rounds: its share of respondents in each (0 where nobody named it)
+    and whether the difference is beyond chance (two-proportion z-test, 95%)."""
+
+    category: str
+    before_count: int
+    after_count: int
+    before_share: float
+    after_share: float
+    significant: bool
+
+    @property
+    def change(self) -> float:
+        """Percentage points / 100 (+0.1 = ten points more of the respondents named it)."""
+        return self.after_share - self.before_share
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """What rose and what fell between an earlier round and a later one, largest change first
+    (shares, not counts: the rounds' respondents differ)."""
+
+    before_respondents: int
+    after_respondents: int
+    rose: tuple[Change, ...]
+    fell: tuple[Change, ...]
+    same: tuple[Change, ...]
+
+
+def _significant(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> bool:
+    if n1 <= 0 or n2 <= 0:
+        return False
+    pooled = (k1 + k2) / (n1 + n2)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if spread == 0:
+        return False
+    return abs(k2 / n2 - k1 / n1) / spread > z
+
+
+def compare_rounds(before: Tally, after: Tally, order: Sequence[str] = ()) -> Comparison:
+    """Every category named in either round (a city's tallies combined first), by how its
+    share changed; ties in catalogue `order`."""
+    place = {cid: i for i, cid in enumerate(order)}
+    n1, n2 = before.respondents, after.respondents
+    changes = []
+    for cid in set(before.counts) | set(after.counts):
+        k1, k2 = before.counts.get(cid, 0), after.counts.get(cid, 0)
+        if not (k1 or k2):
+            continue
+        s1, s2 = (k1 / n1 if n1 else 0.0), (k2 / n2 if n2 else 0.0)
+        changes.append(Change(cid, k1, k2, s1, s2, _significant(k1, n1, k2, n2)))
+    changes.sort(key=lambda c: (-abs(c.change), place.get(c.category, 1 << 30), c.category))
+    return Comparison(
+        n1,
+        n2,
+        tuple(c for c in changes if c.change > 0),
+        tuple(c for c in changes if c.change < 0),
+        tuple(c for c in changes if c.change == 0),
+    )

@@ -21,7 +21,18 @@ MIN_DISTRICT = 5
 def results_parts(
     world: World, city: str, district: str | None, tallies: Mapping[str, Tally], lang: Lang
 ) -> list[Msg]:
-    """Top problems citywide (shares of respondents) and in the resident's district."""
+    """Top problems citywide (shares of respondents) and in the resident's district, and the
+    address of the city's public page when it has one."""
+    parts = _ranking_parts(world, city, district, tallies, lang)
+    link = world.public_link(city)
+    if link is not None:
+        parts.append(Msg("results-public", {"url": link}))
+    return parts
+
+
+def _ranking_parts(
+    world: World, city: str, district: str | None, tallies: Mapping[str, Tally], lang: Lang
+) -> list[Msg]:
     place = world.cities[city]
     shown = world.shown[city]
     ranking = city_ranking(world, city, tallies)

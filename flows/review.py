@@ -1,19 +1,39 @@
-"""/review for working groups (pure): residents' own words, a wording at a time, placed into a
-category with a tap; the queue is computed from the items loaded for the decision."""
+"""/review for working groups (pure): residents' own words, a wording at a time or similar
+wordings together (a theme, flows/themes.py), placed into a category with a tap; the queue is
+computed from the items loaded for the decision."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from flows.buttons import Button, ReviewKeep, ReviewPage, ReviewPlace, ReviewSkip, pack
+from flows.buttons import (
+    Button,
+    ReviewKeep,
+    ReviewPage,
+    ReviewPlace,
+    ReviewSkip,
+    ThemeDo,
+    ThemeOp,
+    ThemePage,
+    ThemePlace,
+    pack,
+)
 from flows.catalogue import OTHER, CityCategories, Lang
+from flows.effects import PlaceWording
 from flows.facts import UnplacedItem
+from flows.matcher import Matcher
 from flows.session import Msg, Option, Reply
 from flows.text import mask_phones, normalise
+from flows.themes import cluster, suggest, theme_id
 
 PAGE = 10  # categories per page of "all categories"
+WORDINGS_SHOWN = 5  # wordings listed on a theme's screen
+# Themes in the chat are found among the queue's most frequent wordings only: grouping runs
+# on every /review and tap, and 1,500 wordings take ~0.3 s where 6,700 take ~5 s
+# (bench/themes.py). `citybot themes` groups them all.
+THEMED_WORDINGS = 1500
 SCREEN = 0  # review buttons are bound to their wording, not to a screen number
 
 
@@ -95,9 +115,13 @@ def first_screen(
     candidates: list[str],
     lang: Lang,
     lead: tuple[Msg, ...] = (),
+    theme: Option | None = None,
 ) -> Reply:
-    """The wording with the matcher's best guesses, "all categories", keep and skip."""
+    """The wording with the matcher's best guesses, its theme (when similar wordings wait
+    too), "all categories", keep and skip."""
     options = [_option(ReviewPlace(wording.tag, cid), shown.label(cid, lang)) for cid in candidates]
+    if theme is not None:
+        options.append(theme)
     options.append(_option(ReviewPage(wording.tag, 0), Msg("btn-review-all")))
     return _ask(wording, left, options, lead)
 
@@ -115,3 +139,147 @@ def category_page(
     if start + PAGE < len(ids):
         options.append(_option(ReviewPage(wording.tag, start // PAGE + 1), Msg("btn-more")))
     return _ask(wording, left, options, ())
+
+
+# --- similar wordings together (a theme) ------------------------------------------------------
+
+THEME_BUTTONS = (ThemeDo, ThemePlace, ThemePage)
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """Waiting wordings that say much the same thing, placed together with one tap."""
+
+    tag: str  # flows.themes.theme_id of its most frequent wording
+    wordings: tuple[Wording, ...]  # most frequent first
+
+    @property
+    def size(self) -> int:
+        return sum(len(w.items) for w in self.wordings)
+
+
+def themes(wordings: Sequence[Wording]) -> list[Theme]:
+    """The queue's themes of two wordings or more, the largest first (among its first
+    THEMED_WORDINGS). The queue is ordered most frequent first, so a group's first wording is
+    its most frequent (the theme's id is the one `citybot themes` shows)."""
+    head = wordings[:THEMED_WORDINGS]
+    found = [
+        Theme(theme_id(head[g[0]].key), tuple(head[i] for i in g))
+        for g in cluster([w.key for w in head])
+        if len(g) >= 2
+    ]
+    return sorted(found, key=lambda t: (-t.size, t.tag))
+
+
+def theme_option(found: Sequence[Theme], wording: Wording) -> Option | None:
+    """The button that opens the wording's theme, if it has one."""
+    for theme in found:
+        if wording in theme.wordings:
+            return _option(ThemeDo(theme.tag, ThemeOp.OPEN), Msg("btn-review-theme"))
+    return None
+
+
+def theme_guesses(matcher: Matcher, theme: Theme, limit: int = 3) -> list[str]:
+    """The category most of the theme resembles, then the guesses for its first wording."""
+    first = suggest(matcher, [(w.key, len(w.items)) for w in theme.wordings])
+    guesses = [m.category for m in matcher.candidates(theme.wordings[0].sample, limit=limit)]
+    return list(dict.fromkeys([first, *guesses] if first else guesses))[:limit]
+
+
+def _theme_reply(theme: Theme, left: int, options: list[Option], lead: tuple[Msg, ...]) -> Reply:
+    args = {"count": theme.size, "wordings": len(theme.wordings), "left": left}
+    parts = [*lead, Msg("review-theme", args)]
+    for wording in theme.wordings[:WORDINGS_SHOWN]:
+        text = mask_phones(wording.sample)
+        parts.append(Msg("review-theme-wording", {"text": text, "count": len(wording.items)}))
+    if len(theme.wordings) > WORDINGS_SHOWN:
+        parts.append(Msg("review-theme-more", {"count": len(theme.wordings) - WORDINGS_SHOWN}))
+    parts.append(Msg("review-theme-ask"))
+    tail = [
+        _option(ThemeDo(theme.tag, ThemeOp.KEEP), Msg("btn-theme-keep")),
+        _option(ThemeDo(theme.tag, ThemeOp.SKIP), Msg("btn-theme-skip")),
+        _option(ThemeDo(theme.tag, ThemeOp.BACK), Msg("btn-theme-single")),
+    ]
+    return Reply(tuple(parts), tuple(options + tail))
+
+
+def theme_screen(
+    shown: CityCategories, theme: Theme, left: int, candidates: list[str], lang: Lang
+) -> Reply:
+    """The theme: its size, its wordings, the best guesses, "all categories", keep, skip."""
+    options = [_option(ThemePlace(theme.tag, cid), shown.label(cid, lang)) for cid in candidates]
+    options.append(_option(ThemePage(theme.tag, 0), Msg("btn-review-all")))
+    return _theme_reply(theme, left, options, ())
+
+
+def theme_page(shown: CityCategories, theme: Theme, page: int, lang: Lang, left: int) -> Reply:
+    ids = [cid for cid in shown.ids if cid != OTHER]
+    start = max(0, min(page, (len(ids) - 1) // PAGE)) * PAGE
+    options = [
+        _option(ThemePlace(theme.tag, cid), shown.label(cid, lang))
+        for cid in ids[start : start + PAGE]
+    ]
+    if start + PAGE < len(ids):
+        options.append(_option(ThemePage(theme.tag, start // PAGE + 1), Msg("btn-more")))
+    return _theme_reply(theme, left, options, ())
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeTap:
+    """What a theme's button does: a screen (replacing the tapped one), effects, a toast."""
+
+    reply: Reply | None = None
+    effects: tuple[PlaceWording, ...] = ()
+    notice: Msg | None = None
+
+
+def theme_tap(
+    button: Button,
+    city: str,
+    wordings: list[Wording],
+    shown: CityCategories,
+    matcher: Matcher,
+    lang: Lang,
+    reviewer: int,
+    wording_screen: Callable[[list[Wording], tuple[Msg, ...]], Reply],
+) -> ThemeTap:
+    """A theme's button, decided on the queue as it is now: a theme placed meanwhile (a double
+    tap, another reviewer) is gone; placing a theme places each of its wordings (one
+    PlaceWording each, committed together), then the next wording is shown."""
+    found = themes(wordings)
+    tag = getattr(button, "tag", "")
+    op = button.op if isinstance(button, ThemeDo) else None
+    if op is ThemeOp.BACK:
+        return ThemeTap(wording_screen(wordings, ()))
+    if op is ThemeOp.SKIP:
+        tags = [t.tag for t in found]
+        rest = found[tags.index(tag) + 1 :] + found[: tags.index(tag) + 1] if tag in tags else found
+        if not rest:
+            return ThemeTap(wording_screen(wordings, ()))
+        guesses = theme_guesses(matcher, rest[0])
+        return ThemeTap(theme_screen(shown, rest[0], len(found), guesses, lang))
+    theme = next((t for t in found if t.tag == tag), None)
+    if theme is None:
+        return ThemeTap(notice=Msg("review-theme-gone"))
+    if op is ThemeOp.OPEN:
+        guesses = theme_guesses(matcher, theme)
+        return ThemeTap(theme_screen(shown, theme, len(found), guesses, lang))
+    if isinstance(button, ThemePage):
+        return ThemeTap(theme_page(shown, theme, button.page, lang, len(found)))
+    category = button.category if isinstance(button, ThemePlace) else OTHER
+    if category != OTHER and category not in shown.ids:
+        return ThemeTap()  # forged data: nothing happens
+    effects = tuple(PlaceWording(city, w.key, category, reviewer, w.items) for w in theme.wordings)
+    if category == OTHER:
+        done = Msg("review-theme-kept", {"wordings": len(theme.wordings)})
+    else:
+        # What the store will move: an answer that names the category already keeps its words.
+        moved = sum(len(w.movable(category)) for w in theme.wordings)
+        args = {
+            "count": moved,
+            "label": shown.label(category, lang),
+            "wordings": len(theme.wordings),
+        }
+        done = Msg("review-theme-done", args)
+    rest = [w for w in wordings if w not in theme.wordings]
+    return ThemeTap(wording_screen(rest, (done,)), effects)

@@ -14,6 +14,7 @@ class Right(StrEnum):
     SUMMARY = "summary"  # the aggregated ranking on demand
     REVIEW = "review"  # read residents' own words and place them into categories
     EXPORT = "export"  # every answer of the city, own words included
+    ROUNDS = "rounds"  # open and close survey rounds (admins; seeing one is SUMMARY's)
 
 
 # Reviewers are working-group members trusted with residents' words; admins may all.

@@ -40,7 +40,13 @@ class Screen:
 
 
 def build(t: Scratch) -> Screen:
-    screen = _SCREENS[t.conv.step](t)
+    step = t.conv.step
+    if step in (Step.CARRY, Step.PAUSED):
+        from flows import round_steps  # here: round_steps builds on this module
+
+        screen = round_steps.SCREENS[step](t)
+    else:
+        screen = _SCREENS[step](t)
     offer = t.conv.offer
     if offer is not None:
         # After a guessed language, the other one is one tap (or its number) away.
@@ -61,6 +67,10 @@ def show(t: Scratch, *lead: Msg, offer: Lang | None = None, again: bool = False)
     `offer`: a one-tap switch to this language at the end (after a guessed language).
     `again`: the current screen drawn again under its own number (its buttons stay valid).
     """
+    from flows import round_steps  # here: round_steps builds on this module
+
+    if t.conv.step in round_steps.ANSWERING and not round_steps.accepting(t):
+        t.conv.step = Step.PAUSED  # the city takes no answers now: say so, and when
     t.conv.offer = offer
     t.conv.lead = [msg_data(m) for m in lead]
     screen = build(t)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from pydantic import BaseModel, Field
 
 from flows.catalogue import Lang
+from flows.rounds import RoundView
 
 if TYPE_CHECKING:
     from flows.facts import ExportRow
@@ -35,6 +36,8 @@ class Step(StrEnum):
     SUBSCRIBE = "subscribe"
     DONE = "done"  # answered; commands and "change" lead on from here
     FORGET = "forget"  # asked to confirm deletion
+    CARRY = "carry"  # a new survey round: the list of an earlier round offered to keep
+    PAUSED = "paused"  # the city has survey rounds and none takes answers now
 
 
 # --- state ----------------------------------------------------------------------------------
@@ -55,6 +58,8 @@ class Answer(BaseModel):
     city: str
     district: str | None
     items: list[Item]
+    # The survey round it was given in (flows/rounds.py; 0: before rounds / a city without).
+    round: int = 0
 
 
 class Profile(BaseModel):
@@ -126,8 +131,18 @@ class Session(BaseModel):
     """Everything a step may read: built by storage from its tables on every turn."""
 
     profile: Profile = Field(default_factory=Profile)
+    # The current answer in the round of the resident's city (the open round, else the
+    # latest closed one, else round 0).
     answer: Answer | None = None
     conv: Conversation = Field(default_factory=Conversation)
+    # Survey rounds, one per city that has any (the open round, else the latest closed one);
+    # a city absent here never had a round and takes answers as before rounds existed.
+    rounds: dict[str, RoundView] = Field(default_factory=dict)
+    # The resident's latest answer of another round (offered to confirm in a new round).
+    previous: Answer | None = None
+    # The highest answer version stored for the resident in any round: versions are numbered
+    # per resident across rounds, so a new round's first answer follows it.
+    last_version: int = 0
 
 
 # --- inbound ---------------------------------------------------------------------------------

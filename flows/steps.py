@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flows import links, places, problems
+from flows import links, places, problems, round_steps
 from flows.buttons import Action, Button, Do, PickCity, PickDistrict, PickLanguage, Subscribe
 from flows.catalogue import Lang
 from flows.results import results_parts
@@ -61,9 +61,24 @@ def repair(t: Scratch) -> None:
         c.step = Step.GROUPS
     if c.step == Step.DONE and not t.answered:
         c.step = Step.LANGUAGE if t.s.profile.lang is None else first_step(t)
+    _repair_round(t)
     if c.step != Step.LANGUAGE and t.s.profile.lang is None:
         c.resume = c.step if c.step != Step.DONE else None
         c.step = Step.LANGUAGE
+
+
+def _repair_round(t: Scratch) -> None:
+    """A stored step that the survey rounds no longer allow (a round opened or closed since
+    the resident's last message), or that a new round offers to begin differently."""
+    c = t.conv
+    if c.step in round_steps.ANSWERING and not round_steps.accepting(t):
+        c.step = Step.PAUSED
+    elif c.step == Step.PAUSED and round_steps.accepting(t):
+        c.step = Step.DONE if t.answered else first_step(t)
+    elif c.step == Step.CARRY and not round_steps.offers_previous(t):
+        c.step = first_step(t)
+    elif c.step == Step.PROBLEMS and not t.items and round_steps.offers_previous(t):
+        c.step = Step.CARRY  # mid-survey when the round opened: the last list first
 
 
 def first_step(t: Scratch) -> Step:
@@ -75,6 +90,8 @@ def first_step(t: Scratch) -> Step:
         return Step.CITY
     if not c.district_chosen:
         return Step.DISTRICT
+    if round_steps.offers_previous(t):
+        return Step.CARRY
     return Step.REVIEW if t.answered else Step.PROBLEMS
 
 
@@ -177,6 +194,9 @@ def results(t: Scratch) -> list[Msg]:
 
 def edit(t: Scratch, *lead: Msg) -> None:
     """The saved list on the review screen, where each problem can be moved or replaced."""
+    if not round_steps.accepting(t):
+        go(t, Step.PAUSED, *lead)  # no round takes answers now: say when the next one opens
+        return
     answer = t.s.answer
     if answer is None or not answer.items or answer.city not in t.world.cities:
         show(t, *lead, Msg("my-none"))
@@ -246,7 +266,7 @@ def _on_district(t: Scratch, button: Button | None, text: str) -> None:
                 show(t, Msg("not-understood"))
 
 
-def _confirm(t: Scratch) -> None:
+def confirm(t: Scratch) -> None:
     """The review is right: the list was saved all along; ask about invitations once."""
     c = t.conv
     c.done_with_slot()
@@ -260,7 +280,7 @@ def _confirm(t: Scratch) -> None:
 
 def _on_review(t: Scratch, button: Button | None, text: str) -> None:
     if button == Do(Action.CONFIRM):
-        _confirm(t)
+        confirm(t)
     else:
         problems.on_review(t, button, text)
 
@@ -300,6 +320,34 @@ def _on_forget(t: Scratch, button: Button | None, text: str) -> None:
         show(t, Msg("not-understood"))
 
 
+def _on_carry(t: Scratch, button: Button | None, text: str) -> None:
+    """A new round: the earlier list kept with one tap, changed on the review, or a new list
+    begun by typing a problem."""
+    if button == Do(Action.CONFIRM):
+        dropped = round_steps.adopt_previous(t)
+        if dropped:
+            go(t, Step.REVIEW, *dropped)  # some of it is not asked here: look at it again
+        else:
+            confirm(t)
+    elif button == Do(Action.EDIT):
+        go(t, Step.REVIEW, *round_steps.adopt_previous(t))
+    elif text:
+        t.conv.step = Step.PROBLEMS if t.conv.district_chosen else Step.DISTRICT
+        HANDLERS[t.conv.step](t, None, text)
+    else:
+        show(t, Msg("not-understood"))
+
+
+def _on_paused(t: Scratch, button: Button | None, text: str) -> None:
+    """Outside a round: the results, another city, or the same screen again."""
+    if button == Do(Action.RESULTS):
+        show(t, *results(t))
+    elif button == Do(Action.CHANGE_CITY):
+        go(t, Step.CITY)
+    else:
+        show(t)
+
+
 HANDLERS: dict[Step, Callable[[Scratch, Button | None, str], None]] = {
     Step.LANGUAGE: _on_language,
     Step.CITY: _on_city,
@@ -313,4 +361,6 @@ HANDLERS: dict[Step, Callable[[Scratch, Button | None, str], None]] = {
     Step.SUBSCRIBE: _on_subscribe,
     Step.DONE: _on_done,
     Step.FORGET: _on_forget,
+    Step.CARRY: _on_carry,
+    Step.PAUSED: _on_paused,
 }

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 
 from flows.catalogue import OTHER, Lang
 from flows.ranking import Ranking, Row, Tally, population_weighted_shares, rank
+from flows.rounds import RoundView, display_date
 from flows.session import Msg
+from flows.signals import NOTICE_SHARE, SignalReport
 from flows.world import World
 
 TOP_CITY = 10
 TOP_DISTRICT = 3
+TOP_SIGNAL = 3  # the top of the ranking without a signal's respondents, in its note
 NO_DISTRICT = ""  # the counters' key for "district not given"
 
 
@@ -40,6 +43,10 @@ class CityRanking:
     changed: int | None = None  # answers given or changed since the previous summary
     # Residents with a list, per source tag of the link they came by (posters, radio...).
     sources: Mapping[str, int] = field(default_factory=dict)
+    # Vote-farming signals (citywide; None: not computed). Shown as notes, never filtered.
+    signals: SignalReport | None = None
+    # The survey round the figures belong to (None: the city never opened one).
+    round: RoundView | None = None
 
 
 def city_ranking(
@@ -50,6 +57,8 @@ def city_ranking(
     previous: Mapping[str, tuple[int, int]] | None = None,
     changed: int | None = None,
     sources: Mapping[str, int] | None = None,
+    signals: SignalReport | None = None,
+    round_view: RoundView | None = None,
 ) -> CityRanking:
     """Rank a city's categories. `other` is never ranked: it is counted as waiting for review.
     Population weighting applies citywide when at least two districts have a population."""
@@ -61,14 +70,20 @@ def city_ranking(
         one = ranked_tallies.get(district, Tally(0, {}, {}))
         unplaced = tallies.get(district, Tally(0, {}, {})).counts.get(OTHER, 0)
         overall = rank(one, previous, order=order)
-        return CityRanking(city, district, overall, {}, unplaced, previous is not None, changed)
+        return CityRanking(
+            city, district, overall, {}, unplaced, previous is not None, changed,
+            round=round_view,
+        )  # fmt: skip
     sources = dict(sources or {})
     population = {d.id: d.population for d in world.cities[city].districts if d.population}
     weighted = population_weighted_shares(ranked_tallies, population)
     overall = rank(combine(ranked_tallies), previous, weighted, order=order)
     per_district = {d: rank(t, order=order) for d, t in ranked_tallies.items()}
     has_previous = previous is not None
-    return CityRanking(city, None, overall, per_district, unplaced, has_previous, changed, sources)
+    return CityRanking(
+        city, None, overall, per_district, unplaced, has_previous, changed, sources, signals,
+        round_view,
+    )  # fmt: skip
 
 
 def _without_other(tally: Tally) -> Tally:
@@ -88,6 +103,19 @@ def summary_parts(world: World, ranking: CityRanking, lang: Lang) -> list[Msg]:
     else:
         name = districts.get(ranking.district, ranking.district)
         parts = [Msg("summary-title-district", {"city": city.name(lang), "district": name})]
+    if ranking.round is not None:
+        # The council asks "which cycle is this?": the round's title and days, first.
+        view = ranking.round
+        parts.append(
+            Msg(
+                "summary-round",
+                {
+                    "title": view.title(lang),
+                    "starts": display_date(view.starts_on),
+                    "ends": display_date(view.ends_on),
+                },
+            )
+        )
     parts.append(Msg("summary-respondents", {"respondents": overall.respondents}))
     if ranking.changed is not None:
         parts.append(Msg("summary-changed", {"count": ranking.changed}))
@@ -126,6 +154,43 @@ def summary_parts(world: World, ranking: CityRanking, lang: Lang) -> list[Msg]:
     if ranking.sources:
         listed = ", ".join(f"{tag} — {n}" for tag, n in ranking.sources.items())
         parts.append(Msg("summary-sources", {"list": listed}))
+    if ranking.signals is not None:
+        parts.extend(signal_parts(world, ranking.city, ranking.signals, lang))
+    return parts
+
+
+# A signal's name -> the words that say what it flags.
+SIGNAL_MESSAGES = {
+    "same_words": "signal-same-words",
+    "foreign_whatsapp": "signal-foreign-whatsapp",
+    "new_telegram": "signal-new-telegram",
+}
+
+
+def signal_parts(
+    world: World, city: str, report: SignalReport, lang: Lang, share: float = NOTICE_SHARE
+) -> list[Msg]:
+    """A note per signal that flags at least `share` of the respondents: how many, and the top
+    of the ranking without them. Nothing when no signal is noticeable: the plain ranking above
+    stays the headline either way."""
+    noticed = report.noticeable(share)
+    if not noticed:
+        return []
+    shown = world.shown[city]
+    parts = [Msg("signal-title")]
+    for signal in noticed:
+        top = ", ".join(
+            f"{row.position}. {shown.label(row.category, lang)} — {row.count}"
+            for row in signal.without.rows[:TOP_SIGNAL]
+        )
+        args: dict[str, str | int | Msg] = {
+            "signal": Msg(SIGNAL_MESSAGES[signal.name]),
+            "count": signal.flagged,
+            "respondents": report.respondents,
+            "percent": round(signal.share * 100),
+            "top": top or Msg("signal-top-empty"),
+        }
+        parts.append(Msg("signal-note", args))
     return parts
 
 

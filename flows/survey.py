@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows import announce, announce_draft, links, steps
+from flows import announce, announce_draft, links, round_steps, steps
 from flows.buttons import Action, Button, Do, PickLanguage, Subscribe, parse
 from flows.catalogue import LANGS
 from flows.choices import Choice, negated, resolve
@@ -70,7 +70,7 @@ def needs(session: Session, event: Inbound, world: World) -> Needs:
     if event.kind == "text":
         # At the end "результаты" / the number of its option: loading a city's counters is
         # cheap, parsing the words twice is not worth it.
-        wants_results = conv.step == Step.DONE
+        wants_results = conv.step in (Step.DONE, Step.PAUSED)
     if event.kind == "choice":
         parsed = parse(event.choice)
         wants_results = parsed is not None and parsed[1] == Do(Action.RESULTS)
@@ -78,7 +78,12 @@ def needs(session: Session, event: Inbound, world: World) -> Needs:
 
 
 def step(session: Session, event: Inbound, world: World, facts: Facts | None = None) -> Turn:
-    """Advance the conversation by one inbound event."""
+    """Advance the conversation by one inbound event; a changed list is saved in the survey
+    round its city is in (flows/round_steps.py)."""
+    return round_steps.stamp(_step(session, event, world, facts), session, world, event.now)
+
+
+def _step(session: Session, event: Inbound, world: World, facts: Facts | None) -> Turn:
     t = Scratch.start(session, event, world, facts or Facts())
     if event.kind == "choice" and session == Session():
         # A tap from nobody we know: someone who deleted their data tapping an old button

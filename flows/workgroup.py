@@ -4,8 +4,9 @@ chat's binding, the event and the data loaded for it; what happens is effects an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from flows import review
+from flows import review, round_chat
 from flows.buttons import ReviewKeep, ReviewPage, ReviewPlace, ReviewSkip, parse
 from flows.catalogue import LANGS, OTHER, Lang
 from flows.choices import Choice, resolve
@@ -23,13 +24,14 @@ from flows.session import Chart, Inbound, Msg, Reply, Spreadsheet
 from flows.summary import city_ranking, summary_parts
 from flows.world import World
 
-GROUP_COMMANDS = ("bind", "unbind", "summary", "review", "export", "language", "help")
+GROUP_COMMANDS = ("bind", "unbind", "summary", "review", "export", "language", "help", "round")
 _RIGHTS = {
     "unbind": Right.BIND,
     "language": Right.LANGUAGE,
     "summary": Right.SUMMARY,
     "review": Right.REVIEW,
     "export": Right.EXPORT,
+    "round": Right.SUMMARY,  # seeing the round; opening and closing: flows/round_chat.py
 }
 
 
@@ -72,6 +74,8 @@ def needs(binding: Binding | None, event: Inbound, world: World) -> Needs:
         return Needs(tallies=city, sources=city, export=city)
     if event.command == "summary":
         return Needs(tallies=city, sources=city)
+    if event.command == "round":
+        return Needs(rounds=city)
     return Needs()
 
 
@@ -115,6 +119,9 @@ def _command(binding: Binding | None, event: Inbound, world: World, facts: Facts
         return GroupTurn((_next(world, city, wordings, lang),), lang=lang)
     if command == "export":
         return _export(city, event, world, facts, lang)
+    if command == "round":
+        parts, made = round_chat.decide(city, event, world, facts, lang)
+        return _say(lang, *parts, effects=made)  # type: ignore[arg-type]
     return _summary(city, args, world, facts, lang)
 
 
@@ -172,7 +179,10 @@ def _next(
     wording = wordings[0]
     guesses = world.matchers[city].candidates(wording.sample, limit=3)
     categories = [m.category for m in guesses]
-    return review.first_screen(world.shown[city], wording, len(wordings), categories, lang, lead)
+    # Similar wordings waiting too: a button places them all together (flows/review.py).
+    theme = review.theme_option(review.themes(wordings), wording)
+    shown = world.shown[city]
+    return review.first_screen(shown, wording, len(wordings), categories, lang, lead, theme)
 
 
 def _tap(binding: Binding | None, event: Inbound, world: World, facts: Facts) -> GroupTurn:
@@ -181,13 +191,15 @@ def _tap(binding: Binding | None, event: Inbound, world: World, facts: Facts) ->
     lang = _lang(binding)
     parsed = parse(event.choice)
     button = parsed[1] if parsed is not None else None
-    reviewing = (ReviewPlace, ReviewPage, ReviewKeep, ReviewSkip)
+    reviewing = (ReviewPlace, ReviewPage, ReviewKeep, ReviewSkip, *review.THEME_BUTTONS)
     if binding is None or binding.city not in world.cities or not isinstance(button, reviewing):
         return GroupTurn(lang=lang)
     city = binding.city
     if not may(world, city, event.sender, Right.REVIEW, member=True):
         return GroupTurn(lang=lang, notice=Msg("group-not-allowed"))
     wordings = review.queue(facts.unplaced or (), world.learned.get(city, {}))
+    if isinstance(button, review.THEME_BUTTONS):
+        return _theme_tap(world, city, event, wordings, button, lang)
     if isinstance(button, ReviewSkip):
         return GroupTurn(
             (_next(world, city, review.after(wordings, button.tag), lang),), lang=lang, edit=True
@@ -215,6 +227,25 @@ def _tap(binding: Binding | None, event: Inbound, world: World, facts: Facts) ->
         done = Msg("review-done", {"count": len(movable), "label": label})
     rest = [w for w in wordings if w.key != wording.key]
     return GroupTurn((_next(world, city, rest, lang, (done,)),), (effect,), lang, edit=True)
+
+
+def _theme_tap(
+    world: World, city: str, event: Inbound, wordings: list[review.Wording], button: Any, lang: Lang
+) -> GroupTurn:
+    """A button of similar wordings placed together (flows/review.py decides)."""
+    reviewer = int(event.sender.partition(":")[2] or 0)
+    tap = review.theme_tap(
+        button,
+        city,
+        wordings,
+        world.shown[city],
+        world.matchers[city],
+        lang,
+        reviewer,
+        lambda rest, lead: _next(world, city, rest, lang, lead),
+    )
+    replies = () if tap.reply is None else (tap.reply,)
+    return GroupTurn(replies, tap.effects, lang, edit=bool(replies), notice=tap.notice)
 
 
 def _city(world: World, text: str) -> str | None:

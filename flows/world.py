@@ -27,6 +27,9 @@ class World:
     # city id -> normalised wording -> category, as working-group review taught it (stored;
     # the pipeline builds a new World when the store's version of it moves).
     learned: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The bot's public https base (CITYBOT_PUBLIC_URL), for links to a city's public page
+    # (`public_page = true` in its file); None: no links.
+    public_base: str | None = None
 
     @classmethod
     def build(
@@ -75,6 +78,13 @@ class World:
             if by_category or city in self.learned:
                 matchers[city] = _matcher(self.shown[city], by_category)
         return replace(self, matchers=matchers, learned=taught)
+
+    def public_link(self, city: str) -> str | None:
+        """The address of the city's public ranking page, when it has one."""
+        place = self.cities.get(city)
+        if place is None or not place.public_page or not self.public_base:
+            return None
+        return f"{self.public_base.rstrip('/')}/public/{city}"
 
     def locate(self, lat: float, lon: float) -> tuple[str, str] | None:
         """(city id, district id) of a shared location, from the cities' district boundaries;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -10,17 +10,23 @@ from typing import Protocol
 from flows.effects import GroupEffect, OperatorEffect
 from flows.facts import ExportRow, UnplacedItem  # what decisions read: defined with them
 from flows.ranking import Tally
-from flows.session import Answer, Conversation, Effect, Session
+from flows.rounds import RoundEffect
+from flows.session import Answer, Conversation, Effect
+from flows.signals import SignalRow
 from storage.records import (  # what the store hands back (callers import them from here)
     Announcement,
     BroadcastCounts,
     CityStats,
     Delivery,
+    Loaded,
+    LoadedGroup,
     Recipient,
     ResidentRecord,
     ResidentRef,
     SentSummary,
 )
+from storage.records import GroupBinding as GroupBinding  # moved there: still importable here
+from storage.rounds import Rounds  # the area's protocol lives with its shared code
 
 
 class StoreError(Exception):
@@ -48,37 +54,6 @@ class StoreUnavailable(StoreError):
 
 # `commit(expected=ANY)`: no version check (tests, tools that own the database alone).
 ANY = "any"
-
-
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """What `load` returns: the session to run a step on, or a duplicate delivery.
-
-    `version`: the stored conversation's version (None: no resident yet), to hand back to
-    `commit(expected=...)`. `learned`: the version of what review taught the matchers, so
-    every process notices a change made by another one."""
-
-    session: Session
-    duplicate: bool = False
-    version: int | None = None
-    learned: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class GroupBinding:
-    """A working-group chat bound to a city, and the language its messages are written in."""
-
-    city: str
-    lang: str
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedGroup:
-    """What `load_group` returns: the chat's binding (None: not bound), or a duplicate."""
-
-    binding: GroupBinding | None
-    duplicate: bool = False
-    learned: int = 0
 
 
 class Residents(Protocol):
@@ -185,7 +160,10 @@ class Announcements(Protocol):
     """Public-hearing announcements and their deliveries (claimed as leases)."""
 
     async def commit_operator(
-        self, actor: str, effects: Sequence[OperatorEffect], dedup_key: str | None = None
+        self,
+        actor: str,
+        effects: Sequence[OperatorEffect | RoundEffect],
+        dedup_key: str | None = None,
     ) -> list[int | bool]:
         """An operator's (the CLI's) effects in ONE transaction, logged as `actor`; per effect:
         the id of the announcement created, or whether a cancel took effect."""
@@ -269,8 +247,9 @@ class Deliveries(Protocol):
 class Reviews(Protocol):
     """Residents' own words waiting for a category, and what review taught the matchers."""
 
-    async def unplaced(self, city: str) -> list[UnplacedItem]:
-        """Items of the city's current answers still in `other`, with the resident's words."""
+    async def unplaced(self, city: str, round_id: int | None = None) -> list[UnplacedItem]:
+        """Items of the city's current answers still in `other`, with the resident's words:
+        of every round (what waits for review), or of one round (0: before rounds)."""
         ...
 
     async def learned(self) -> dict[str, dict[str, str]]:
@@ -283,33 +262,76 @@ class Reviews(Protocol):
 
 
 class Reports(Protocol):
-    """Aggregates for rankings, summaries and exports: never a resident identifier."""
+    """Aggregates for rankings, summaries and exports: never a resident identifier. Each reads
+    one survey round: `round_id` (0: before rounds), by default the city's current one."""
 
-    async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
+    async def tallies(
+        self, city: str, recount: bool = False, round_id: int | None = None
+    ) -> dict[str, Tally]:
         """Per district ("" = not given) of the city's current answers: respondents and per
         category count and rank-weighted score. From the counters kept with every answer;
         `recount=True` computes the same from the answers themselves (tests, benchmark)."""
         ...
 
-    async def export_rows(self, city: str) -> list[ExportRow]:
+    async def export_rows(self, city: str, round_id: int | None = None) -> list[ExportRow]:
         """Every item of the city's current answers, for the council: no resident identifiers
         (not even an opaque one), ordered by answer date, then rank."""
         ...
 
-    async def source_counts(self, city: str, recount: bool = False) -> dict[str, int]:
+    async def source_counts(
+        self, city: str, recount: bool = False, round_id: int | None = None
+    ) -> dict[str, int]:
         """Residents with a current answer in the city, per link source tag."""
         ...
 
-    async def changed_since(self, city: str, since: datetime) -> int:
+    async def changed_since(self, city: str, since: datetime, round_id: int | None = None) -> int:
         """Answers given or changed in the city after `since`."""
         ...
 
     async def city_stats(
-        self, city: str, since_day: datetime, since_week: datetime, errors_since: datetime
-    ) -> CityStats:
+        self, city: str, since_day: datetime, since_week: datetime, errors_since: datetime,
+        round_id: int | None = None,
+    ) -> CityStats:  # fmt: skip
         """`citybot stats`, read in one statement (one snapshot): answers since the start of
         the city's day and week and in all, residents mid-survey, subscribers (per channel),
         and outbound messages with an error code updated since `errors_since` (per code)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ExportItem:
+    """One item of a current answer for a streamed export: ExportRow's fields with the answer's
+    time (aware, UTC), so the export can write the day in the city's time zone. Only the day
+    goes into a file: a time would make rows linkable."""
+
+    district: str | None
+    rank: int
+    category: str
+    text: str | None
+    answered_at: datetime
+
+
+class Exports(Protocol):
+    """The council's export read as a stream: a million answers never sit in one list."""
+
+    def export_stream(
+        self, city: str, round_id: int | None = None
+    ) -> AsyncIterator[list[ExportItem]]:
+        """Every item of the city's current answers in one survey round (`round_id`, by
+        default the city's current one, as Reports read), in batches, ordered by answer time,
+        then answer, then rank; no resident identifiers. One snapshot for the whole stream.
+        Close it (`aclose`) when stopping early."""
+        ...
+
+
+class Signals(Protocol):
+    """Rows for the vote-farming signals (flows/signals.py): ids become flags, never leave."""
+
+    async def signal_rows(
+        self, city: str, since: datetime | None = None, round_id: int | None = None
+    ) -> list[SignalRow]:
+        """The city's current answers of one round (by default the one reports show) that name
+        something (answered since `since`)."""
         ...
 
 
@@ -352,6 +374,9 @@ class Store(
     Deliveries,
     Reviews,
     Reports,
+    Rounds,
+    Exports,
+    Signals,
     Leadership,
     Health,
     Protocol,

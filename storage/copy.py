@@ -26,13 +26,14 @@ LOCK_TIMEOUT = "10s"  # a bot still writing to the target: give up rather than h
 # migration must be added here, or its rows would silently stay behind.
 TABLES: tuple[tuple[str, str], ...] = (
     ("residents", "id"),
+    ("rounds", "id"),
     ("answers", "id"),
     ("answer_items", "answer_id, rank"),
     ("deliveries", "id"),
     ("processed_updates", "key"),
-    ("tally_respondents", "city, district"),
-    ("tally_categories", "city, district, category"),
-    ("tally_sources", "city, source"),
+    ("tally_respondents", "round_id, city, district"),
+    ("tally_categories", "round_id, city, district, category"),
+    ("tally_sources", "round_id, city, source"),
     ("summaries", "city, chat_id, day"),
     ("chat_migrations", "old_chat_id"),
     ("work_groups", "chat_id"),

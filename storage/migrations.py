@@ -424,6 +424,96 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX broadcast_deliveries_resident ON broadcast_deliveries (resident_id)",
         ),
     ),
+    Migration(
+        "survey rounds",
+        (
+            # One row per round of a city (one budget cycle): titles, the city-local days it
+            # runs (ISO), the UTC instant its first day begins in the city (reports show a
+            # round from then on), when an operator opened and closed it. One open per city.
+            """
+            CREATE TABLE rounds (
+                id INTEGER PRIMARY KEY,
+                city TEXT NOT NULL,
+                title_ru TEXT NOT NULL,
+                title_ky TEXT NOT NULL,
+                starts_on TEXT NOT NULL,
+                ends_on TEXT NOT NULL,
+                starts_at TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('open', 'closed')),
+                opened_at TEXT NOT NULL,
+                closed_at TEXT,
+                CHECK (ends_on >= starts_on)
+            ) STRICT
+            """,
+            "CREATE UNIQUE INDEX rounds_one_open ON rounds (city) WHERE state = 'open'",
+            "CREATE INDEX rounds_city ON rounds (city, id)",
+            # An answer belongs to the round it was given in; 0 = before rounds (every answer
+            # so far, and every answer of a city that never opens one). No foreign key: round
+            # 0 is no row. A resident has one current answer per round.
+            "ALTER TABLE answers ADD COLUMN round_id INTEGER NOT NULL DEFAULT 0",
+            "DROP INDEX answers_one_current",
+            """
+            CREATE UNIQUE INDEX answers_one_current ON answers (resident_id, round_id)
+                WHERE is_current = 1
+            """,
+            "DROP INDEX answers_current_place",
+            """
+            CREATE INDEX answers_current_place ON answers (city, round_id, district)
+                WHERE is_current = 1
+            """,
+            "DROP INDEX answers_city_created",
+            "CREATE INDEX answers_city_created ON answers (city, round_id, created_at)",
+            # The counters per round: a primary key cannot be altered, so each table is rebuilt
+            # with round_id first, its rows (all before rounds) moved into round 0.
+            """
+            CREATE TABLE tally_respondents_new (
+                round_id INTEGER NOT NULL,
+                city TEXT NOT NULL,
+                district TEXT NOT NULL,
+                respondents INTEGER NOT NULL CHECK (respondents >= 0),
+                PRIMARY KEY (round_id, city, district)
+            ) STRICT, WITHOUT ROWID
+            """,
+            """
+            INSERT INTO tally_respondents_new (round_id, city, district, respondents)
+            SELECT 0, city, district, respondents FROM tally_respondents
+            """,
+            "DROP TABLE tally_respondents",
+            "ALTER TABLE tally_respondents_new RENAME TO tally_respondents",
+            """
+            CREATE TABLE tally_categories_new (
+                round_id INTEGER NOT NULL,
+                city TEXT NOT NULL,
+                district TEXT NOT NULL,
+                category TEXT NOT NULL,
+                count INTEGER NOT NULL CHECK (count >= 0),
+                score INTEGER NOT NULL CHECK (score >= 0),
+                PRIMARY KEY (round_id, city, district, category)
+            ) STRICT, WITHOUT ROWID
+            """,
+            """
+            INSERT INTO tally_categories_new (round_id, city, district, category, count, score)
+            SELECT 0, city, district, category, count, score FROM tally_categories
+            """,
+            "DROP TABLE tally_categories",
+            "ALTER TABLE tally_categories_new RENAME TO tally_categories",
+            """
+            CREATE TABLE tally_sources_new (
+                round_id INTEGER NOT NULL,
+                city TEXT NOT NULL,
+                source TEXT NOT NULL,
+                respondents INTEGER NOT NULL CHECK (respondents >= 0),
+                PRIMARY KEY (round_id, city, source)
+            ) STRICT, WITHOUT ROWID
+            """,
+            """
+            INSERT INTO tally_sources_new (round_id, city, source, respondents)
+            SELECT 0, city, source, respondents FROM tally_sources
+            """,
+            "DROP TABLE tally_sources",
+            "ALTER TABLE tally_sources_new RENAME TO tally_sources",
+        ),
+    ),
 )
 
 

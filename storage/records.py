@@ -6,6 +6,39 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from flows.session import Session
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What `load` returns: the session to run a step on, or a duplicate delivery.
+
+    `version`: the stored conversation's version (None: no resident yet), to hand back to
+    `commit(expected=...)`. `learned`: the version of what review taught the matchers, so
+    every process notices a change made by another one."""
+
+    session: Session
+    duplicate: bool = False
+    version: int | None = None
+    learned: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GroupBinding:
+    """A working-group chat bound to a city, and the language its messages are written in."""
+
+    city: str
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedGroup:
+    """What `load_group` returns: the chat's binding (None: not bound), or a duplicate."""
+
+    binding: GroupBinding | None
+    duplicate: bool = False
+    learned: int = 0
+
 
 class ResidentRef(NamedTuple):
     """A resident is known only by channel ("tg", "wa", "local") and the channel's id."""

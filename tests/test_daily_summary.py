@@ -23,7 +23,7 @@ from storage.sqlite import SqliteStore
 from tests.fake_telegram import FakeBotAPI
 from tests.outbounds import telegram_out
 from tests.storage_helpers import FakeClock
-from tests.test_summary import _fill
+from tests.test_summary import _farmed, _fill
 
 GROUP = -100123
 SUPERGROUP = -1009876543
@@ -197,3 +197,53 @@ async def test_a_summary_claimed_by_a_dead_process_goes_out_once_the_claim_is_st
         retry = daily.scheduler.get_job("summary:retry")  # type: ignore[union-attr]
         assert retry is not None and retry.trigger.interval == RETRY_EVERY
         await daily.stop()
+
+
+@pytest.mark.parametrize("lang", ["ru", "ky"])
+async def test_the_daily_summary_notes_a_signal_with_the_ranking_without_it(
+    tmp_path: Path, world: World, lang: str
+) -> None:
+    db = tmp_path / "citybot.sqlite3"
+    await _farmed(db)
+    async with Setup(db, _world(world, lang)) as s:
+        assert await s.sender.send_city("karakol", "2026-05-01") == 1
+        (text,) = s.texts()
+    headline, note, without = {
+        "ru": ("1. Дороги — 12 (55%)", "4 из 22 (18%)", "Без них: 1. Питьевая вода — 10"),
+        "ky": ("1. Жолдор — 12 (55%)", "22 тургундан 4 (18%)", "Аларсыз: 1. Ичүүчү суу — 10"),
+    }[lang]
+    assert headline in text and note in text and without in text
+    assert text.index(headline) < text.index(note), "the plain ranking stays the headline"
+    assert "7916" not in text and "9967" not in text, "no number in the working group's chat"
+
+
+async def test_a_new_round_starts_the_summary_afresh_and_names_it(db: Path, world: World) -> None:
+    from datetime import timedelta
+
+    from flows.rounds import OpenRound
+
+    clock = FakeClock()
+    async with Setup(db, _world(world, "ru"), clock) as s:
+        await s.sender.send_city("karakol", "2026-05-01")
+        assert "Этап" not in s.texts()[-1]
+        clock.advance(hours=2)
+        made = OpenRound(
+            "karakol", "Бюджет 2027", "2027-жылдын бюджети", "2026-05-01", "2026-06-30",
+            clock.now - timedelta(minutes=30),
+        )  # fmt: skip
+        (round_id,) = await s.store.commit_operator("cli:op", [made])
+        for n in range(2):
+            answer = Answer(
+                version=1, city="karakol", district="mtu3", round=round_id,
+                items=[Item(category="heating")],
+            )  # fmt: skip
+            await s.store.commit(
+                ResidentRef("tg", str(700 + n)), Conversation(), [SaveAnswer(answer)]
+            )
+        clock.advance(days=1)
+        await s.sender.send_city("karakol", "2026-05-02")
+        text = s.texts()[-1]
+        assert "Этап «Бюджет 2027», 01.05.2026 — 30.06.2026" in text
+        assert "1. Отопление — 2 (100%)\n" in text, "the round's own figures, no arrows"
+        assert "▲" not in text and "▼" not in text
+        assert "с прошлой сводки" not in text

@@ -19,6 +19,7 @@ import pytest
 
 from bot.cli import main
 from flows.effects import BindGroup, MoveChat, PlaceWording
+from flows.rounds import CloseRound, OpenRound
 from flows.session import (
     Conversation,
     CreateAnnouncement,
@@ -47,6 +48,7 @@ ANA, BEK, CHOLPON = (
     ResidentRef("wa", "+996555000111"),
     ResidentRef("tg", "5003"),
 )
+DANA = ResidentRef("tg", "5006")  # answered in a survey round
 GONE = ResidentRef("tg", "5999")  # forgotten: the ids have a gap the copy must keep
 CHAT, SUPERGROUP = -100, -1001234
 
@@ -91,6 +93,17 @@ async def populate(path: Path) -> None:
         items = tuple((u.answer_id, u.rank) for u in unplaced if u.text == "нет бассейна")
         place = PlaceWording("karakol", "нет бассейна", "public_spaces", 4242, items)
         await store.commit_group(SUPERGROUP, [place], "tg:42")
+        # A survey round of Osh, closed, with Dana's answer in it (the rest is round 0).
+        begins = clock.now - timedelta(hours=1)
+        opened = OpenRound(
+            "osh", "Бюджет 2027", "Бюджет 2027 ӨҮ", "2026-05-01", "2026-06-30", begins
+        )
+        (round_id,) = await store.commit_operator("cli:op", [opened], "cli:2")
+        in_round = answer(1, "osh", "center", ("lighting",)).model_copy(update={"round": round_id})
+        await store.commit(DANA, Conversation(step=Step.DONE, city="osh"), [
+            SetSource("poster_osh"), SaveAnswer(in_round)
+        ], "tg:50")  # fmt: skip
+        assert await store.commit_operator("cli:op", [CloseRound("osh")], "cli:3") == [True]
         # An announcement with its reminder, half delivered (one claim still leased).
         hearing = clock.now + timedelta(days=3)
         content = {"title": {"ru": "Бюджет", "ky": "Бюджет ӨҮ"}, "when": "05.05.2026 15:00"}
@@ -187,7 +200,7 @@ async def test_round_trip_sqlite_postgres_sqlite_row_for_row(
     await populate(source)
     original = raw_rows(source)
     assert all(original.values()), [t for t, rows in original.items() if not rows]
-    assert [row[0] for row in original["residents"]] == [1, 2, 4, 5], "a gap: GONE was 3"
+    assert [row[0] for row in original["residents"]] == [1, 2, 4, 5, 6], "a gap: GONE was 3"
     url = with_password(postgres_dsn)
 
     code, out, err = await cli(env, source, "db", "copy", "--to", url, capsys=capsys)
@@ -213,7 +226,7 @@ async def test_round_trip_sqlite_postgres_sqlite_row_for_row(
     report = json.loads(out)
     assert report["ok"] is True and report["to"] == str(backup)
     assert report["from"] == postgres_dsn and PASSWORD not in out + err
-    assert report["tables"]["answers"] == {"source": 5, "target": 5}
+    assert report["tables"]["answers"] == {"source": 6, "target": 6}
     assert set(report["tables"]) == {t for t, _ in TABLES}
     assert raw_rows(backup) == original
     with closing(sqlite3.connect(backup)) as db:  # the counter is a number again, as written
@@ -241,14 +254,14 @@ async def test_round_trip_sqlite_postgres_sqlite_row_for_row(
 
 async def same_answers(before: Store, after: Store) -> None:
     """What the bot reads from a store: equal in the copy."""
-    for who in (ANA, BEK, CHOLPON):
+    for who in (ANA, BEK, CHOLPON, DANA):
         assert await after.answer_history(who) == await before.answer_history(who)
         loaded, expected = await after.load(who), await before.load(who)
         assert (loaded.session, loaded.learned) == (expected.session, expected.learned)
         assert await after.resident(who) == await before.resident(who)
         assert await after.deliveries(who) == await before.deliveries(who)
     assert await after.resident(GONE) is None
-    for city in ("karakol", "manas"):
+    for city in ("karakol", "manas", "osh"):
         assert await after.tallies(city) == await before.tallies(city)
         assert await after.tallies(city, recount=True) == await after.tallies(city)
         assert await after.source_counts(city) == await before.source_counts(city)
@@ -264,6 +277,8 @@ async def same_answers(before: Store, after: Store) -> None:
     assert await after.broadcast_counts(aid) == await before.broadcast_counts(aid)
     assert await after.announcement_log(aid) == await before.announcement_log(aid)
     assert await after.content_sid("menu:3") == "HX0123"
+    assert await after.rounds() == await before.rounds() != []
+    assert (await after.tallies("osh"))["center"].counts == {"lighting": 1}
 
 
 async def test_a_non_empty_target_is_refused_and_left_alone(
@@ -276,7 +291,7 @@ async def test_a_non_empty_target_is_refused_and_left_alone(
     before = await pg_rows(postgres_dsn)
     code, out, err = await cli(env, source, "db", "copy", "--to", url, capsys=capsys)
     assert code == 1 and out == ""
-    assert "the target is not empty (residents 4" in err and err.count("\n") == 1
+    assert "the target is not empty (residents 5" in err and err.count("\n") == 1
     assert PASSWORD not in err
     assert await pg_rows(postgres_dsn) == before
     # Back into a SQLite file that already holds data: refused too, the file untouched.
@@ -371,5 +386,5 @@ async def test_the_installed_command(
     assert PASSWORD not in result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] and report["from"] == str(source) and report["to"] == postgres_dsn
-    assert report["tables"]["residents"] == {"source": 4, "target": 4}
+    assert report["tables"]["residents"] == {"source": 5, "target": 5}
     assert await pg_rows(postgres_dsn) == raw_rows(source)

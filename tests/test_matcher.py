@@ -379,3 +379,28 @@ def test_an_extra_category_keywords_match() -> None:
     assert m.classify("паводки каждую весну").category == "mudflows"
     assert m.classify("жазында сел каптады").category == "mudflows"
     assert m.classify("суу ташкыны көп болот").category == "mudflows"
+
+
+# -- gas supply (catalogue.md: gas_supply) ---------------------------------------------------
+
+GAS = {
+    "ru": ["нет газа", "газа нет в нашем районе", "газификация", "провести газ", "газовые трубы"],
+    "ky": ["газ жок", "газ түтүгү", "газ тутугу", "газдаштыруу керек", "газ менен камсыздоо"],
+}
+
+
+@pytest.mark.parametrize("lang", ["ru", "ky"])
+def test_no_gas_is_gas_supply_not_heating(lang: str) -> None:
+    m = matcher()
+    for text in GAS[lang]:
+        found = m.classify(text)
+        assert found.category == "gas_supply" and found.score >= CONFIDENT, (text, found)
+
+
+def test_words_that_start_like_gas_are_not_gas() -> None:
+    m = matcher()
+    assert m.classify("газоны не стригут").category == "greening"
+    assert m.classify("маршрутки газели старые").category == "public_transport"
+    assert m.classify("выхлопные газы в центре").category == "air_pollution"
+    assert m.classify("нет отопления").category == "heating"
+    assert m.classify("жылытуу жок").category == "heating"

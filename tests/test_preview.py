@@ -199,7 +199,7 @@ def test_typed_html_is_shown_escaped_and_the_page_is_self_contained(
     assert parser.urls == [], "no external assets"
     allowed = {"html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3"}
     allowed |= {"p", "nav", "ol", "li", "a", "main", "section", "div", "span", "b", "i", "hr"}
-    allowed |= {"table", "tr", "td", "th", "code", "img", "ul"}
+    allowed |= {"table", "tr", "td", "th", "code", "img", "ul", "pre"}
     assert parser.tags <= allowed, parser.tags - allowed
 
 

@@ -122,3 +122,124 @@ async def test_a_double_tap_places_once(group: Group) -> None:
     with sqlite3.connect(group.db) as db:
         assert db.execute("SELECT count(*) FROM reviews").fetchone() == (1,)
     assert await group.store.tallies("karakol") == await group.store.tallies("karakol", True)
+
+
+# --- similar wordings placed together (a theme) ---------------------------------------------
+
+JAMS = ["Пробки в центре!", "пробки в центре", "пробки по утрам", "огромные пробки на Ленина"]
+THEMED = [*JAMS, "шум по ночам"]
+
+
+@pytest.fixture
+async def themed(tmp_path: Path, world):  # type: ignore[no-untyped-def]
+    async with SqliteStore(tmp_path / "citybot.sqlite3") as store:
+        for n, text in enumerate(THEMED):
+            # The first resident named public transport already: that item cannot move there.
+            named = "public_transport" if n == 0 else "roads"
+            items = [Item(category=named), Item(category="other", text=text)]
+            answer = Answer(version=1, city="karakol", district="mtu1", items=items)
+            await store.commit(
+                ResidentRef("tg", str(950 + n)), Conversation(), [SaveAnswer(answer)]
+            )
+    g = Group(tmp_path, world)
+    await g.store.open()
+    await g.app.initialize()
+    await g.say(ADMIN, "/bind karakol")
+    try:
+        yield g
+    finally:
+        await g.app.shutdown()
+        await g.store.close()
+
+
+async def _open_theme(group: Group) -> list[str]:
+    (first,) = await group.say(REVIEWER, "/review")
+    assert "«Пробки в центре!» — 2 ответа" in first
+    return await group.tap(REVIEWER, group.buttons()["Похожие ответы…"])
+
+
+async def test_a_theme_is_placed_with_one_tap(themed: Group) -> None:
+    screen = (await _open_theme(themed))[0]
+    assert screen.startswith("Похожие ответы (групп: 1)\n4 ответа, формулировок: 3.")
+    assert (
+        "«Пробки в центре!» — 2\n«огромные пробки на Ленина» — 1\n«пробки по утрам» — 1" in screen
+    )
+    assert screen.endswith("К какой теме отнести их все?")
+    buttons = themed.buttons()
+    assert {"Все темы…", "Оставить все своими словами", "Следующая группа"} <= set(buttons)
+    assert "По одной формулировке" in buttons
+    await themed.tap(REVIEWER, buttons["Все темы…"])
+    before = await themed.store.tallies("karakol")
+    replies = await themed.tap(REVIEWER, themed.buttons()["Общественный транспорт"])
+    # One resident named public transport already: 3 of the 4 answers move.
+    assert replies[0].startswith(
+        "Готово: 3 ответа отнесены к теме «Общественный транспорт» (формулировок: 3)."
+    )
+    assert "«шум по ночам» — 1 ответ" in replies[0], "then the next wording"
+    after = await themed.store.tallies("karakol")
+    assert after == await themed.store.tallies("karakol", recount=True)
+    assert after["mtu1"].counts["public_transport"] == before["mtu1"].counts["public_transport"] + 3
+    assert after["mtu1"].counts["other"] == before["mtu1"].counts["other"] - 3
+    with sqlite3.connect(themed.db) as db:  # one audit row per wording, all by the reviewer
+        audit = db.execute("SELECT wording, category, reviewer, items FROM reviews").fetchall()
+    assert sorted(audit) == [
+        ("огромные пробки на ленина", "public_transport", REVIEWER, 1),
+        ("пробки в центре", "public_transport", REVIEWER, 1),
+        ("пробки по утрам", "public_transport", REVIEWER, 1),
+    ]
+    # Every wording of the theme is learned: a new resident's words are placed at once.
+    world = await themed.pipeline.world_at(await themed.store.learned_version())
+    assert world.matchers["karakol"].classify("пробки по утрам").category == "public_transport"
+
+
+async def test_a_theme_kept_as_own_words_and_a_double_tap(themed: Group) -> None:
+    await _open_theme(themed)
+    keep = themed.buttons()["Оставить все своими словами"]
+    before = await themed.store.tallies("karakol")
+    replies = await themed.tap(REVIEWER, keep)
+    assert replies[0].startswith("Оставлено как «своими словами» (формулировок: 3).")
+    assert "«шум по ночам»" in replies[0]
+    edits = len(themed.api.edits(GROUP))
+    assert await themed.tap(REVIEWER, keep) == [], "gone: only a toast"
+    assert len(themed.api.edits(GROUP)) == edits
+    assert await themed.store.tallies("karakol") == before, "keeping moves nothing"
+    with sqlite3.connect(themed.db) as db:
+        assert db.execute("SELECT count(*) FROM reviews").fetchone() == (3,)
+    # Kept wordings are not asked again: only the noise is left, with no theme button.
+    left = (await themed.say(REVIEWER, "/review"))[0]
+    assert "«шум по ночам» — 1 ответ" in left and "осталось формулировок: 1" in left
+    assert "Похожие ответы…" not in themed.buttons()
+
+
+async def test_forged_theme_buttons_and_other_members_change_nothing(themed: Group) -> None:
+    await _open_theme(themed)
+    buttons = themed.buttons()
+    tag = buttons["Следующая группа"].split(":")[1].split("-")[0]
+    before = await themed.store.tallies("karakol")
+    edits = len(themed.api.edits(GROUP))
+    await themed.tap(REVIEWER, f"0.T:{tag}-not_a_category")
+    await themed.tap(REVIEWER, "0.T:0000000000-roads")
+    await themed.tap(REVIEWER, f"0.o:{tag}-nonsense")
+    await themed.tap(MEMBER, buttons["Оставить все своими словами"])  # not a reviewer
+    assert len(themed.api.edits(GROUP)) == edits
+    assert await themed.store.tallies("karakol") == before
+    # "Next" with one theme shows it again; "one at a time" goes back to the wordings.
+    again = (await themed.tap(REVIEWER, buttons["Следующая группа"]))[0]
+    assert again.startswith("Похожие ответы (групп: 1)")
+    single = (await themed.tap(REVIEWER, themed.buttons()["По одной формулировке"]))[0]
+    assert "«Пробки в центре!» — 2 ответа" in single
+
+
+async def test_a_theme_in_kyrgyz(themed: Group) -> None:
+    await themed.say(ADMIN, "/language ky")
+    await themed.say(REVIEWER, "/review")
+    screen = (await themed.tap(REVIEWER, themed.buttons()["Окшош жооптор…"]))[0]
+    assert screen.startswith("Окшош жооптор (топтор: 1)\n4 жооп, жазуулар: 3.")
+    assert screen.endswith("Алардын баарын кайсы темага киргизебиз?")
+    buttons = themed.buttons()
+    assert {"Бардык темалар…", "Баарын өз сөзү менен калтыруу", "Кийинки топ"} <= set(buttons)
+    await themed.tap(REVIEWER, buttons["Бардык темалар…"])
+    replies = await themed.tap(REVIEWER, themed.buttons()["Коомдук транспорт"])
+    assert replies[0].startswith(
+        "Даяр: 3 жооп «Коомдук транспорт» темасына киргизилди (жазуулар: 3)."
+    )

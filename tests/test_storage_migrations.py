@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from storage_helpers import answer, raw
 
-from flows.session import Answer, Conversation, Forget, Item, SaveAnswer, SetLanguage, Step
+from flows.session import Conversation, Forget, SaveAnswer, SetLanguage, Step
 from storage import migrations
 from storage.base import ResidentRef
 from storage.migrations import Migration, SchemaTooNew
@@ -116,41 +116,59 @@ async def test_a_database_from_newer_code_is_refused(db_path: Path) -> None:
         await SqliteStore(db_path).open()
 
 
+def _migrated_until(db_path: Path, name: str) -> sqlite3.Connection:
+    """A database as the code before migration `name` left it (raw, autocommit)."""
+    (first_new,) = [n for n, m in enumerate(migrations.MIGRATIONS) if m.name == name]
+    db = sqlite3.connect(db_path, isolation_level=None)
+    migrations.migrate(db, migrations.MIGRATIONS[:first_new])
+    return db
+
+
+def _old_answer(
+    db: sqlite3.Connection, resident: int, version: int, current: int, district: str | None, items
+) -> None:
+    now = "2026-05-01T10:00:00.000000+00:00"
+    db.execute(
+        "INSERT OR IGNORE INTO residents (id, channel, external_id, created_at, updated_at)"
+        " VALUES (?, 'tg', ?, ?, ?)",
+        (resident, str(1000 + resident), now, now),
+    )
+    ((answer_id,),) = db.execute(
+        "INSERT INTO answers (resident_id, version, is_current, city, district, created_at)"
+        " VALUES (?, ?, ?, 'bishkek', ?, ?) RETURNING id",
+        (resident, version, current, district, now),
+    ).fetchall()
+    for rank, (category, text) in enumerate(items, 1):
+        db.execute(
+            "INSERT INTO answer_items VALUES (?, ?, ?, ?)", (answer_id, rank, category, text)
+        )
+
+
 async def test_the_counters_migration_counts_answers_stored_before_it(db_path: Path) -> None:
-    """Answers stored before the ranking counters existed are counted by its backfill."""
-    (counters,) = [m for m in migrations.MIGRATIONS if m.name == "ranking counters"]
-    async with SqliteStore(db_path) as s:
-        await s.commit(ANA, Conversation(), [SaveAnswer(answer(1))])
-        await s.commit(ANA, Conversation(), [SaveAnswer(answer(2, district="oktyabrsky"))])
-        await s.commit(BEK, Conversation(), [SaveAnswer(answer(1, district=None))])
-    with raw(db_path) as db:  # as if the counters had never been kept, then the backfill
-        db.execute("DELETE FROM tally_respondents")
-        db.execute("DELETE FROM tally_categories")
-        for statement in counters.statements:
-            if statement.strip().startswith("INSERT"):
-                db.execute(statement)
+    """Answers stored before the ranking counters existed are counted by its backfill (and,
+    by the rounds migration, in round 0)."""
+    db = _migrated_until(db_path, "ranking counters")
+    _old_answer(db, 1, 1, 0, None, [("roads", None)])
+    _old_answer(db, 1, 2, 1, "oktyabrsky", [("roads", None), ("water", None)])
+    _old_answer(db, 2, 1, 1, None, [("roads", None)])
+    db.close()
     async with SqliteStore(db_path) as s:
         kept = await s.tallies("bishkek")
         assert kept == await s.tallies("bishkek", recount=True)
+        assert kept == await s.tallies("bishkek", round_id=0)
         assert {d: t.respondents for d, t in kept.items()} == {"oktyabrsky": 1, "": 1}
+        assert kept["oktyabrsky"].counts == {"roads": 1, "water": 1}
 
 
 async def test_counters_drifted_by_several_own_words_are_rebuilt(db_path: Path) -> None:
     """Before the fix, an answer with two own-words items was taken off the counters once:
     a migration rebuilds them from the answers."""
-    (rebuild,) = [m for m in migrations.MIGRATIONS if m.name == "counters rebuilt"]
-    own = [Item(category="other", text="мост"), Item(category="other", text="баня")]
-    async with SqliteStore(db_path) as s:
-        await s.commit(
-            ANA,
-            Conversation(),
-            [SaveAnswer(Answer(version=1, city="bishkek", district=None, items=own))],
-        )
-    with raw(db_path) as db:  # what the old decrement left behind
-        db.execute("UPDATE tally_categories SET count = 8, score = 30 WHERE category = 'other'")
-        for statement in rebuild.statements:
-            if statement.strip().startswith(("DELETE", "INSERT")):
-                db.execute(statement)
+    db = _migrated_until(db_path, "counters rebuilt")
+    _old_answer(db, 1, 1, 1, None, [("other", "мост"), ("other", "баня")])
+    # What the old decrement left behind.
+    db.execute("INSERT INTO tally_respondents VALUES ('bishkek', '', 1)")
+    db.execute("INSERT INTO tally_categories VALUES ('bishkek', '', 'other', 8, 30)")
+    db.close()
     async with SqliteStore(db_path) as s:
         kept = await s.tallies("bishkek")
         assert kept == await s.tallies("bishkek", recount=True)

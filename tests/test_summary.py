@@ -34,7 +34,9 @@ async def _fill(db: Path) -> None:
                 for c in categories
             ]
             answer = Answer(version=1, city="karakol", district=district, items=items)
-            await store.commit(ResidentRef("wa", str(n)), Conversation(), [SaveAnswer(answer)])
+            # Kyrgyz numbers: the fixture is a city nobody farms (tests below add signals).
+            who = ResidentRef("wa", f"99655500000{n}")
+            await store.commit(who, Conversation(), [SaveAnswer(answer)])
 
 
 @pytest.fixture
@@ -177,3 +179,98 @@ async def test_cli_summary_json_and_text(db: Path) -> None:
     assert result.returncode == 2 and "unknown city" in result.stderr
     result = run(["summary", "--city", "karakol"], CITYBOT_DATABASE=str(db.parent / "no.db"))
     assert result.returncode == 2 and "no database" in result.stderr
+
+
+# --- vote-farming signals in the summary ------------------------------------------------------
+
+
+async def _farmed(db: Path, foreign: int = 4) -> None:
+    """18 residents with Kyrgyz numbers (10 put water first, 8 roads), then `foreign` numbers
+    from abroad who all put roads first: with them roads lead, without them water does."""
+    async with SqliteStore(db) as store:
+        plan = [("99670000%04d", "drinking_water")] * 10 + [("99671000%04d", "roads")] * 8
+        plan += [("7916000%04d", "roads")] * foreign
+        for n, (number, first) in enumerate(plan):
+            answer = Answer(
+                version=1, city="karakol", district="mtu1", items=[Item(category=first)]
+            )
+            await store.commit(ResidentRef("wa", number % n), Conversation(), [SaveAnswer(answer)])
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "ru",
+            [
+                "1. Дороги — 12 (55%)",
+                "Признаки накрутки.",
+                "⚠️ номера WhatsApp не из Кыргызстана (не +996): 4 из 22 (18%)."
+                " Без них: 1. Питьевая вода — 10, 2. Дороги — 8",
+            ],
+        ),
+        (
+            "ky",
+            [
+                "1. Жолдор — 12 (55%)",
+                "Добуштарды жасалма көбөйтүүнүн белгилери.",
+                "⚠️ Кыргызстандыкы эмес WhatsApp номерлери (+996 эмес): жооп берген 22 тургундан"
+                " 4 (18%). Аларсыз: 1. Ичүүчү суу — 10, 2. Жолдор — 8",
+            ],
+        ),
+    ],
+)
+async def test_a_noticeable_signal_is_a_note_beside_the_plain_ranking(
+    tmp_path: Path, world: World, lang: str, expected: list[str]
+) -> None:
+    db = tmp_path / "citybot.sqlite3"
+    await _farmed(db)
+    async with SqliteStore(db) as store:
+        plain = await summaries.compute(store, world, "karakol")
+        ranking = await summaries.compute(store, world, "karakol", signals=True)
+    assert plain.signals is None and ranking.overall == plain.overall, "never filtered"
+    (message,) = summaries.render(Texts(strict=True), lang, summary_parts(world, ranking, lang))
+    text = html_to_plain(message)
+    for line in expected:
+        assert line in text, (line, text)
+    assert text.index(expected[0]) < text.index(expected[1]), "the headline comes first"
+    assert "7916" not in text
+
+
+async def test_below_five_percent_there_is_no_note(tmp_path: Path, world: World) -> None:
+    db = tmp_path / "citybot.sqlite3"
+    await _farmed(db, foreign=0)
+    async with SqliteStore(db) as store:  # one number from abroad among 19: 5.3% -> a note
+        answer = Answer(version=1, city="karakol", district=None, items=[Item(category="roads")])
+        await store.commit(ResidentRef("wa", "491700000"), Conversation(), [SaveAnswer(answer)])
+        noted = await summaries.compute(store, world, "karakol", signals=True)
+        for n in range(2):  # two more residents at home: 1 of 21 is 4.8% -> none
+            await store.commit(
+                ResidentRef("wa", f"99677700{n}"), Conversation(), [SaveAnswer(answer)]
+            )
+        quiet = await summaries.compute(store, world, "karakol", signals=True)
+    for lang in ("ru", "ky"):
+        assert any(p.id == "signal-note" for p in summary_parts(world, noted, lang))
+        assert not any(p.id.startswith("signal-") for p in summary_parts(world, quiet, lang))
+    assert quiet.signals is not None and quiet.signals.respondents == 21
+
+
+async def test_cli_summary_json_has_the_signals(tmp_path: Path) -> None:
+    db = tmp_path / "citybot.sqlite3"
+    await _farmed(db)
+    result = run(["summary", "--city", "karakol", "--json"], CITYBOT_DATABASE=str(db))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["categories"]["roads"]["count"] == 12, "the headline counts everyone"
+    found = data["signals"]["signals"]
+    assert set(found) == {"same_words", "foreign_whatsapp", "new_telegram", "any"}
+    foreign = found["foreign_whatsapp"]
+    assert (foreign["flagged"], foreign["share"], foreign["respondents_without"]) == (4, 0.1818, 18)
+    assert foreign["without"][:2] == [
+        {"category": "drinking_water", "position": 1, "count": 10},
+        {"category": "roads", "position": 2, "count": 8},
+    ]
+    assert found["same_words"]["flagged"] == 0 and found["any"]["flagged"] == 4
+    assert "7916" not in result.stdout and "99670000" not in result.stdout
+    result = run(["summary", "--city", "karakol"], CITYBOT_DATABASE=str(db))
+    assert "4 из 22 (18%)" in result.stdout

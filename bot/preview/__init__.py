@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.i18n import Texts
-from bot.preview import announce, appendix, groups, poster, survey
+from bot.preview import announce, appendix, groups, poster, survey, themes
 from bot.preview.demo import TYPED, demo_world
 from bot.preview.markup import telegram_html
 from bot.preview.page import Preview
@@ -33,6 +33,7 @@ def build(lang: Lang, texts: Texts | None = None) -> Preview:
     survey.add(p, world)
     announce.add(p, world)
     groups.add(p, world)
+    themes.add(p, world)
     poster.add(p, world)
     appendix.add(p, world)
     return p

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from storage.postgres.announcements import PostgresAnnouncements
 from storage.postgres.deliveries import PostgresDeliveries
+from storage.postgres.exports import PostgresExports
 from storage.postgres.groups import PostgresGroups
 from storage.postgres.leader import PostgresLeadership
 from storage.postgres.reports import PostgresReports
 from storage.postgres.residents import PostgresResidents
 from storage.postgres.review import PostgresReview
+from storage.postgres.rounds import PostgresRounds
+from storage.postgres.signals import PostgresSignals
 
 
 class PostgresStore(
@@ -18,6 +21,9 @@ class PostgresStore(
     PostgresDeliveries,
     PostgresReview,
     PostgresReports,
+    PostgresRounds,
+    PostgresExports,
+    PostgresSignals,
     PostgresLeadership,
 ):
     """`storage.base.Store` on one PostgreSQL database (see PostgresEngine for the pool,

@@ -9,11 +9,13 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from flows.effects import CancelAnnouncement, OperatorEffect
+from flows.rounds import CloseRound, OpenRound, RoundEffect
 from flows.session import CreateAnnouncement
 from storage.base import Announcement, BroadcastCounts, Recipient, ResidentRef
+from storage.postgres import rounds
 from storage.postgres.engine import PostgresEngine, record_key
-from storage.sqlite.announcements import DELIVERY_STATES
-from storage.sqlite.sql import iso, moment
+from storage.sqlite.announcements import DELIVERY_STATES, WHATSAPP_WINDOW
+from storage.sqlite.sql import HAS_ITEMS, iso, moment
 
 _ANNOUNCEMENT = (
     "SELECT id, city, kind, parent_id, content, state, send_at, created_at FROM announcements"
@@ -50,14 +52,28 @@ SELECT count(*) FROM parent
 
 # Begin once: the guarded UPDATE lets one instance through (a concurrent one waits for its
 # commit, then finds the state moved on); the recipients are frozen in the same statement.
-_START = """
+# Who a survey round's invitation goes to, as SQLite's (storage/sqlite/rounds.py: INVITEES):
+# subscribers with a list in an earlier round and none in this one, on WhatsApp only inside
+# the 24-hour window. `s` is the announcement started (round_id NULL: not an invitation), $4
+# the start of the window.
+_INVITEES = f"""(s.round_id IS NULL OR (
+    (r.channel <> 'wa' OR r.last_inbound_at > $4)
+    AND EXISTS (SELECT 1 FROM answers AS a WHERE a.resident_id = r.id AND a.is_current = 1
+        AND a.city = s.city AND a.round_id <> s.round_id AND {HAS_ITEMS})
+    AND NOT EXISTS (SELECT 1 FROM answers AS a WHERE a.resident_id = r.id AND a.is_current = 1
+        AND a.round_id = s.round_id AND {HAS_ITEMS})
+))"""
+
+
+_START = f"""
 WITH started AS (
     UPDATE announcements SET state = 'sending', started_at = $2
-    WHERE id = $1 AND state = 'scheduled' RETURNING id, city
+    WHERE id = $1 AND state = 'scheduled'
+    RETURNING id, city, (content->>'round_id')::bigint AS round_id
 ), frozen AS (
     INSERT INTO broadcast_deliveries (announcement_id, resident_id, state, updated_at)
     SELECT s.id, r.id, 'pending', $2 FROM started AS s
-    JOIN residents AS r ON r.city = s.city AND r.subscribed = 1
+    JOIN residents AS r ON r.city = s.city AND r.subscribed = 1 AND {_INVITEES}
     -- A resident being forgotten right now: wait for it, then they drop out (no FK error).
     FOR KEY SHARE OF r
     ON CONFLICT (announcement_id, resident_id) DO NOTHING
@@ -195,7 +211,7 @@ async def cancel(con: asyncpg.Connection, announcement_id: int, actor: str, now:
 async def apply_operator(
     con: asyncpg.Connection,
     actor: str,
-    effects: tuple[OperatorEffect, ...],
+    effects: tuple[OperatorEffect | RoundEffect, ...],
     dedup_key: str | None,
     now: str,
 ) -> list[int | bool]:
@@ -204,6 +220,10 @@ async def apply_operator(
     for effect in effects:
         if isinstance(effect, CreateAnnouncement):
             out.append(await create(con, effect, actor, now))
+        elif isinstance(effect, OpenRound):
+            out.append(await rounds.open_round(con, effect, actor, now))
+        elif isinstance(effect, CloseRound):
+            out.append(await rounds.close_round(con, effect, actor, now))
         else:
             out.append(await cancel(con, effect.announcement_id, actor, now))
     return out
@@ -213,11 +233,14 @@ class PostgresAnnouncements(PostgresEngine):
     """Announcements' side of the store (storage.base.Announcements), shared by instances."""
 
     async def commit_operator(
-        self, actor: str, effects: Sequence[OperatorEffect], dedup_key: str | None = None
+        self,
+        actor: str,
+        effects: Sequence[OperatorEffect | RoundEffect],
+        dedup_key: str | None = None,
     ) -> list[int | bool]:
         checked = tuple(effects)
         for effect in checked:
-            if not isinstance(effect, CreateAnnouncement | CancelAnnouncement):
+            if not isinstance(effect, CreateAnnouncement | CancelAnnouncement | RoundEffect):
                 raise TypeError(f"unknown operator effect {effect!r}")
         now = self._now()
         async with self._transaction() as con:
@@ -252,7 +275,8 @@ class PostgresAnnouncements(PostgresEngine):
     async def start_broadcast(self, announcement_id: int, actor: str) -> bool:
         # Two autocommit statements: the second runs after the first (and after any instance
         # it waited for) committed, so it reads the state as it is now.
-        started = await self._fetch(_START, announcement_id, self._now(), actor)
+        window = iso(self._clock() - WHATSAPP_WINDOW)
+        started = await self._fetch(_START, announcement_id, self._now(), actor, window)
         if started[0][0]:
             return True
         rows = await self._fetch("SELECT state FROM announcements WHERE id = $1", announcement_id)

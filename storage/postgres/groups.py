@@ -15,8 +15,9 @@ from flows.effects import (
     SetGroupLanguage,
     UnbindGroup,
 )
+from flows.rounds import CloseRound, OpenRound
 from storage.base import GroupBinding, LoadedGroup, SentSummary
-from storage.postgres import review
+from storage.postgres import review, rounds
 from storage.postgres.engine import PostgresEngine, record_key
 from storage.sqlite.groups import SUMMARY_CLAIM_STALE, validate_group_effects
 from storage.sqlite.sql import LEARNED_VERSION, iso, moment
@@ -91,6 +92,10 @@ async def apply_group(
             )
         elif isinstance(effect, PlaceWording):
             moved = await review.place_wording(con, effect, now)
+        elif isinstance(effect, OpenRound):  # an admin in the chat: /round open
+            await rounds.open_round(con, effect, f"group:{chat_id}", now)
+        elif isinstance(effect, CloseRound):
+            await rounds.close_round(con, effect, f"group:{chat_id}", now)
         elif isinstance(effect, MoveChat):
             await _move_chat(con, chat_id, effect.new_chat_id, now)
             chat_id = effect.new_chat_id  # what follows is about the chat under its new id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -27,6 +28,7 @@ from storage.base import ANY, Loaded, ResidentRecord, ResidentRef, StaleState
 from storage.locks import KeyedLocks
 from storage.postgres import announcements, answers, review
 from storage.postgres.engine import PostgresEngine, record_key
+from storage.rounds import answered_round, current_rounds, round_view, split_answers
 from storage.sqlite.residents import SqliteResidents, _items, validate_effects
 from storage.sqlite.sql import LEARNED_VERSION, iso, moment
 
@@ -47,16 +49,22 @@ ITEMS_JSON = (
     " '[]'::json) FROM answer_items AS i WHERE i.answer_id = a.id)"
 )
 
-# ONE statement per load, as in SQLite.
+# ONE statement per load, as in SQLite: the resident's current answers (one per round) and
+# every round (storage.rounds picks the session's from them).
 _LOAD = f"""
 SELECT
     EXISTS (SELECT 1 FROM processed_updates WHERE key = $1) AS duplicate,
     {LEARNED_VERSION} AS learned,
-    r.version AS stored, r.lang, r.subscribed, r.state,
-    a.version, a.city, a.district, {ITEMS_JSON} AS items
+    r.version AS stored, r.lang, r.subscribed, r.state, r.city,
+    (SELECT coalesce(json_agg(json_build_array(a.version, a.city, a.district, a.round_id,
+        {ITEMS_JSON})), '[]'::json) FROM answers AS a
+        WHERE a.resident_id = r.id AND a.is_current = 1) AS answers,
+    (SELECT max(version) FROM answers WHERE resident_id = r.id) AS last_version,
+    (SELECT coalesce(json_agg(json_build_array(x.id, x.city, x.title_ru, x.title_ky,
+        x.starts_on, x.ends_on, x.state, x.opened_at, x.closed_at, x.starts_at)), '[]'::json)
+        FROM rounds AS x) AS rounds
 FROM (SELECT 1) AS one
 LEFT JOIN residents AS r ON r.channel = $2 AND r.external_id = $3
-LEFT JOIN answers AS a ON a.resident_id = r.id AND a.is_current = 1
 """
 
 _RESIDENT = """
@@ -66,7 +74,7 @@ FROM residents WHERE channel = $1 AND external_id = $2
 """
 
 _HISTORY = f"""
-SELECT a.version, a.city, a.district, {ITEMS_JSON} AS items
+SELECT a.version, a.city, a.district, {ITEMS_JSON} AS items, a.round_id
 FROM answers AS a JOIN residents AS r ON r.id = a.resident_id
 WHERE r.channel = $1 AND r.external_id = $2
 ORDER BY a.version
@@ -218,21 +226,20 @@ class PostgresResidents(PostgresEngine):
 
     async def load(self, who: ResidentRef, dedup_key: str | None = None) -> Loaded:
         (row,) = await self._fetch(_LOAD, dedup_key, who.channel, who.external_id)
-        answer = None
-        if row["version"] is not None:
-            answer = Answer(
-                version=row["version"],
-                city=row["city"],
-                district=row["district"],
-                items=_items(row["items"]),
-            )
+        conv = SqliteResidents._conversation(who, row["state"])
+        every = [round_view(r) for r in json.loads(row["rounds"])]
+        here = answered_round(every, conv.city or row["city"], self._now())
+        answer, previous = split_answers(here, row["answers"] or "[]")
         subscribed = row["subscribed"]
         session = Session(
             profile=Profile(
                 lang=row["lang"], subscribed=None if subscribed is None else bool(subscribed)
             ),
             answer=answer,
-            conv=SqliteResidents._conversation(who, row["state"]),
+            conv=conv,
+            rounds=current_rounds(every),
+            previous=previous,
+            last_version=int(row["last_version"] or 0),
         )
         return Loaded(
             session,
@@ -302,6 +309,7 @@ class PostgresResidents(PostgresEngine):
                 city=r["city"],
                 district=r["district"],
                 items=_items(r["items"]),
+                round=int(r["round_id"]),
             )
             for r in rows
         ]

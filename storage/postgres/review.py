@@ -10,9 +10,10 @@ from storage.postgres import answers
 from storage.postgres.engine import PostgresEngine
 from storage.sqlite.sql import LEARNED_VERSION, OTHER, weight
 
-# The item said something, in an answer of the city: its district for the counters.
+# The item said something, in an answer of the city: its district and round for the counters.
 _FOUND = """
-SELECT coalesce(a.district, '') FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id
+SELECT coalesce(a.district, '') AS district, a.round_id
+FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id
 WHERE a.id = $1 AND a.city = $2 AND i.rank = $3 AND i.text IS NOT NULL
 """
 
@@ -30,11 +31,11 @@ RETURNING 1
 _MOVE_COUNTS = f"""
 WITH other_out AS (
     UPDATE tally_categories SET count = count - 1, score = score - {weight("$4::smallint")}
-    WHERE city = $1 AND district = $2 AND category = $5
+    WHERE round_id = $6 AND city = $1 AND district = $2 AND category = $5
 )
-INSERT INTO tally_categories (city, district, category, count, score)
-VALUES ($1, $2, $3, 1, {weight("$4::smallint")})
-ON CONFLICT (city, district, category) DO UPDATE SET
+INSERT INTO tally_categories (round_id, city, district, category, count, score)
+VALUES ($6, $1, $2, $3, 1, {weight("$4::smallint")})
+ON CONFLICT (round_id, city, district, category) DO UPDATE SET
     count = tally_categories.count + 1, score = tally_categories.score + excluded.score
 """
 
@@ -52,8 +53,8 @@ async def place_wording(con: asyncpg.Connection, effect: PlaceWording, now: str)
     await answers.lock_cities(con, [city])
     moved = 0
     for answer_id, rank in effect.items:
-        district = await con.fetchval(_FOUND, answer_id, city, rank)
-        if district is None:
+        found = await con.fetchrow(_FOUND, answer_id, city, rank)
+        if found is None:
             continue  # the answer is gone (forgotten) or never said anything there
         await con.execute(
             "INSERT INTO learned_sources (city, wording, answer_id) VALUES ($1, $2, $3)"
@@ -63,7 +64,8 @@ async def place_wording(con: asyncpg.Connection, effect: PlaceWording, now: str)
             answer_id,
         )
         if category != OTHER and await con.fetchval(_MOVE_ITEM, answer_id, rank, category, OTHER):
-            await con.execute(_MOVE_COUNTS, city, district, category, rank, OTHER)
+            district, round_id = found["district"], found["round_id"]
+            await con.execute(_MOVE_COUNTS, city, district, category, rank, OTHER, round_id)
             moved += 1
     await con.execute(
         "INSERT INTO reviews (city, wording, category, reviewer, items, reviewed_at)"
@@ -128,17 +130,19 @@ async def bump_learned(con: asyncpg.Connection) -> None:
 class PostgresReview(PostgresEngine):
     """Review's side of the store (storage.base.Reviews); placing is a group effect."""
 
-    async def unplaced(self, city: str) -> list[UnplacedItem]:
+    async def unplaced(self, city: str, round_id: int | None = None) -> list[UnplacedItem]:
         # With the categories the same answer names (it cannot take one of them twice).
+        in_round = "" if round_id is None else " AND a.round_id = $3"
         rows = await self._fetch(
             "SELECT i.answer_id, i.rank, i.text, (SELECT coalesce(array_agg(o.category),"
             "  '{}') FROM answer_items AS o WHERE o.answer_id = a.id AND o.category <> $2)"
             "  AS named"
             " FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id"
             " WHERE a.is_current = 1 AND a.city = $1 AND i.category = $2"
-            " AND i.text IS NOT NULL ORDER BY a.id, i.rank",
+            f" AND i.text IS NOT NULL{in_round} ORDER BY a.id, i.rank",
             city,
             OTHER,
+            *(() if round_id is None else (round_id,)),
         )
         return [
             UnplacedItem(r["answer_id"], r["rank"], r["text"], tuple(sorted(r["named"])))

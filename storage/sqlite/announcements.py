@@ -9,13 +9,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows.effects import CancelAnnouncement, OperatorEffect
+from flows.rounds import CloseRound, OpenRound, RoundEffect
 from flows.session import CreateAnnouncement
 from storage.base import Announcement, BroadcastCounts, Recipient, ResidentRef
+from storage.sqlite import rounds
 from storage.sqlite.engine import SqliteEngine
 from storage.sqlite.sql import iso, moment, record_key
 
 DELIVERY_STATES = frozenset({"sent", "failed", "skipped"})
 SWEEP_EVERY = timedelta(seconds=1)  # how often a claim also looks for expired leases
+# WhatsApp takes free-form messages only this long after the resident's last one.
+WHATSAPP_WINDOW = timedelta(hours=24)
 
 _ANNOUNCEMENT = (
     "SELECT id, city, kind, parent_id, content, state, send_at, created_at FROM announcements"
@@ -88,7 +92,7 @@ def cancel(db: sqlite3.Connection, announcement_id: int, actor: str, now: str) -
 def apply_operator(
     db: sqlite3.Connection,
     actor: str,
-    effects: tuple[OperatorEffect, ...],
+    effects: tuple[OperatorEffect | RoundEffect, ...],
     dedup_key: str | None,
     now: str,
 ) -> list[int | bool]:
@@ -97,6 +101,10 @@ def apply_operator(
     for effect in effects:
         if isinstance(effect, CreateAnnouncement):
             out.append(create(db, effect, actor, now))
+        elif isinstance(effect, OpenRound):
+            out.append(rounds.open_round(db, effect, actor, now))
+        elif isinstance(effect, CloseRound):
+            out.append(rounds.close_round(db, effect, actor, now))
         else:
             out.append(cancel(db, effect.announcement_id, actor, now))
     return out
@@ -204,11 +212,14 @@ class SqliteAnnouncements(SqliteEngine):
     """Announcements' side of the store (storage.base.Announcements)."""
 
     async def commit_operator(
-        self, actor: str, effects: Sequence[OperatorEffect], dedup_key: str | None = None
+        self,
+        actor: str,
+        effects: Sequence[OperatorEffect | RoundEffect],
+        dedup_key: str | None = None,
     ) -> list[int | bool]:
         checked = tuple(effects)
         for effect in checked:
-            if not isinstance(effect, CreateAnnouncement | CancelAnnouncement):
+            if not isinstance(effect, CreateAnnouncement | CancelAnnouncement | RoundEffect):
                 raise TypeError(f"unknown operator effect {effect!r}")
         now = iso(self._clock())
         return await self._write(lambda db: apply_operator(db, actor, checked, dedup_key, now))
@@ -244,11 +255,13 @@ class SqliteAnnouncements(SqliteEngine):
 
         def run(db: sqlite3.Connection) -> bool:
             rows = db.execute(
-                "SELECT state, city FROM announcements WHERE id = ?", (announcement_id,)
+                "SELECT state, city, json_extract(content, '$.round_id') FROM announcements"
+                " WHERE id = ?",
+                (announcement_id,),
             ).fetchall()
             if not rows or rows[0][0] not in ("scheduled", "sending"):
                 return False
-            state, city = rows[0]
+            state, city, round_id = rows[0]
             if state == "sending":
                 return True  # joined: claims share the rest, leases hand over the dead's
             db.execute(
@@ -256,12 +269,17 @@ class SqliteAnnouncements(SqliteEngine):
                 (iso(now), announcement_id),
             )
             # The recipients, frozen now: whoever subscribes later gets the next one.
-            db.execute(
-                "INSERT INTO broadcast_deliveries (announcement_id, resident_id, state,"
-                " updated_at) SELECT ?, id, 'pending', ? FROM residents"
-                " WHERE city = ? AND subscribed = 1",
-                (announcement_id, iso(now), city),
-            )
+            if round_id is not None:  # a survey round's invitation: see rounds.INVITEES
+                window = {"window": iso(now - WHATSAPP_WINDOW), "round": round_id}
+                params = {"announcement": announcement_id, "now": iso(now), "city": city}
+                db.execute(rounds.INVITEES, {**params, **window})
+            else:
+                db.execute(
+                    "INSERT INTO broadcast_deliveries (announcement_id, resident_id, state,"
+                    " updated_at) SELECT ?, id, 'pending', ? FROM residents"
+                    " WHERE city = ? AND subscribed = 1",
+                    (announcement_id, iso(now), city),
+                )
             _log(db, announcement_id, "sending", actor, iso(now))
             return True
 

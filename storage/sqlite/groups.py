@@ -16,8 +16,9 @@ from flows.effects import (
     SetGroupLanguage,
     UnbindGroup,
 )
+from flows.rounds import CloseRound, OpenRound, RoundEffect
 from storage.base import GroupBinding, LoadedGroup, SentSummary
-from storage.sqlite import review
+from storage.sqlite import review, rounds
 from storage.sqlite.engine import SqliteEngine
 from storage.sqlite.sql import LEARNED_VERSION, iso, moment, record_key
 
@@ -44,7 +45,7 @@ SELECT chat_id FROM chain ORDER BY depth DESC LIMIT 1
 def validate_group_effects(effects: Sequence[GroupEffect]) -> tuple[GroupEffect, ...]:
     checked = tuple(effects)
     for effect in checked:
-        if not isinstance(effect, GroupEffect):  # type: ignore[arg-type]
+        if not isinstance(effect, GroupEffect | RoundEffect):  # type: ignore[arg-type]
             raise TypeError(f"unknown group effect {effect!r}")
         if isinstance(effect, BindGroup | SetGroupLanguage) and effect.lang not in LANGS:
             raise ValueError(f"unknown language {effect.lang!r}")
@@ -78,6 +79,10 @@ def apply_group(
             db.execute("UPDATE work_groups SET lang = ? WHERE chat_id = ?", (effect.lang, chat_id))
         elif isinstance(effect, PlaceWording):
             moved = review.place_wording(db, effect, now)
+        elif isinstance(effect, OpenRound):  # an admin in the chat: /round open
+            rounds.open_round(db, effect, f"group:{chat_id}", now)
+        elif isinstance(effect, CloseRound):
+            rounds.close_round(db, effect, f"group:{chat_id}", now)
         elif isinstance(effect, MoveChat):
             _move_chat(db, chat_id, effect.new_chat_id, now)
             chat_id = effect.new_chat_id  # what follows is about the chat under its new id

@@ -8,41 +8,53 @@ from flows.ranking import Tally
 from flows.session import Step
 from storage.base import CityStats, ExportRow
 from storage.sqlite.engine import SqliteEngine
-from storage.sqlite.sql import HAS_ITEMS, iso, weight
+from storage.sqlite.sql import HAS_ITEMS, current_round, iso, weight
 
 # The counters of a city in ONE statement (respondents rows have no category), so both come
 # from the same snapshot: read apart, a commit in between could make a count exceed its
 # respondents. And the same from the answers themselves (tests, benchmark).
-_TALLIES = """
-SELECT district, NULL, respondents, NULL FROM tally_respondents WHERE city = :city
+# The round asked for, or the city's current one (storage.sqlite.sql.current_round).
+_ROUND = f"coalesce(:round, {current_round(':city', ':now')})"
+
+_TALLIES = f"""
+SELECT district, NULL, respondents, NULL FROM tally_respondents
+WHERE round_id = {_ROUND} AND city = :city
 UNION ALL
-SELECT district, category, count, score FROM tally_categories WHERE city = :city
+SELECT district, category, count, score FROM tally_categories
+WHERE round_id = {_ROUND} AND city = :city
 """
 
 _RECOUNT = f"""
 SELECT coalesce(district, ''), NULL, count(*), NULL FROM answers AS a
-WHERE is_current = 1 AND city = :city AND {HAS_ITEMS}
+WHERE is_current = 1 AND city = :city AND round_id = {_ROUND} AND {HAS_ITEMS}
 GROUP BY coalesce(district, '')
 UNION ALL
 SELECT coalesce(a.district, ''), i.category, count(*), sum({weight("i.rank")})
 FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id
-WHERE a.is_current = 1 AND a.city = :city GROUP BY coalesce(a.district, ''), i.category
+WHERE a.is_current = 1 AND a.city = :city AND a.round_id = {_ROUND}
+GROUP BY coalesce(a.district, ''), i.category
 """
 
 
-# Steps where a conversation has ended: everyone else with a step is mid-survey.
-_ENDED = ", ".join(f"'{step.value}'" for step in (Step.DONE, Step.FORGET))
+# Steps where a conversation has ended (or waits for the next survey round): everyone else
+# with a step is mid-survey.
+_ENDED = ", ".join(f"'{step.value}'" for step in (Step.DONE, Step.FORGET, Step.PAUSED))
 
 
-def stats_sql(city: str, day: str, week: str, errors: str, state_city: str) -> str:
+def stats_sql(
+    city: str, day: str, week: str, errors: str, state_city: str, round_id: str, now: str
+) -> str:
     """`city_stats` for both engines, the placeholders given (SQLite :name, PostgreSQL $n) and
     how each reads the conversation's city from `state` (a resident mid-survey has no answer
     yet, so `residents.city` is still empty): rows of (kind, channel or error code, count) in
-    one statement, so every figure comes from one snapshot."""
+    one statement, so every figure comes from one snapshot. Answers are the round's
+    (`round_id`: a placeholder, NULL for the city's current round at `now`)."""
+    in_round = f"coalesce({round_id}, {current_round(city, now)})"
     answers = (
         "SELECT '{kind}' AS kind, r.channel AS key, count(*) AS n FROM answers AS a"
         " JOIN residents AS r ON r.id = a.resident_id"
-        f" WHERE a.is_current = 1 AND a.city = {city} AND {HAS_ITEMS}{{since}}"
+        f" WHERE a.is_current = 1 AND a.city = {city} AND a.round_id = {in_round}"
+        f" AND {HAS_ITEMS}{{since}}"
         " GROUP BY r.channel"
     )
     return "\nUNION ALL\n".join(
@@ -80,14 +92,24 @@ def stats_from_rows(rows: list[tuple[str, str, int]]) -> CityStats:
     )
 
 
-_STATS = stats_sql(":city", ":day", ":week", ":errors", "json_extract(state, '$.city')")
+_STATS = stats_sql(
+    ":city", ":day", ":week", ":errors", "json_extract(state, '$.city')", ":round", ":now"
+)
 
 
 class SqliteReports(SqliteEngine):
     """Reports' side of the store (storage.base.Reports)."""
 
-    async def tallies(self, city: str, recount: bool = False) -> dict[str, Tally]:
-        rows = await self._query(_RECOUNT if recount else _TALLIES, {"city": city})
+    def _now(self) -> str:
+        """Now as stored: which rounds have begun (a round opened for days ahead has not)."""
+        return iso(self._clock())
+
+    async def tallies(
+        self, city: str, recount: bool = False, round_id: int | None = None
+    ) -> dict[str, Tally]:
+        rows = await self._query(
+            _RECOUNT if recount else _TALLIES, {"city": city, "round": round_id, "now": self._now()}
+        )
         people = [(district, n) for district, category, n, _ in rows if category is None]
         counts: dict[str, dict[str, int]] = {}
         scores: dict[str, dict[str, int]] = {}
@@ -101,43 +123,57 @@ class SqliteReports(SqliteEngine):
             if n
         }
 
-    async def export_rows(self, city: str) -> list[ExportRow]:
+    async def export_rows(self, city: str, round_id: int | None = None) -> list[ExportRow]:
         rows = await self._query(
             "SELECT a.district, i.rank, i.category, i.text, substr(a.created_at, 1, 10)"
             " FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id"
-            " WHERE a.is_current = 1 AND a.city = ? ORDER BY a.created_at, a.id, i.rank",
-            (city,),
+            f" WHERE a.is_current = 1 AND a.city = :city AND a.round_id = {_ROUND}"
+            " ORDER BY a.created_at, a.id, i.rank",
+            {"city": city, "round": round_id, "now": self._now()},
         )
         return [ExportRow(*row) for row in rows]
 
-    async def source_counts(self, city: str, recount: bool = False) -> dict[str, int]:
-        """Residents with a current (non-empty) answer in the city, per link source tag: from
-        the counters (or, `recount`, from the answers: tests, benchmark)."""
+    async def source_counts(
+        self, city: str, recount: bool = False, round_id: int | None = None
+    ) -> dict[str, int]:
+        """Residents with a current (non-empty) answer in the city's round, per link source
+        tag: from the counters (or, `recount`, from the answers: tests, benchmark)."""
         sql = (
             "SELECT r.source, count(*) FROM residents AS r"
             " JOIN answers AS a ON a.resident_id = r.id AND a.is_current = 1"
-            f" WHERE a.city = ? AND r.source IS NOT NULL AND {HAS_ITEMS}"
+            f" WHERE a.city = :city AND a.round_id = {_ROUND}"
+            f" AND r.source IS NOT NULL AND {HAS_ITEMS}"
             " GROUP BY r.source ORDER BY count(*) DESC, r.source"
             if recount
-            else "SELECT source, respondents FROM tally_sources WHERE city = ? AND respondents > 0"
+            else "SELECT source, respondents FROM tally_sources"
+            f" WHERE round_id = {_ROUND} AND city = :city AND respondents > 0"
             " ORDER BY respondents DESC, source"
         )
-        rows = await self._query(sql, (city,))
+        rows = await self._query(sql, {"city": city, "round": round_id, "now": self._now()})
         return {source: int(n) for source, n in rows}
 
-    async def changed_since(self, city: str, since: datetime) -> int:
+    async def changed_since(self, city: str, since: datetime, round_id: int | None = None) -> int:
         rows = await self._query(
-            "SELECT count(*) FROM answers WHERE city = ? AND created_at > ?", (city, iso(since))
+            "SELECT count(*) FROM answers"
+            f" WHERE city = :city AND round_id = {_ROUND} AND created_at > :since",
+            {"city": city, "round": round_id, "since": iso(since), "now": self._now()},
         )
         return int(rows[0][0])
 
     async def city_stats(
-        self, city: str, since_day: datetime, since_week: datetime, errors_since: datetime
+        self,
+        city: str,
+        since_day: datetime,
+        since_week: datetime,
+        errors_since: datetime,
+        round_id: int | None = None,
     ) -> CityStats:
         params = {
             "city": city,
             "day": iso(since_day),
             "week": iso(since_week),
             "errors": iso(errors_since),
+            "round": round_id,
+            "now": self._now(),
         }
         return stats_from_rows(await self._query(_STATS, params))

@@ -28,12 +28,14 @@ from flows.session import (
     SetSubscribed,
 )
 from storage.base import ANY, Loaded, ResidentRecord, ResidentRef, StaleState
+from storage.rounds import answered_round, current_rounds, round_view, split_answers
 from storage.sqlite import announcements, answers, review
 from storage.sqlite.answers import check_answer
 from storage.sqlite.engine import SqliteEngine
 from storage.sqlite.sql import (
     ITEMS_JSON,
     LEARNED_VERSION,
+    ROUNDS_JSON,
     iso,
     moment,
     record_key,
@@ -47,11 +49,14 @@ _LOAD = f"""
 SELECT
     (SELECT 1 FROM processed_updates WHERE key = :key) AS duplicate,
     {LEARNED_VERSION} AS learned,
-    r.version, r.lang, r.subscribed, r.state,
-    a.version, a.city, a.district, {ITEMS_JSON} AS items
+    r.version, r.lang, r.subscribed, r.state, r.city,
+    (SELECT json_group_array(json_array(a.version, a.city, a.district, a.round_id,
+        json({ITEMS_JSON}))) FROM answers AS a WHERE a.resident_id = r.id AND a.is_current = 1)
+        AS answers,
+    (SELECT max(version) FROM answers WHERE resident_id = r.id) AS last_version,
+    {ROUNDS_JSON} AS rounds
 FROM (SELECT 1) AS one
 LEFT JOIN residents AS r ON r.channel = :channel AND r.external_id = :external_id
-LEFT JOIN answers AS a ON a.resident_id = r.id AND a.is_current = 1
 """
 
 _RESIDENT = """
@@ -61,7 +66,7 @@ FROM residents WHERE channel = ? AND external_id = ?
 """
 
 _HISTORY = f"""
-SELECT a.version, a.city, a.district, {ITEMS_JSON}
+SELECT a.version, a.city, a.district, {ITEMS_JSON}, a.round_id
 FROM answers AS a JOIN residents AS r ON r.id = a.resident_id
 WHERE r.channel = ? AND r.external_id = ?
 ORDER BY a.version
@@ -206,16 +211,18 @@ class SqliteResidents(SqliteEngine):
         rows = await self._query(
             _LOAD, {"key": dedup_key, "channel": who.channel, "external_id": who.external_id}
         )
-        duplicate, learned, stored, lang, subscribed, state, version, city, district, items = rows[
-            0
-        ]
-        answer = None
-        if version is not None:
-            answer = Answer(version=version, city=city, district=district, items=_items(items))
+        duplicate, learned, stored, lang, subscribed, state, city, packed, last, rounds = rows[0]
+        conv = self._conversation(who, state)
+        every = [round_view(row) for row in json.loads(rounds)]
+        here = answered_round(every, conv.city or city, iso(self._clock()))
+        answer, previous = split_answers(here, packed or "[]")
         session = Session(
             profile=Profile(lang=lang, subscribed=None if subscribed is None else bool(subscribed)),
             answer=answer,
-            conv=self._conversation(who, state),
+            conv=conv,
+            rounds=current_rounds(every),
+            previous=previous,
+            last_version=int(last or 0),
         )
         return Loaded(
             session, duplicate=duplicate is not None, version=stored, learned=int(learned or 0)
@@ -293,8 +300,10 @@ class SqliteResidents(SqliteEngine):
     async def answer_history(self, who: ResidentRef) -> list[Answer]:
         rows = await self._query(_HISTORY, (who.channel, who.external_id))
         return [
-            Answer(version=version, city=city, district=district, items=_items(items))
-            for version, city, district, items in rows
+            Answer(
+                version=version, city=city, district=district, items=_items(items), round=round_id
+            )
+            for version, city, district, items, round_id in rows
         ]
 
     async def due_nudges(

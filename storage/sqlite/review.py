@@ -22,7 +22,7 @@ def place_wording(db: sqlite3.Connection, effect: PlaceWording, now: str) -> int
     moved = 0
     for answer_id, rank in effect.items:
         found = db.execute(
-            "SELECT coalesce(a.district, ''), i.category FROM answers AS a"
+            "SELECT coalesce(a.district, ''), a.round_id FROM answers AS a"
             " JOIN answer_items AS i ON i.answer_id = a.id"
             " WHERE a.id = ? AND a.city = ? AND i.rank = ? AND i.text IS NOT NULL",
             (answer_id, city, rank),
@@ -34,8 +34,8 @@ def place_wording(db: sqlite3.Connection, effect: PlaceWording, now: str) -> int
             (city, wording, answer_id),
         )
         if category != OTHER and _movable(db, answer_id, rank, category):
-            district = found[0][0]
-            _move(db, city, district, answer_id, rank, category)
+            district, round_id = found[0]
+            _move(db, (round_id, city, district), answer_id, rank, category)
             moved += 1
     db.execute(
         "INSERT INTO reviews (city, wording, category, reviewer, items, reviewed_at)"
@@ -66,22 +66,27 @@ def _movable(db: sqlite3.Connection, answer_id: int, rank: int, category: str) -
 
 
 def _move(
-    db: sqlite3.Connection, city: str, district: str, answer_id: int, rank: int, category: str
+    db: sqlite3.Connection,
+    place: tuple[int, str, str],
+    answer_id: int,
+    rank: int,
+    category: str,
 ) -> None:
+    """The item and its counts (in the answer's round, city and district: `place`)."""
     db.execute(
         "UPDATE answer_items SET category = ? WHERE answer_id = ? AND rank = ?",
         (category, answer_id, rank),
     )
     db.execute(
         f"UPDATE tally_categories SET count = count - 1, score = score - {weight('?')}"
-        " WHERE city = ? AND district = ? AND category = ?",
-        (rank, city, district, OTHER),
+        " WHERE round_id = ? AND city = ? AND district = ? AND category = ?",
+        (rank, *place, OTHER),
     )
     db.execute(
-        "INSERT INTO tally_categories (city, district, category, count, score)"
-        f" VALUES (?, ?, ?, 1, {weight('?')}) ON CONFLICT (city, district, category)"
+        "INSERT INTO tally_categories (round_id, city, district, category, count, score)"
+        f" VALUES (?, ?, ?, ?, 1, {weight('?')}) ON CONFLICT (round_id, city, district, category)"
         " DO UPDATE SET count = count + 1, score = score + excluded.score",
-        (city, district, category, rank),
+        (*place, category, rank),
     )
 
 
@@ -122,15 +127,16 @@ def bump_learned(db: sqlite3.Connection) -> None:
 class SqliteReview(SqliteEngine):
     """Review's side of the store (storage.base.Reviews); placing is a group effect."""
 
-    async def unplaced(self, city: str) -> list[UnplacedItem]:
+    async def unplaced(self, city: str, round_id: int | None = None) -> list[UnplacedItem]:
         # With the categories the same answer names (it cannot take one of them twice).
+        in_round = "" if round_id is None else " AND a.round_id = :round"
         rows = await self._query(
             "SELECT i.answer_id, i.rank, i.text, (SELECT json_group_array(o.category)"
             "  FROM answer_items AS o WHERE o.answer_id = a.id AND o.category != :other)"
             " FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id"
             " WHERE a.is_current = 1 AND a.city = :city AND i.category = :other"
-            " AND i.text IS NOT NULL ORDER BY a.id, i.rank",
-            {"city": city, "other": OTHER},
+            f" AND i.text IS NOT NULL{in_round} ORDER BY a.id, i.rank",
+            {"city": city, "other": OTHER, "round": round_id},
         )
         return [
             UnplacedItem(answer_id, rank, text, tuple(sorted(json.loads(named))))

@@ -9,7 +9,7 @@ from flows.catalogue import OTHER
 from flows.session import MAX_PROBLEMS
 from storage.base import DuplicateUpdate
 
-__all__ = ["OTHER", "iso", "moment", "record_key", "weight"]
+__all__ = ["OTHER", "current_round", "iso", "moment", "record_key", "weight"]
 
 
 def weight(rank: str = "rank") -> str:
@@ -29,6 +29,22 @@ HAS_ITEMS = "EXISTS (SELECT 1 FROM answer_items WHERE answer_id = a.id)"
 
 # The version of what review taught the matchers (storage/migrations.py: meta).
 LEARNED_VERSION = "(SELECT value FROM meta WHERE key = 'learned')"
+
+
+# Every round, as one JSON array of rows in ROUND_COLUMNS' order (storage.rounds reads them):
+# the table holds a few rows per city and budget cycle.
+ROUNDS_JSON = (
+    "(SELECT json_group_array(json_array(x.id, x.city, x.title_ru, x.title_ky, x.starts_on,"
+    " x.ends_on, x.state, x.opened_at, x.closed_at, x.starts_at)) FROM rounds AS x)"
+)
+
+
+def current_round(city: str, now: str) -> str:
+    """The round a city's reports default to, as an SQL expression over the parameters `city`
+    and `now`: its latest round that has begun (open, or closed since), else 0 (it never had
+    one). A round opened for days ahead is not current before its first day: until then the
+    previous round's results stay. The same text on both engines."""
+    return f"coalesce((SELECT max(id) FROM rounds WHERE city = {city} AND starts_at <= {now}), 0)"
 
 
 def iso(value: datetime) -> str:

@@ -1,0 +1,402 @@
+"""The working group's desk: its routes on the bot's Starlette app (sign-in, the city's
+ranking, review queue, exports, announcements, the optional public page)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from importlib.resources import files
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.desk import pages
+from bot.desk.access import Access, Grant, MemberCheck
+from bot.desk.auth import SESSION_COOKIE, Attempts, LoginCheck, Sessions, verify_login
+from bot.i18n import Texts, escape_html, html_to_plain
+from bot.web import read_limited
+from flows.catalogue import LANGS, Lang
+from flows.review import queue
+from flows.session import Msg
+from flows.summary import city_ranking
+from flows.text import mask_phones
+from flows.world import World
+from storage.base import ResidentRef, Store
+
+log = logging.getLogger(__name__)
+
+WIDGET_SCRIPT = "https://telegram.org/js/telegram-widget.js?22"
+CSP = (
+    "default-src 'self'; script-src 'self' https://telegram.org; "
+    "frame-src https://oauth.telegram.org; img-src 'self' data:; style-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin",
+    "x-content-type-options": "nosniff",
+}
+STATIC = "/desk/static/desk.css"
+FORM_LIMIT = 4096  # bytes: the desk's forms carry a token, nothing more
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class Desk:
+    """Built once per process; `routes` go into bot.web.build_web."""
+
+    def __init__(
+        self,
+        store: Store,
+        world: World,
+        texts: Texts,
+        token: str,
+        secret: str,
+        bot_username: Callable[[], str | None],
+        *,
+        public_base: str | None = None,
+        member_check: MemberCheck | None = None,
+        clock: Callable[[], float] = time.time,
+        attempts: Attempts | None = None,
+    ) -> None:
+        self.store, self.world, self.texts, self.token = store, world, texts, token
+        self.bot_username, self.public_base, self.clock = bot_username, public_base, clock
+        self.sessions = Sessions(secret)
+        self.access = Access(world, store, member_check)
+        self.attempts = attempts or Attempts()
+        self.env = Environment(
+            loader=PackageLoader("bot.desk", "templates"),
+            autoescape=select_autoescape(default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.css = (files("bot.desk") / "static" / "desk.css").read_bytes()
+
+    # --- rendering --------------------------------------------------------------------------
+
+    def t(self, lang: Lang) -> Callable[..., Markup]:
+        def render(msg_id: str, **args: Any) -> Markup:
+            return Markup(self.texts.format(lang, Msg(msg_id, args), escape=escape_html))
+
+        return render
+
+    def page(
+        self, name: str, lang: Lang, request: Request, status: int = 200, **context: Any
+    ) -> Response:
+        other = "ky" if lang == "ru" else "ru"
+        if name == "error.html":
+            # A refusal's address may be a one-time sign-in: the switch leads to the sign-in.
+            switch = f"/login?lang={other}"
+        else:
+            query = dict(request.query_params)
+            query["lang"] = other
+            switch = f"{request.url.path}?{urlencode(query)}"
+        html = self.env.get_template(name).render(
+            t=self.t(lang),
+            lang=lang,
+            switch=switch,
+            css=STATIC,
+            **context,
+        )
+        return secured(HTMLResponse(html, status_code=status))
+
+    def refuse(self, request: Request, lang: Lang, status: int, msg_id: str) -> Response:
+        return self.page("error.html", lang, request, status, message=msg_id)
+
+    # --- who is asking ----------------------------------------------------------------------
+
+    def user(self, request: Request) -> int | None:
+        return self.sessions.user(request.cookies.get(SESSION_COOKIE), self.clock())
+
+    async def lang(self, request: Request, user: int | None) -> Lang:
+        """?lang=ru|ky, else the language the user chose in the bot, else Russian."""
+        asked = request.query_params.get("lang")
+        if asked in LANGS:
+            return asked  # type: ignore[return-value]
+        if user is not None:
+            record = await self.store.resident(ResidentRef("tg", str(user)))
+            if record is not None and record.lang in LANGS:
+                return record.lang  # type: ignore[return-value]
+        return "ru"
+
+    async def city_grant(self, request: Request) -> tuple[Grant, Lang] | Response:
+        """The signed-in user's rights in the path's city, or the response refusing them."""
+        user = self.user(request)
+        if user is None:
+            asked = request.query_params.get("lang")
+            target = f"/login?lang={asked}" if asked in LANGS else "/login"
+            return secured(RedirectResponse(target, status_code=303))
+        lang = await self.lang(request, user)
+        grant = await self.access.grant(request.path_params["city"], user)
+        if grant is None:
+            return self.refuse(request, lang, 403, "desk-forbidden-city")
+        return grant, lang
+
+    def common(self, request: Request, grant: Grant, lang: Lang) -> dict[str, Any]:
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        return {
+            "grant": grant,
+            "city_name": self.world.cities[grant.city].name(lang),
+            "csrf": self.sessions.csrf(cookie),
+            # The round being looked at: the downloads are of the same round.
+            "round_query": "" if (r := round_param(request.query_params.get("round", ""))) is None
+            else f"&round={r}",
+        }  # fmt: skip
+
+    # --- sign-in ----------------------------------------------------------------------------
+
+    async def login(self, request: Request) -> Response:
+        fields = dict(request.query_params)
+        lang = await self.lang(request, None)
+        if "hash" not in fields:
+            try:
+                username = self.bot_username() or ""
+            except RuntimeError:  # PTB's Bot before getMe answered (polling starts it)
+                username = ""
+            base = self.public_base or str(request.base_url).rstrip("/")
+            return self.page(
+                "login.html",
+                lang,
+                request,
+                widget=WIDGET_SCRIPT,
+                bot=username,
+                auth_url=f"{base}/login",
+            )
+        check = verify_login(fields, self.token, self.clock())
+        if len(request.query_params.multi_items()) != len(fields):  # a field given twice
+            check = LoginCheck(None, "fields")
+        # Paced per signed-in Telegram id when genuine, else per client address: behind the
+        # TLS proxy every client has the proxy's address, and one stranger's junk must not
+        # lock the city's admins out (a hash cannot be forged for their ids).
+        client = request.client.host if request.client else "?"
+        key = f"id:{check.user_id}" if check.user_id is not None else f"client:{client}"
+        if not self.attempts.allow(key):
+            return self.refuse(request, lang, 429, "desk-too-many")
+        if check.user_id is None:
+            log.info("desk sign-in refused (%s)", check.reason)
+            return self.refuse(request, lang, 403, "desk-login-invalid")
+        lang = await self.lang(request, check.user_id)
+        grants = await self.access.cities(check.user_id)
+        if not grants:
+            return self.refuse(request, lang, 403, "desk-forbidden")
+        target = f"/cities/{grants[0].city}" if len(grants) == 1 else "/desk"
+        response = secured(RedirectResponse(target, status_code=303))
+        response.set_cookie(
+            SESSION_COOKIE,
+            self.sessions.issue(check.user_id, self.clock()),
+            max_age=self.sessions.lifetime,
+            httponly=True,
+            secure=True,
+            samesite="lax",
+            path="/",
+        )
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        # A small url-encoded form: read with a hard limit (bot.web.read_limited), never a
+        # stranger's megabytes.
+        body = await read_limited(request, limit=FORM_LIMIT)
+        if isinstance(body, Response):
+            return secured(body)
+        try:
+            form = dict(parse_qsl(body.decode(), keep_blank_values=True))
+        except (UnicodeDecodeError, ValueError):
+            form = {}
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if self.user(request) is None or not self.sessions.csrf_holds(cookie, form.get("csrf", "")):
+            return self.refuse(request, await self.lang(request, None), 403, "desk-csrf")
+        response = secured(RedirectResponse("/login", status_code=303))
+        response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True)
+        return response
+
+    async def home(self, request: Request) -> Response:
+        user = self.user(request)
+        if user is None:
+            return secured(RedirectResponse("/login", status_code=303))
+        lang = await self.lang(request, user)
+        grants = await self.access.cities(user)
+        if not grants:
+            return self.refuse(request, lang, 403, "desk-forbidden")
+        cities = [(g.city, self.world.cities[g.city].name(lang)) for g in grants]
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        return self.page(
+            "choose.html", lang, request, cities=cities, csrf=self.sessions.csrf(cookie)
+        )
+
+    # --- a city -----------------------------------------------------------------------------
+
+    async def city(self, request: Request) -> Response:
+        found = await self.city_grant(request)
+        if isinstance(found, Response):
+            return found
+        grant, lang = found
+        asked = request.query_params.get("round", "")
+        view = await pages.city_page(
+            self.store,
+            self.world,
+            grant.city,
+            lang,
+            self.t(lang),
+            datetime.now(UTC),
+            round_param(asked),
+        )
+        return self.page(
+            "city.html",
+            lang,
+            request,
+            view=view,
+            signals=await self.signal_notes(grant.city, round_param(asked), lang),
+            small=pages.SMALL_SAMPLE,
+            **self.common(request, grant, lang),
+        )
+
+    async def signal_notes(self, city: str, round_id: int | None, lang: Lang) -> list[str]:
+        """The vote-farming notes of the daily summary (flows/signals.py), as plain lines: a
+        share and the top without them, never a filter on the ranking above."""
+        from flows import signals as farming
+        from flows.summary import signal_parts
+
+        rows = await self.store.signal_rows(city, round_id=round_id)
+        report = farming.signals(rows, order=self.world.shown[city].ids)
+        parts = signal_parts(self.world, city, report, lang)
+        return [html_to_plain(self.texts.format(lang, part)) for part in parts]
+
+    async def review(self, request: Request) -> Response:
+        found = await self.city_grant(request)
+        if isinstance(found, Response):
+            return found
+        grant, lang = found
+        if not grant.review:
+            return self.refuse(request, lang, 403, "desk-forbidden-part")
+        learned = (await self.store.learned()).get(grant.city, {})
+        wordings = queue(await self.store.unplaced(grant.city), learned)
+        items = [(mask_phones(w.sample), len(w.items)) for w in wordings]
+        themes = await themes_of(self.store, self.world, grant.city)
+        return self.page(
+            "review.html",
+            lang,
+            request,
+            items=items,
+            themes=themes,
+            **self.common(request, grant, lang),
+        )
+
+    async def announcements(self, request: Request) -> Response:
+        found = await self.city_grant(request)
+        if isinstance(found, Response):
+            return found
+        grant, lang = found
+        shown = await pages.announcements(self.store, self.world, grant.city, lang)
+        return self.page(
+            "announcements.html", lang, request, items=shown, **self.common(request, grant, lang)
+        )
+
+    async def export(self, request: Request) -> Response:
+        found = await self.city_grant(request)
+        if isinstance(found, Response):
+            return found
+        grant, lang = found
+        if not grant.export:
+            return self.refuse(request, lang, 403, "desk-forbidden-part")
+        if request.path_params["fmt"] not in ("xlsx", "csv"):
+            return secured(Response(status_code=404))
+        from bot import summaries
+        from bot.export import Exporter
+
+        round_id = round_param(request.query_params.get("round", ""))
+        ranking = await summaries.compute(self.store, self.world, grant.city, round_id=round_id)
+        rows = await self.store.export_rows(grant.city, round_id)
+        exporter = Exporter(self.world, self.texts)
+        day = datetime.now(UTC).strftime("%Y-%m-%d")
+        if request.path_params["fmt"] == "csv":
+            body: bytes = exporter.csv(grant.city, rows, lang).encode("utf-8")
+            kind = "text/csv; charset=utf-8"
+        else:
+            body = exporter.xlsx(ranking, rows, lang)
+            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        name = f"{grant.city}-{day}.{request.path_params['fmt']}"
+        headers = {
+            "content-disposition": f'attachment; filename="{name}"',
+            "cache-control": "no-store",
+        }
+        return secured(Response(body, media_type=kind, headers=headers))
+
+    # --- public -----------------------------------------------------------------------------
+
+    async def public(self, request: Request) -> Response:
+        city = self.world.cities.get(request.path_params["city"])
+        if city is None or not city.public_page:
+            return secured(Response(status_code=404))
+        lang = await self.lang(request, None)
+        tallies = await self.store.tallies(city.id)
+        ranking = city_ranking(self.world, city.id, tallies)
+        rows = pages.public_rows(self.world, city.id, ranking, lang)
+        return self.page(
+            "public.html",
+            lang,
+            request,
+            city_name=city.name(lang),
+            rows=rows,
+            respondents=ranking.overall.respondents,
+            minimum=pages.PUBLIC_MIN,
+            generated=datetime.now(UTC).strftime("%d.%m.%Y"),
+        )
+
+    async def stylesheet(self, request: Request) -> Response:
+        return secured(Response(self.css, media_type="text/css"))
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/login", self.login, methods=["GET"]),
+            Route("/logout", self.logout, methods=["POST"]),
+            Route("/desk", self.home, methods=["GET"]),
+            Route("/cities/{city}", self.city, methods=["GET"]),
+            Route("/cities/{city}/review", self.review, methods=["GET"]),
+            Route("/cities/{city}/announcements", self.announcements, methods=["GET"]),
+            Route("/cities/{city}/export.{fmt:str}", self.export, methods=["GET"]),
+            Route("/public/{city}", self.public, methods=["GET"]),
+            Route(STATIC, self.stylesheet, methods=["GET"]),
+        ]
+
+
+def secured(response: Response) -> Response:
+    """Every desk response carries the security headers; signed-in pages are never cached."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    response.headers.setdefault("cache-control", "no-store")
+    return response
+
+
+def round_param(asked: str) -> int | None:
+    """?round=N: ASCII digits only ("²".isdigit() is true, and int() refuses it)."""
+    return int(asked) if re.fullmatch(r"[0-9]{1,9}", asked) else None
+
+
+async def themes_of(store: Store, world: World, city: str) -> list[tuple[int, list[str]]]:
+    """The unplaced answers grouped by similarity (flows/themes.py): each theme's size and
+    its wordings as residents wrote them (phone numbers masked), largest first."""
+    from collections import Counter
+
+    from flows.review import THEMED_WORDINGS
+    from flows.text import normalise
+    from flows.themes import group  # scikit-learn: imported when the page is asked for
+
+    items = await store.unplaced(city)
+    # As in the chat: the most frequent wordings only, grouped in a thread, so a city with
+    # thousands of own words never stalls the bot's event loop (residents' turns, /healthz).
+    key = {id(i): normalise(mask_phones(i.text)) for i in items}
+    kept = {k for k, _ in Counter(key.values()).most_common(THEMED_WORDINGS)}
+    items = [i for i in items if key[id(i)] in kept]
+    found = await asyncio.to_thread(group, items, world.matchers.get(city))
+    return [(theme.size, [mask_phones(s) for s in theme.samples]) for theme in found]

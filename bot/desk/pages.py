@@ -1,0 +1,334 @@
+"""What the desk's pages show, computed from the store's existing reads (no SQL of its own)."""
+
+from __future__ import annotations
+
+import inspect
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.desk.svg import Bar, Series, progress_bar, ranking_bars, trend_lines
+from flows.announce import localized
+from flows.catalogue import OTHER, Lang
+from flows.ranking import Ranking
+from flows.results import MIN_DISTRICT
+from flows.rounds import display_date
+from flows.summary import NO_DISTRICT, CityRanking, city_ranking
+from flows.world import World
+from storage.base import Store
+
+SMALL_SAMPLE = 30  # fewer respondents than this: intervals are wide, say so
+TREND_LINES = 5  # categories drawn across days
+PUBLIC_MIN = MIN_DISTRICT  # as /results: no ranking from fewer respondents
+
+
+def pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    position: int
+    label: str
+    count: int
+    share: str
+    low: str
+    high: str
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One ranking on the page: citywide or a district's."""
+
+    name: str
+    respondents: int
+    rows: tuple[TableRow, ...]
+    chart: str
+    small: bool  # fewer than SMALL_SAMPLE respondents
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """District × category: counts and shares of the district's respondents."""
+
+    districts: tuple[tuple[str, int], ...]  # (name, respondents)
+    rows: tuple[tuple[str, tuple[str, ...]], ...]  # (category label, cells)
+
+
+@dataclass(frozen=True, slots=True)
+class CityPage:
+    overall: Place
+    districts: tuple[Place, ...]
+    grid: Grid
+    trend: str | None  # the SVG, None without answers
+    days: int
+    unplaced: int
+    channels: tuple[tuple[str, int, int, int], ...]  # channel, today, week, all
+    sources: tuple[tuple[str, int], ...]
+    generated: str
+    rounds: tuple[RoundRow, ...] = field(default=())
+
+
+def reads_rounds(store: Store) -> bool:
+    """Whether this store reads per survey round (`round_id`) and lists rounds."""
+    return "round_id" in inspect.signature(store.tallies).parameters and hasattr(store, "rounds")
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRow:
+    """One survey round in the comparison table (id 0: answers given before rounds)."""
+
+    id: int
+    title: str
+    dates: str
+    state: str  # open | closed | before
+    respondents: int
+    leading: str  # the three most named problems with their shares
+    chosen: bool
+
+
+async def round_rows(
+    store: Any, world: World, city: str, lang: Lang, asked: int | None, before: str
+) -> tuple[tuple[RoundRow, ...], int | None]:
+    """The city's rounds, newest first, each with its respondents and leading problems, and
+    the round the page shows (`asked` if it is one of them, else the current one)."""
+    if not reads_rounds(store):
+        return (), None
+    rounds = list(await store.rounds(city))
+    if not rounds:
+        return (), None
+    ids = {r.id for r in rounds} | {0}
+    if asked in ids:
+        chosen: int = asked  # type: ignore[assignment]
+    else:
+        current = await store.current_round(city)
+        chosen = current.id if current is not None else rounds[0].id
+    shown = world.shown[city]
+    rows = []
+    listed = [
+        (r.id, r.title(lang), f"{display_date(r.starts_on)} – {display_date(r.ends_on)}", r.state)
+        for r in rounds
+    ]
+    for rid, title, dates, state in [*listed[:8], (0, before, "", "before")]:
+        ranking = city_ranking(world, city, await store.tallies(city, round_id=rid))
+        if rid == 0 and not ranking.overall.respondents:
+            continue  # no answers from before rounds
+        leading = ", ".join(
+            f"{shown.label(r.category, lang)} {pct(r.share)}" for r in ranking.overall.rows[:3]
+        )
+        rows.append(
+            RoundRow(rid, title, dates, state, ranking.overall.respondents, leading, rid == chosen)
+        )
+    return tuple(rows), chosen
+
+
+def district_names(world: World, city: str, lang: Lang, none: str) -> dict[str, str]:
+    names = {d.id: d.name(lang) for d in world.cities[city].districts}
+    names[NO_DISTRICT] = none
+    return names
+
+
+def place(
+    world: World, city: str, ranking: Ranking, name: str, lang: Lang, title: str, top: int = 15
+) -> Place:
+    shown = world.shown[city]
+    rows = tuple(
+        TableRow(
+            r.position,
+            shown.label(r.category, lang),
+            r.count,
+            pct(r.share),
+            pct(r.interval[0]),
+            pct(r.interval[1]),
+        )
+        for r in ranking.rows
+    )
+    bars = [
+        Bar(shown.label(r.category, lang), r.share, *r.interval, f"{pct(r.share)} ({r.count})")
+        for r in ranking.rows[:top]
+    ]
+    chart = ranking_bars(bars, title) if bars else ""
+    return Place(name, ranking.respondents, rows, chart, ranking.respondents < SMALL_SAMPLE)
+
+
+def grid(
+    world: World, city: str, ranking: CityRanking, names: Mapping[str, str], lang: Lang
+) -> Grid:
+    order = [d.id for d in world.cities[city].districts] + [NO_DISTRICT]
+    used = [d for d in order if d in ranking.districts and ranking.districts[d].respondents]
+    counts = {d: {r.category: r.count for r in ranking.districts[d].rows} for d in used}
+    shown = world.shown[city]
+    rows = []
+    for r in ranking.overall.rows:
+        cells = []
+        for d in used:
+            n, people = counts[d].get(r.category, 0), ranking.districts[d].respondents
+            cells.append(f"{n} · {pct(n / people)}" if n else "—")
+        rows.append((shown.label(r.category, lang), tuple(cells)))
+    heads = tuple((names[d], ranking.districts[d].respondents) for d in used)
+    return Grid(heads, tuple(rows))
+
+
+@dataclass(frozen=True, slots=True)
+class Days:
+    """Answers per day (an answer counted once, by its first item) and, per category, how
+    many answers of each day name it. Days are ISO dates."""
+
+    answers: Counter[str]
+    named: dict[str, Counter[str]]
+
+
+async def day_counts(store: Any, city: str, of: Mapping[str, Any], zone: ZoneInfo) -> Days:
+    """Read from the council's export: streamed in batches where the store can (memory stays
+    flat for a million answers; days in the city's zone), else its list of rows."""
+    answers: Counter[str] = Counter()
+    named: dict[str, Counter[str]] = {}
+
+    def add(day: str, rank: int, category: str) -> None:
+        if rank == 1:
+            answers[day] += 1
+        named.setdefault(category, Counter())[day] += 1
+
+    if hasattr(store, "export_stream"):
+        stream = store.export_stream(city, **of)
+        async for batch in stream:
+            for item in batch:
+                add(item.answered_at.astimezone(zone).date().isoformat(), item.rank, item.category)
+    else:
+        for row in await store.export_rows(city, **of):
+            add(row.answered_on, row.rank, row.category)
+    return Days(answers, named)
+
+
+def trend(
+    world: World, city: str, days_seen: Days, categories: Sequence[str], lang: Lang, title: str
+) -> tuple[str | None, int]:
+    """Cumulative shares of the leading categories by answer day, and each day's new answers
+    as bars; None without answers."""
+    per_day = days_seen.answers
+    if not per_day:
+        return None, 0
+    first, last = min(per_day), max(per_day)
+    start = datetime.strptime(first, "%Y-%m-%d").date()
+    span = (datetime.strptime(last, "%Y-%m-%d").date() - start).days
+    days = [(start + timedelta(days=i)).isoformat() for i in range(span + 1)]
+    shown = world.shown[city]
+    series = []
+    for c in categories:
+        named = days_seen.named.get(c, Counter())
+        total = seen = 0
+        values = []
+        for day in days:
+            total += per_day.get(day, 0)
+            seen += named.get(day, 0)
+            values.append(seen / total if total else 0.0)
+        series.append(Series(shown.label(c, lang), values))
+    counts = [per_day.get(day, 0) for day in days]
+    return trend_lines(days, series, title, counts), len(days)
+
+
+async def city_page(
+    store: Store, world: World, city: str, lang: Lang, t: Any, now: datetime, asked: int | None
+) -> CityPage:
+    """Everything `GET /cities/{city}` shows (of the round `asked`, else the current one);
+    `t(msg_id, **args)` renders a sentence."""
+    rounds, chosen = await round_rows(store, world, city, lang, asked, str(t("desk-round-before")))
+    of: dict[str, Any] = {} if chosen is None else {"round_id": chosen}
+    tallies = await store.tallies(city, **of)
+    sources = await store.source_counts(city, **of)
+    ranking = city_ranking(world, city, tallies, sources=sources)
+    names = district_names(world, city, lang, str(t("desk-no-district")))
+    zone = ZoneInfo(world.cities[city].timezone)
+    local = now.astimezone(zone)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    week = day - timedelta(days=day.weekday())
+    stats = await store.city_stats(city, day, week, now - timedelta(days=1), **of)
+    date = local.strftime("%d.%m.%Y")
+    overall = place(
+        world,
+        city,
+        ranking.overall,
+        str(world.cities[city].name(lang)),
+        lang,
+        str(t("desk-chart-title", city=world.cities[city].name(lang), date=date)),
+    )
+    districts = []
+    for d in [d.id for d in world.cities[city].districts] + [NO_DISTRICT]:
+        local_ranking = ranking.districts.get(d)
+        if local_ranking is None or not local_ranking.respondents:
+            continue
+        title = str(t("desk-chart-title-district", district=names[d], date=date))
+        districts.append(place(world, city, local_ranking, names[d], lang, title, top=8))
+    seen = await day_counts(store, city, of, zone)
+    leading = [r.category for r in ranking.overall.rows[:TREND_LINES] if r.category != OTHER]
+    chart, days = trend(world, city, seen, leading, lang, str(t("desk-trend-title", date=date)))
+    channels = tuple(
+        (ch, stats.answers_today.get(ch, 0), stats.answers_week.get(ch, 0), n)
+        for ch, n in sorted(stats.answers_total.items())
+    )
+    return CityPage(
+        overall=overall,
+        districts=tuple(districts),
+        grid=grid(world, city, ranking, names, lang),
+        trend=chart,
+        days=days,
+        unplaced=ranking.unplaced,
+        channels=channels,
+        sources=tuple(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))),
+        generated=local.strftime("%d.%m.%Y %H:%M"),
+        rounds=rounds,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementView:
+    title: str
+    kind: str
+    state: str
+    send_at: str
+    sent: int
+    failed: int
+    skipped: int
+    pending: int
+    total: int
+    bar: str
+
+
+async def announcements(
+    store: Store, world: World, city: str, lang: Lang
+) -> list[AnnouncementView]:
+    zone = ZoneInfo(world.cities[city].timezone)
+    out = []
+    for a in await store.announcements(city):
+        c = await store.broadcast_counts(a.id)
+        done = c.sent + c.failed + c.skipped
+        out.append(
+            AnnouncementView(
+                title=localized(a.content, "title", lang),
+                kind=a.kind,
+                state=a.state,
+                send_at=a.send_at.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
+                sent=c.sent,
+                failed=c.failed,
+                skipped=c.skipped,
+                pending=c.pending,
+                total=c.total,
+                bar=progress_bar(done, c.total, f"{done}/{c.total}"),
+            )
+        )
+    return out
+
+
+def public_rows(world: World, city: str, ranking: CityRanking, lang: Lang) -> list[TableRow]:
+    """The citywide ranking only: categories, counts, shares, intervals (no words, no places
+    smaller than the city, nothing from fewer than PUBLIC_MIN respondents)."""
+    if ranking.overall.respondents < PUBLIC_MIN:
+        return []
+    return list(place(world, city, ranking.overall, "", lang, "").rows)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
