@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cli_messages import no_database, unknown_city
 from bot.config import load_world
+from bot.fresh_world import FreshWorld
 from bot.settings import Settings
 from flows.session import CreateAnnouncement, Msg
 
@@ -234,9 +235,10 @@ def export(settings: Settings, args: argparse.Namespace) -> int:
         async with make_store(settings.database) as store:
             if not await round_exists(store, args.city, args.round):
                 return 2
+            fresh = await FreshWorld(store, world).get()  # accepted categories by name
             # Streamed from the store into the file: one round's (by default the current one).
             count = await export_city(
-                store, Exporter(world, Texts()), args.city, args.format, args.out, args.lang,
+                store, Exporter(fresh, Texts()), args.city, args.format, args.out, args.lang,
                 round_id=args.round,
             )  # fmt: skip
         print(f"{count} answer items of {args.city} written to {args.out}", file=sys.stderr)
@@ -283,15 +285,16 @@ def summary(settings: Settings, args: argparse.Namespace) -> int:
         try:
             if not await round_exists(store, city, args.round):
                 return 2
+            shown = await FreshWorld(store, world).get()  # accepted categories by name
             ranking = await summaries.compute(
-                store, world, city, district, signals=True, round_id=args.round
+                store, shown, city, district, signals=True, round_id=args.round
             )
             if args.send:
                 return await send_summary(settings, store, world, texts, city)
             learned = (await store.learned()).get(city, {})
             # The own words of the round shown (its `unplaced` count), as the ranking's.
-            shown = ranking.round.id if ranking.round else (args.round or 0)
-            waiting = queue(await store.unplaced(city, shown), learned)
+            of_round = ranking.round.id if ranking.round else (args.round or 0)
+            waiting = queue(await store.unplaced(city, of_round), learned)
         finally:
             await store.close()
         # Operators (not the working-group chat) also see the most frequent own words.
@@ -300,12 +303,12 @@ def summary(settings: Settings, args: argparse.Namespace) -> int:
             data = {**summaries.as_json(ranking), "unplaced_wordings": wordings}
             print(json.dumps(data, ensure_ascii=False, indent=2))
         else:
-            for message in summaries.render(texts, lang, summary_parts(world, ranking, lang)):
+            for message in summaries.render(texts, lang, summary_parts(shown, ranking, lang)):
                 print(html_to_plain(message))
             for wording in wordings:
                 print(f"  {wording['count']:>4}  {wording['text']}")
         if args.chart:
-            args.chart.write_bytes(summary_chart(world, texts, ranking, lang))
+            args.chart.write_bytes(summary_chart(shown, texts, ranking, lang))
             print(f"chart written to {args.chart}", file=sys.stderr)
         return 0
 

@@ -121,11 +121,13 @@ class Pipeline:
         return self._world
 
     async def world_at(self, learned: int) -> World:
-        """The world with what review taught as of the store's version `learned`: rebuilt when
-        it moved (a review here or in another process), else the same object."""
+        """The world with what review taught and the categories accepted from themes as of
+        the store's version `learned`: rebuilt when it moved (a review or an accepted theme,
+        here or in another process), else the same object."""
         if learned != self._learned:
             taught = await self.store.learned()
-            self._world = self.base_world.with_learned(taught)
+            accepted = await self.store.city_categories()
+            self._world = self.base_world.with_learned(taught, accepted)
             self._learned = learned
         return self._world
 

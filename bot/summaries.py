@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot import metrics
 from bot.chart import summary_chart
+from bot.fresh_world import FreshWorld
 from bot.i18n import Texts, pack_lines
 from flows import signals as farming
 from flows.catalogue import Lang
@@ -18,7 +19,7 @@ from flows.rounds import RoundView
 from flows.session import Msg
 from flows.summary import CityRanking, city_ranking, summary_parts
 from flows.world import World
-from storage.base import Reports, Signals, WorkingGroups
+from storage.base import Reports, Reviews, Signals, WorkingGroups
 from storage.rounds import Rounds
 
 if TYPE_CHECKING:
@@ -29,9 +30,9 @@ log = logging.getLogger(__name__)
 __all__ = ["SummarySender", "as_json", "compute", "render", "summary_chart"]
 
 
-class SummaryStore(Reports, Signals, WorkingGroups, Protocol):
+class SummaryStore(Reports, Signals, WorkingGroups, Rounds, Reviews, Protocol):
     """What summaries read and record: the counters, the signals' rows, the chats, the
-    summaries sent."""
+    summaries sent, the round, and what review taught (category names)."""
 
 
 class RankingReads(Reports, Signals, Rounds, Protocol):
@@ -135,6 +136,8 @@ class SummarySender:
         self, store: SummaryStore, world: World, texts: Texts, out: TelegramOutbound
     ) -> None:
         self.store, self.world, self.texts, self.out = store, world, texts, out
+        # Categories accepted from themes (and what review taught) as of the store, by name.
+        self.worlds = FreshWorld(store, world)
 
     async def chats(self, city: str) -> list[Chat]:
         """The configured working-group chats and those bound with /bind, each once (by its
@@ -182,13 +185,14 @@ class SummarySender:
             previous = None
         changed = await self.store.changed_since(city, previous.sent_at) if previous else None
         snapshot = previous.snapshot if previous else None
-        ranking = await compute(self.store, self.world, city, None, snapshot, changed, True)
-        texts = render(self.texts, lang, summary_parts(self.world, ranking, lang))
+        world = await self.worlds.get()
+        ranking = await compute(self.store, world, city, None, snapshot, changed, True)
+        texts = render(self.texts, lang, summary_parts(world, ranking, lang))
         png = None
         caption = ""
         if ranking.overall.rows:
-            png = await asyncio.to_thread(summary_chart, self.world, self.texts, ranking, lang)
-            name = self.world.cities[city].name(lang)
+            png = await asyncio.to_thread(summary_chart, world, self.texts, ranking, lang)
+            name = world.cities[city].name(lang)
             caption = self.texts.format(lang, Msg("chart-caption", {"city": name, "day": day}))
         chat_id = await self.out.summary(chat_id, texts, png, caption)
         return ranking, chat_id

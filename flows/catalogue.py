@@ -116,6 +116,15 @@ class ExtraCategory(Category):
     keywords_ky: tuple[str, ...] = ()
 
 
+def accepted_category(cid: str, ru: str, ky: str) -> Category:
+    """A category accepted from a theme (stored: id, ru, ky); short labels cut to fit."""
+
+    def cut(name: str) -> str | None:
+        return None if len(name) <= SHORT else name[: SHORT - 1].rstrip() + "…"
+
+    return Category(id=cid, ru=ru, ky=ky, ru_short=cut(ru), ky_short=cut(ky))
+
+
 class Admins(_Strict):
     """City-hall admins, who may do everything (announcements, binding working-group chats,
     review, exports): Telegram user ids and WhatsApp numbers."""
@@ -200,7 +209,9 @@ class City(Named):
 class CityCategories:
     """The categories one city shows, in catalogue order, with its groups."""
 
-    def __init__(self, catalogue: Catalogue, city: City) -> None:
+    def __init__(self, catalogue: Catalogue, city: City, stored: tuple[Category, ...] = ()) -> None:
+        """`stored`: the city's categories accepted from themes (in no group: shown, ranked,
+        matched and exported, reached by typing); one whose id is taken already is skipped."""
         common = {c.id for c in catalogue.categories}
         for cid in (*(city.categories or ()), *city.hide_categories):
             if cid not in common:
@@ -220,6 +231,9 @@ class CityCategories:
             if c.id in shown or c in city.extra_categories
         )
         self._by_id = {c.id: c for c in (*catalogue.categories, *city.extra_categories)}
+        accepted = tuple(c for c in stored if c.id not in self._by_id)
+        self.categories += accepted
+        self._by_id.update((c.id, c) for c in accepted)
         featured = city.featured_categories
         if featured is not None:
             unknown = [cid for cid in featured if cid not in self._by_id or cid == OTHER]

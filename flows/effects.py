@@ -58,5 +58,20 @@ class CancelAnnouncement:
     announcement_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class AcceptTheme:
+    """An admin accepted a growing theme of own words as a new category of the city
+    (`citybot themes --accept`): the category is stored, the current `other` items whose
+    normalised wording (flows.text.normalise(mask_phones(text))) is one of `wordings` move
+    into it (never into an answer that already names it), counters follow, and each wording
+    is learned as that category (as PlaceWording, by reviewer 0: the operator)."""
+
+    city: str
+    category_id: str
+    ru: str
+    ky: str
+    wordings: tuple[str, ...]
+
+
 # An operator (the CLI) creates announcements with the same effect the chat's admins use.
-OperatorEffect = CreateAnnouncement | CancelAnnouncement
+OperatorEffect = CreateAnnouncement | CancelAnnouncement | AcceptTheme

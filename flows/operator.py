@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flows.announce import announcement_msg, create, parse_local
 from flows.catalogue import LANGS, Lang
-from flows.effects import CancelAnnouncement, OperatorEffect
+from flows.effects import AcceptTheme, CancelAnnouncement, OperatorEffect
 from flows.facts import Facts, Needs
 from flows.rounds import CloseRound, RoundEffect, open_round
 from flows.session import CreateAnnouncement, Msg
@@ -54,7 +55,22 @@ class RoundClose:
     city: str
 
 
-Request = Announce | Cancel | RoundOpen | RoundClose
+@dataclass(frozen=True, slots=True)
+class ThemeAccept:
+    """`citybot themes --accept THEME --id ID --ru .. --ky ..`: the theme's normalised
+    wordings (as `citybot themes` grouped them) become the city's new category `category_id`."""
+
+    city: str
+    category_id: str
+    ru: str
+    ky: str
+    wordings: tuple[str, ...]
+
+
+Request = Announce | Cancel | RoundOpen | RoundClose | ThemeAccept
+
+CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+TITLE_MAX = 60  # characters of an accepted category's name (room for the ranking's lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +98,8 @@ def step(request: Request, world: World, facts: Facts, now: datetime) -> Operato
         return OperatorTurn(problem=Msg("operator-unknown-city", {"city": request.city}))
     if isinstance(request, RoundClose):
         return OperatorTurn((CloseRound(city.id),))
+    if isinstance(request, ThemeAccept):
+        return _accept(request, world)
     if isinstance(request, RoundOpen):
         made = open_round(
             city,
@@ -120,3 +138,21 @@ def _preview(made: CreateAnnouncement, only: Lang | None) -> dict[str, Msg]:
     """The text each language's residents will see."""
     langs = [only] if only else list(LANGS)
     return {lang: announcement_msg(made.content, lang)[1] for lang in langs}
+
+
+def _accept(request: ThemeAccept, world: World) -> OperatorTurn:
+    """A theme accepted as a new category of the city, or the problem with the request."""
+    cid = request.category_id
+    if not CATEGORY_ID.match(cid):
+        return OperatorTurn(problem=Msg("themes-accept-bad-id", {"id": cid}))
+    if world.catalogue.category(cid) is not None or world.shown[request.city].get(cid):
+        return OperatorTurn(problem=Msg("themes-accept-taken", {"id": cid}))
+    for lang, title in (("ru", request.ru.strip()), ("ky", request.ky.strip())):
+        if not 1 <= len(title) <= TITLE_MAX:
+            return OperatorTurn(problem=Msg("themes-accept-bad-title", {"lang": lang}))
+    if not request.wordings:
+        return OperatorTurn(problem=Msg("themes-accept-empty", {}))
+    effect = AcceptTheme(
+        request.city, cid, request.ru.strip(), request.ky.strip(), request.wordings
+    )
+    return OperatorTurn((effect,))

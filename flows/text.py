@@ -119,9 +119,14 @@ _NUMBERED = re.compile(rf"№{_SPACE}*\Z")  # "школа № 123456789": a numb
 _FULL_LENGTH = {"996": 12, "7": 11}  # digits after "+": Kyrgyzstan, Russia and Kazakhstan
 
 
+# An e-mail address: as personal as a phone number, and as useless to a ranking.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
 def mask_phones(text: str) -> str:
     """Every digit of a phone number replaced by `*`, its `+`, spaces, dashes, dots and
-    brackets kept ("+996 555 123 456" -> "+*** *** *** ***").
+    brackets kept ("+996 555 123 456" -> "+*** *** *** ***"); an e-mail address becomes
+    "***@***".
 
     A phone: 8 to 15 digits after a `+` (exactly 12 after +996 and 11 after +7 when the
     groups allow); else 9 or 10 digits, 11 starting with 7 or 8, 12 starting with 996, 13
@@ -131,6 +136,8 @@ def mask_phones(text: str) -> str:
     decimal (two groups joined by a dot), a sum in thousands ("150 000 000"), a round
     figure of several groups ("10000-20000"), a number followed by a currency or
     "тыс"/"млн"/"миң", single digits in a row ("1 2 3 ...")."""
+    if "@" in text:
+        text = _EMAIL.sub("***@***", text)
     if not any(char.isdigit() for char in text):
         return text
     protected = {i for m in _NOT_PHONE.finditer(text) for i in range(m.start(), m.end())}

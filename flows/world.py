@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from flows import bundled
-from flows.catalogue import Catalogue, City, CityCategories
+from flows.catalogue import Catalogue, City, CityCategories, accepted_category
 from flows.matcher import Matcher
 
 if TYPE_CHECKING:
@@ -64,20 +64,31 @@ class World:
                 raise ValueError(f"boundaries for {cid!r} name unknown districts {unknown}")
         return cls(catalogue, by_id, fixed_city, shown, matchers, bundled.words(), areas)
 
-    def with_learned(self, learned: Mapping[str, Mapping[str, str]]) -> World:
+    def with_learned(
+        self,
+        learned: Mapping[str, Mapping[str, str]],
+        categories: Mapping[str, Sequence[tuple[str, str, str]]] | None = None,
+    ) -> World:
         """This world with the matchers of the cities that review taught (city -> normalised
-        wording -> category) rebuilt; wordings kept as "other" teach nothing. A new World:
-        this one is never changed, so a step in flight keeps the one it started with."""
+        wording -> category) rebuilt; wordings kept as "other" teach nothing. `categories`:
+        the cities' categories accepted from themes (store.city_categories(): city -> (id, ru,
+        ky)), shown after the city file's. A new World: this one is never changed, so a step
+        in flight keeps the one it started with."""
         taught = {city: dict(w) for city, w in learned.items() if city in self.shown}
+        shown = dict(self.shown)
+        for city, rows in (categories or {}).items():
+            if city in shown and rows:
+                stored = tuple(accepted_category(*row) for row in rows)
+                shown[city] = CityCategories(self.catalogue, self.cities[city], stored)
         matchers = dict(self.matchers)
-        for city in self.shown:
+        for city in shown:
             by_category: dict[str, list[str]] = {}
             for wording, category in taught.get(city, {}).items():
                 if category != "other":
                     by_category.setdefault(category, []).append(wording)
-            if by_category or city in self.learned:
-                matchers[city] = _matcher(self.shown[city], by_category)
-        return replace(self, matchers=matchers, learned=taught)
+            if by_category or city in self.learned or shown[city] is not self.shown[city]:
+                matchers[city] = _matcher(shown[city], by_category)
+        return replace(self, shown=shown, matchers=matchers, learned=taught)
 
     def public_link(self, city: str) -> str | None:
         """The address of the city's public ranking page, when it has one."""

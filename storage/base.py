@@ -256,8 +256,13 @@ class Reviews(Protocol):
         """city -> normalised wording -> category, as review taught it."""
         ...
 
+    async def city_categories(self) -> dict[str, list[tuple[str, str, str]]]:
+        """city -> its categories accepted from themes (`citybot themes --accept`): (id, ru,
+        ky) in the order they were accepted."""
+        ...
+
     async def learned_version(self) -> int:
-        """Moves whenever `learned()` would answer differently."""
+        """Moves whenever `learned()` or `city_categories()` would answer differently."""
         ...
 
 

@@ -40,6 +40,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("reviews", "id"),
     ("learned_wordings", "city, wording"),
     ("learned_sources", "city, wording, answer_id"),
+    ("city_categories", "city, id"),
     # A reminder points at its announcement (created before it, so a smaller id).
     ("announcements", "id"),
     ("announcement_log", "id"),

@@ -514,6 +514,23 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE tally_sources_new RENAME TO tally_sources",
         ),
     ),
+    Migration(
+        "city categories",
+        (
+            # A city's own categories accepted from a growing theme of own words (`citybot
+            # themes --accept`): shown, ranked and exported beside the city file's extras.
+            """
+            CREATE TABLE city_categories (
+                city TEXT NOT NULL,
+                id TEXT NOT NULL,
+                ru TEXT NOT NULL,
+                ky TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (city, id)
+            ) STRICT, WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 

@@ -18,7 +18,7 @@ import asyncpg
 import pytest
 
 from bot.cli import main
-from flows.effects import BindGroup, MoveChat, PlaceWording
+from flows.effects import AcceptTheme, BindGroup, MoveChat, PlaceWording
 from flows.rounds import CloseRound, OpenRound
 from flows.session import (
     Conversation,
@@ -93,6 +93,9 @@ async def populate(path: Path) -> None:
         items = tuple((u.answer_id, u.rank) for u in unplaced if u.text == "нет бассейна")
         place = PlaceWording("karakol", "нет бассейна", "public_spaces", 4242, items)
         await store.commit_group(SUPERGROUP, [place], "tg:42")
+        # A theme accepted as a category of Karakol (nothing left to move: placed above).
+        theme = AcceptTheme("karakol", "pools", "Бассейны", "Бассейндер", ("нет бассейна",))
+        assert await store.commit_operator("cli:op", [theme], "cli:4") == [0]
         # A survey round of Osh, closed, with Dana's answer in it (the rest is round 0).
         begins = clock.now - timedelta(hours=1)
         opened = OpenRound(

@@ -242,6 +242,20 @@ def test_ordinary_numbers_are_not_masked(typed: str) -> None:
     assert mask_phones(typed) == typed
 
 
+@pytest.mark.parametrize(
+    ("typed", "masked"),
+    [
+        ("пишите ivan.petrov99@gmail.com", "пишите ***@***"),
+        ("почта: aida_k@mail.kg.", "почта: ***@***."),
+        ("a+b@x-y.co.uk и +996 555 123 456", "***@*** и +*** *** *** ***"),
+        ("нет света @ ночью", "нет света @ ночью"),
+        ("@karakol_city_bot не отвечает", "@karakol_city_bot не отвечает"),
+    ],
+)
+def test_e_mail_addresses_are_masked_too(typed: str, masked: str) -> None:
+    assert mask_phones(typed) == masked
+
+
 OPERATORS = ["500", "550", "555", "700", "702", "770", "777", "990", "999", "220", "227"]
 SHAPES = [
     "+996 {o} {a} {b}",

@@ -3,9 +3,7 @@ ranking, review queue, exports, announcements, the optional public page)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -22,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from bot.desk import pages
 from bot.desk.access import Access, Grant, MemberCheck
 from bot.desk.auth import SESSION_COOKIE, Attempts, LoginCheck, Sessions, verify_login
+from bot.fresh_world import FreshWorld
 from bot.i18n import Texts, escape_html, html_to_plain
 from bot.web import read_limited
 from flows.catalogue import LANGS, Lang
@@ -70,6 +69,9 @@ class Desk:
         attempts: Attempts | None = None,
     ) -> None:
         self.store, self.world, self.texts, self.token = store, world, texts, token
+        # What review taught and the categories accepted from themes, as of the store: every
+        # request reads the latest (bot.fresh_world), as the pipeline's turns do.
+        self.worlds = FreshWorld(store, world)
         self.bot_username, self.public_base, self.clock = bot_username, public_base, clock
         self.sessions = Sessions(secret)
         self.access = Access(world, store, member_check)
@@ -149,9 +151,8 @@ class Desk:
             "city_name": self.world.cities[grant.city].name(lang),
             "csrf": self.sessions.csrf(cookie),
             # The round being looked at: the downloads are of the same round.
-            "round_query": "" if (r := round_param(request.query_params.get("round", ""))) is None
-            else f"&round={r}",
-        }  # fmt: skip
+            "round_query": round_query(request),
+        }
 
     # --- sign-in ----------------------------------------------------------------------------
 
@@ -248,14 +249,14 @@ class Desk:
             lang,
             self.t(lang),
             datetime.now(UTC),
-            round_param(asked),
+            pages.round_param(asked),
         )
         return self.page(
             "city.html",
             lang,
             request,
             view=view,
-            signals=await self.signal_notes(grant.city, round_param(asked), lang),
+            signals=await self.signal_notes(grant.city, pages.round_param(asked), lang),
             small=pages.SMALL_SAMPLE,
             **self.common(request, grant, lang),
         )
@@ -281,7 +282,7 @@ class Desk:
         learned = (await self.store.learned()).get(grant.city, {})
         wordings = queue(await self.store.unplaced(grant.city), learned)
         items = [(mask_phones(w.sample), len(w.items)) for w in wordings]
-        themes = await themes_of(self.store, self.world, grant.city)
+        themes = await pages.themes_of(self.store, self.world, grant.city)
         return self.page(
             "review.html",
             lang,
@@ -313,7 +314,7 @@ class Desk:
         from bot import summaries
         from bot.export import Exporter
 
-        round_id = round_param(request.query_params.get("round", ""))
+        round_id = pages.round_param(request.query_params.get("round", ""))
         ranking = await summaries.compute(self.store, self.world, grant.city, round_id=round_id)
         rows = await self.store.export_rows(grant.city, round_id)
         exporter = Exporter(self.world, self.texts)
@@ -355,17 +356,27 @@ class Desk:
     async def stylesheet(self, request: Request) -> Response:
         return secured(Response(self.css, media_type="text/css"))
 
+    def fresh(self, handler: Callable[[Request], Awaitable[Response]]) -> Any:
+        """`handler` with the world as of the store (a category accepted a minute ago)."""
+
+        async def route(request: Request) -> Response:
+            self.world = await self.worlds.get()
+            return await handler(request)
+
+        return route
+
     @property
     def routes(self) -> list[BaseRoute]:
+        fresh = self.fresh
         return [
             Route("/login", self.login, methods=["GET"]),
             Route("/logout", self.logout, methods=["POST"]),
             Route("/desk", self.home, methods=["GET"]),
-            Route("/cities/{city}", self.city, methods=["GET"]),
-            Route("/cities/{city}/review", self.review, methods=["GET"]),
-            Route("/cities/{city}/announcements", self.announcements, methods=["GET"]),
-            Route("/cities/{city}/export.{fmt:str}", self.export, methods=["GET"]),
-            Route("/public/{city}", self.public, methods=["GET"]),
+            Route("/cities/{city}", fresh(self.city), methods=["GET"]),
+            Route("/cities/{city}/review", fresh(self.review), methods=["GET"]),
+            Route("/cities/{city}/announcements", fresh(self.announcements), methods=["GET"]),
+            Route("/cities/{city}/export.{fmt:str}", fresh(self.export), methods=["GET"]),
+            Route("/public/{city}", fresh(self.public), methods=["GET"]),
             Route(STATIC, self.stylesheet, methods=["GET"]),
         ]
 
@@ -378,25 +389,7 @@ def secured(response: Response) -> Response:
     return response
 
 
-def round_param(asked: str) -> int | None:
-    """?round=N: ASCII digits only ("²".isdigit() is true, and int() refuses it)."""
-    return int(asked) if re.fullmatch(r"[0-9]{1,9}", asked) else None
-
-
-async def themes_of(store: Store, world: World, city: str) -> list[tuple[int, list[str]]]:
-    """The unplaced answers grouped by similarity (flows/themes.py): each theme's size and
-    its wordings as residents wrote them (phone numbers masked), largest first."""
-    from collections import Counter
-
-    from flows.review import THEMED_WORDINGS
-    from flows.text import normalise
-    from flows.themes import group  # scikit-learn: imported when the page is asked for
-
-    items = await store.unplaced(city)
-    # As in the chat: the most frequent wordings only, grouped in a thread, so a city with
-    # thousands of own words never stalls the bot's event loop (residents' turns, /healthz).
-    key = {id(i): normalise(mask_phones(i.text)) for i in items}
-    kept = {k for k, _ in Counter(key.values()).most_common(THEMED_WORDINGS)}
-    items = [i for i in items if key[id(i)] in kept]
-    found = await asyncio.to_thread(group, items, world.matchers.get(city))
-    return [(theme.size, [mask_phones(s) for s in theme.samples]) for theme in found]
+def round_query(request: Request) -> str:
+    """ "&round=N" when a round is being looked at: the downloads are of the same round."""
+    chosen = pages.round_param(request.query_params.get("round", ""))
+    return "" if chosen is None else f"&round={chosen}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -332,3 +334,27 @@ def public_rows(world: World, city: str, ranking: CityRanking, lang: Lang) -> li
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def round_param(asked: str) -> int | None:
+    """?round=N: ASCII digits only ("²".isdigit() is true, and int() refuses it)."""
+    return int(asked) if re.fullmatch(r"[0-9]{1,9}", asked) else None
+
+
+async def themes_of(store: Store, world: World, city: str) -> list[tuple[int, list[str]]]:
+    """The unplaced answers grouped by similarity (flows/themes.py): each theme's size and
+    its wordings as residents wrote them (phone numbers masked), largest first."""
+    from collections import Counter
+
+    from flows.review import THEMED_WORDINGS
+    from flows.text import mask_phones, normalise
+    from flows.themes import group  # scikit-learn: imported when the page is asked for
+
+    items = await store.unplaced(city)
+    # As in the chat: the most frequent wordings only, grouped in a thread, so a city with
+    # thousands of own words never stalls the bot's event loop (residents' turns, /healthz).
+    key = {id(i): normalise(mask_phones(i.text)) for i in items}
+    kept = {k for k, _ in Counter(key.values()).most_common(THEMED_WORDINGS)}
+    items = [i for i in items if key[id(i)] in kept]
+    found = await asyncio.to_thread(group, items, world.matchers.get(city))
+    return [(theme.size, [mask_phones(s) for s in theme.samples]) for theme in found]

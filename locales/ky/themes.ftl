@@ -29,3 +29,21 @@ btn-theme-skip = Кийинки топ
 # review (.short)
 btn-theme-single = Бир-бирден талдоо
     .short = Бир-бирден
+
+## `citybot themes`: a growing theme proposed as the city's new category, and accepting it
+# review
+themes-cli-proposed = Бул тема өсүп жатат, шаардын жаңы категориясы боло алат. Кабыл алуу: { $command }
+# review
+themes-accept-done = «{ $id }» категориясы кошулду. Жаңы категорияга { $count } жооп көчүрүлдү.
+# review
+themes-accept-missing = { $flags } жетишпейт: жаңы категориянын id'син жана эки тилдеги аталышын көрсөтүңүз.
+# review
+themes-accept-unknown = Азыр { $id } темасы жок: учурдагы id'лерди citybot themes --city { $city } буйругу менен караңыз.
+# review
+themes-accept-bad-id = «{ $id }» id'си туура эмес: латын кичине тамгалары, сандар жана «_», 2ден 32 белгиге чейин, тамга менен башталат (мисалы, traffic_jams).
+# review
+themes-accept-taken = «{ $id }» категориясы мурунтан эле бар: башка id тандаңыз.
+# review
+themes-accept-bad-title = { $lang } тилиндеги аталыш 1ден 60 белгиге чейин болушу керек: --{ $lang } оңдоңуз.
+# review
+themes-accept-empty = Бул темада жазуулар жок: citybot themes тизмесинен башка тема тандаңыз.

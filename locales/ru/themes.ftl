@@ -33,3 +33,18 @@ btn-theme-keep = Оставить все своими словами
 btn-theme-skip = Следующая группа
 btn-theme-single = По одной формулировке
     .short = По одной
+
+## `citybot themes`: a growing theme proposed as the city's new category, and accepting it
+themes-cli-proposed = Тема растёт и может стать новой категорией города. Принять: { $command }
+themes-accept-done = Категория «{ $id }» добавлена. Перенесено { $count ->
+        [one] { $count } ответ
+        [few] { $count } ответа
+        [many] { $count } ответов
+       *[other] { $count } ответа
+    } в новую категорию.
+themes-accept-missing = Не хватает { $flags }: укажите id новой категории и её название на двух языках.
+themes-accept-unknown = Темы { $id } сейчас нет: посмотрите актуальные id командой citybot themes --city { $city }.
+themes-accept-bad-id = Id «{ $id }» не подходит: латинские строчные буквы, цифры и «_», от 2 до 32 символов, начиная с буквы (например, traffic_jams).
+themes-accept-taken = Категория «{ $id }» уже есть: выберите другой id.
+themes-accept-bad-title = Название на языке { $lang } должно быть от 1 до 60 символов: исправьте --{ $lang }.
+themes-accept-empty = В теме нет формулировок: выберите другую тему из citybot themes.

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from flows.effects import CancelAnnouncement, OperatorEffect
+from flows.effects import AcceptTheme, CancelAnnouncement, OperatorEffect
 from flows.rounds import CloseRound, OpenRound, RoundEffect
 from flows.session import CreateAnnouncement
 from storage.base import Announcement, BroadcastCounts, Recipient, ResidentRef
-from storage.postgres import rounds
+from storage.postgres import review, rounds
 from storage.postgres.engine import PostgresEngine, record_key
 from storage.sqlite.announcements import DELIVERY_STATES, WHATSAPP_WINDOW
 from storage.sqlite.sql import HAS_ITEMS, iso, moment
@@ -224,6 +224,8 @@ async def apply_operator(
             out.append(await rounds.open_round(con, effect, actor, now))
         elif isinstance(effect, CloseRound):
             out.append(await rounds.close_round(con, effect, actor, now))
+        elif isinstance(effect, AcceptTheme):
+            out.append(await review.accept_theme(con, effect, now))
         else:
             out.append(await cancel(con, effect.announcement_id, actor, now))
     return out
@@ -240,7 +242,9 @@ class PostgresAnnouncements(PostgresEngine):
     ) -> list[int | bool]:
         checked = tuple(effects)
         for effect in checked:
-            if not isinstance(effect, CreateAnnouncement | CancelAnnouncement | RoundEffect):
+            if not isinstance(
+                effect, CreateAnnouncement | CancelAnnouncement | AcceptTheme | RoundEffect
+            ):
                 raise TypeError(f"unknown operator effect {effect!r}")
         now = self._now()
         async with self._transaction() as con:

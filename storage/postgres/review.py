@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncpg
 
-from flows.effects import PlaceWording
+from flows.effects import AcceptTheme, PlaceWording
 from storage.base import UnplacedItem
 from storage.postgres import answers
 from storage.postgres.engine import PostgresEngine
+from storage.sqlite.review import theme_items
 from storage.sqlite.sql import LEARNED_VERSION, OTHER, weight
 
 # The item said something, in an answer of the city: its district and round for the counters.
@@ -90,6 +91,38 @@ async def place_wording(con: asyncpg.Connection, effect: PlaceWording, now: str)
     return moved
 
 
+async def accept_theme(con: asyncpg.Connection, effect: AcceptTheme, now: str) -> int | bool:
+    """Store the city's new category and place every wording of the theme into it (as review
+    does: items move, counters follow, each wording is learned); the number of items moved,
+    or False when the city already has a stored category with that id (nothing changes)."""
+    city, category = effect.city, effect.category_id
+    await answers.lock_cities(con, [city])  # no answer changes between the read and the moves
+    added = await con.fetchval(
+        "INSERT INTO city_categories (city, id, ru, ky, created_at) VALUES ($1, $2, $3, $4, $5)"
+        " ON CONFLICT (city, id) DO NOTHING RETURNING 1",
+        city,
+        category,
+        effect.ru,
+        effect.ky,
+        now,
+    )
+    if not added:
+        return False
+    rows = await con.fetch(
+        "SELECT i.answer_id, i.rank, i.text FROM answers AS a"
+        " JOIN answer_items AS i ON i.answer_id = a.id WHERE a.is_current = 1 AND a.city = $1"
+        " AND i.category = $2 AND i.text IS NOT NULL ORDER BY a.id, i.rank",
+        city,
+        OTHER,
+    )
+    found = theme_items(effect.wordings, [(r["answer_id"], r["rank"], r["text"]) for r in rows])
+    moved = 0
+    for wording, items in found.items():
+        moved += await place_wording(con, PlaceWording(city, wording, category, 0, items), now)
+    await bump_learned(con)  # a theme whose answers all went since still shows the category
+    return moved
+
+
 async def sources_of(con: asyncpg.Connection, resident_id: int) -> list[tuple[str, str]]:
     """The (city, wording) pairs review learned from this resident's answers."""
     rows = await con.fetch(
@@ -154,6 +187,15 @@ class PostgresReview(PostgresEngine):
         out: dict[str, dict[str, str]] = {}
         for city, wording, category in rows:
             out.setdefault(city, {})[wording] = category
+        return out
+
+    async def city_categories(self) -> dict[str, list[tuple[str, str, str]]]:
+        rows = await self._fetch(
+            "SELECT city, id, ru, ky FROM city_categories ORDER BY city, created_at, id"
+        )
+        out: dict[str, list[tuple[str, str, str]]] = {}
+        for city, cid, ru, ky in rows:
+            out.setdefault(city, []).append((cid, ru, ky))
         return out
 
     async def learned_version(self) -> int:

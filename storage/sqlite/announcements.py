@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.effects import CancelAnnouncement, OperatorEffect
+from flows.effects import AcceptTheme, CancelAnnouncement, OperatorEffect
 from flows.rounds import CloseRound, OpenRound, RoundEffect
 from flows.session import CreateAnnouncement
 from storage.base import Announcement, BroadcastCounts, Recipient, ResidentRef
-from storage.sqlite import rounds
+from storage.sqlite import review, rounds
 from storage.sqlite.engine import SqliteEngine
 from storage.sqlite.sql import iso, moment, record_key
 
@@ -105,6 +105,8 @@ def apply_operator(
             out.append(rounds.open_round(db, effect, actor, now))
         elif isinstance(effect, CloseRound):
             out.append(rounds.close_round(db, effect, actor, now))
+        elif isinstance(effect, AcceptTheme):
+            out.append(review.accept_theme(db, effect, now))
         else:
             out.append(cancel(db, effect.announcement_id, actor, now))
     return out
@@ -219,7 +221,9 @@ class SqliteAnnouncements(SqliteEngine):
     ) -> list[int | bool]:
         checked = tuple(effects)
         for effect in checked:
-            if not isinstance(effect, CreateAnnouncement | CancelAnnouncement | RoundEffect):
+            if not isinstance(
+                effect, CreateAnnouncement | CancelAnnouncement | AcceptTheme | RoundEffect
+            ):
                 raise TypeError(f"unknown operator effect {effect!r}")
         now = iso(self._clock())
         return await self._write(lambda db: apply_operator(db, actor, checked, dedup_key, now))

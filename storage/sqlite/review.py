@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from flows.effects import PlaceWording
+from flows.effects import AcceptTheme, PlaceWording
+from flows.text import mask_phones, normalise
 from storage.base import UnplacedItem
 from storage.sqlite.engine import SqliteEngine
 from storage.sqlite.sql import LEARNED_VERSION, OTHER, weight
@@ -90,6 +91,44 @@ def _move(
     )
 
 
+def accept_theme(db: sqlite3.Connection, effect: AcceptTheme, now: str) -> int | bool:
+    """Store the city's new category and place every wording of the theme into it (as review
+    does: items move, counters follow, each wording is learned); the number of items moved,
+    or False when the city already has a stored category with that id (nothing changes)."""
+    city, category = effect.city, effect.category_id
+    added = db.execute(
+        "INSERT INTO city_categories (city, id, ru, ky, created_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (city, id) DO NOTHING RETURNING 1",
+        (city, category, effect.ru, effect.ky, now),
+    ).fetchall()
+    if not added:
+        return False
+    rows = db.execute(
+        "SELECT i.answer_id, i.rank, i.text FROM answers AS a"
+        " JOIN answer_items AS i ON i.answer_id = a.id WHERE a.is_current = 1 AND a.city = ?"
+        " AND i.category = ? AND i.text IS NOT NULL ORDER BY a.id, i.rank",
+        (city, OTHER),
+    ).fetchall()
+    moved = 0
+    for wording, items in theme_items(effect.wordings, rows).items():
+        moved += place_wording(db, PlaceWording(city, wording, category, 0, items), now)
+    bump_learned(db)  # a theme whose answers all went since still shows the category
+    return moved
+
+
+def theme_items(
+    wordings: tuple[str, ...], rows: list[tuple[int, int, str]]
+) -> dict[str, tuple[tuple[int, int], ...]]:
+    """wording -> (answer id, rank) of the items that say it, normalised as review does."""
+    wanted = set(wordings)
+    found: dict[str, list[tuple[int, int]]] = {w: [] for w in wordings}
+    for answer_id, rank, text in rows:
+        key = normalise(mask_phones(text))
+        if key in wanted:
+            found[key].append((answer_id, rank))
+    return {w: tuple(items) for w, items in found.items()}
+
+
 def sources_of(db: sqlite3.Connection, resident_id: int) -> list[tuple[str, str]]:
     """The (city, wording) pairs review learned from this resident's answers."""
     return db.execute(
@@ -148,6 +187,15 @@ class SqliteReview(SqliteEngine):
         out: dict[str, dict[str, str]] = {}
         for city, wording, category in rows:
             out.setdefault(city, {})[wording] = category
+        return out
+
+    async def city_categories(self) -> dict[str, list[tuple[str, str, str]]]:
+        rows = await self._query(
+            "SELECT city, id, ru, ky FROM city_categories ORDER BY city, created_at, id"
+        )
+        out: dict[str, list[tuple[str, str, str]]] = {}
+        for city, cid, ru, ky in rows:
+            out.setdefault(city, []).append((cid, ru, ky))
         return out
 
     async def learned_version(self) -> int:
