@@ -8,13 +8,16 @@ import json
 import os
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.cli_messages import no_database, unknown_city
 from bot.settings import Settings
 from flows.rounds import RoundAlreadyOpen, RoundView, display_date
 from flows.session import Msg
+
+if TYPE_CHECKING:
+    from flows.world import World
 
 # What an operator reads when the round rules (flows/rounds.py:open_round) refuse.
 _PROBLEMS = {
@@ -171,16 +174,25 @@ def _row(view: RoundView, zone: str) -> dict[str, Any]:
     }
 
 
-def list_rounds(settings: Settings, city: str | None, as_json: bool) -> int:
+def _world_and_store(settings: Settings, city: str | None) -> World | None:
+    """The configured World, or None (told on stderr) for an unknown city or no database."""
     from bot.config import load_world
-    from storage.locate import make_store
 
     world = load_world(settings.config)
     if city is not None and city not in world.cities:
         print(unknown_city(city, world), file=sys.stderr)
-        return 2
+        return None
     if not settings.database.exists():
         print(no_database(settings), file=sys.stderr)
+        return None
+    return world
+
+
+def list_rounds(settings: Settings, city: str | None, as_json: bool) -> int:
+    from storage.locate import make_store
+
+    world = _world_and_store(settings, city)
+    if world is None:
         return 2
 
     async def go() -> list[RoundView]:
@@ -224,18 +236,13 @@ def _pick(ids: list[int], before: int | None, after: int | None) -> tuple[int, i
 def compare(
     settings: Settings, city_id: str, before: int | None, after: int | None, as_json: bool
 ) -> int:
-    from bot.config import load_world
     from flows.ranking import compare_rounds
     from flows.summary import combine
     from storage.locate import make_store
     from storage.sqlite.sql import iso
 
-    world = load_world(settings.config)
-    if city_id not in world.cities:
-        print(unknown_city(city_id, world), file=sys.stderr)
-        return 2
-    if not settings.database.exists():
-        print(no_database(settings), file=sys.stderr)
+    world = _world_and_store(settings, city_id)
+    if world is None:
         return 2
 
     async def go() -> tuple[Any, Any, Any] | str:

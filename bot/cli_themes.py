@@ -9,6 +9,7 @@ import math
 import sys
 from typing import Any
 
+from bot.fresh_world import FreshWorld
 from bot.settings import Settings
 
 SHOWN = 5  # wordings per theme in the text output
@@ -74,7 +75,7 @@ async def _themes(settings: Settings, world: Any, args: argparse.Namespace) -> i
         items = await store.unplaced(city, args.round_id)
         # The matcher with what review taught and the categories accepted from themes:
         # suggestions follow the working group's choices.
-        world = world.with_learned(await store.learned(), await store.city_categories())
+        world = await FreshWorld(store, world).get()
         tallies = await store.tallies(city, round_id=args.round_id)
         themes = group(items, world.matchers[city])
         if args.accept is not None:

@@ -14,13 +14,16 @@ class FreshWorld:
     def __init__(self, store: Reviews, base: World) -> None:
         self.store, self.base = store, base
         self._version: int | None = None
-        self._world = base
+        self.world = base  # as of the latest version seen
 
     async def get(self) -> World:
-        version = await self.store.learned_version()
+        return await self.at(await self.store.learned_version())
+
+    async def at(self, version: int) -> World:
+        """As of `version` (the pipeline reads it with every load, so no second query)."""
         if version != self._version:
             taught = await self.store.learned()
             accepted = await self.store.city_categories()
-            self._world = self.base.with_learned(taught, accepted)
+            self.world = self.base.with_learned(taught, accepted)
             self._version = version
-        return self._world
+        return self.world

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from bot import metrics
 from bot.flood import GROUP_BURST, GROUP_RATE, FloodLimiter, Verdict
+from bot.fresh_world import FreshWorld
 from bot.logs import actor_hash
 from flows import operator, survey, workgroup
 from flows.facts import Facts, Needs
@@ -112,24 +113,16 @@ class Pipeline:
         self.flood = flood or FloodLimiter()  # every resident's inbound events, one map
         # Working-group members (reviewers tap faster than residents type), their own map.
         self.group_flood = FloodLimiter(burst=GROUP_BURST, rate=GROUP_RATE)
-        self._world = world
-        self._learned: int | None = None  # the store's learned version self._world reflects
+        self._worlds = FreshWorld(store, world)
 
     @property
     def world(self) -> World:
         """The world as of the latest turn (with what review taught the matchers)."""
-        return self._world
+        return self._worlds.world
 
     async def world_at(self, learned: int) -> World:
-        """The world with what review taught and the categories accepted from themes as of
-        the store's version `learned`: rebuilt when it moved (a review or an accepted theme,
-        here or in another process), else the same object."""
-        if learned != self._learned:
-            taught = await self.store.learned()
-            accepted = await self.store.city_categories()
-            self._world = self.base_world.with_learned(taught, accepted)
-            self._learned = learned
-        return self._world
+        """The world as of the store's learned version `learned` (read with the load)."""
+        return await self._worlds.at(learned)
 
     # --- residents -----------------------------------------------------------------------
 

@@ -25,8 +25,8 @@ from flows.effects import PlaceWording
 from flows.facts import UnplacedItem
 from flows.matcher import Matcher
 from flows.session import Msg, Option, Reply
-from flows.text import mask_phones, normalise
-from flows.themes import cluster, suggest, theme_id
+from flows.text import mask_phones
+from flows.themes import cluster, suggest, theme_id, wording_key
 
 PAGE = 10  # categories per page of "all categories"
 WORDINGS_SHOWN = 5  # wordings listed on a theme's screen
@@ -66,8 +66,8 @@ def queue(unplaced: Sequence[UnplacedItem], learned: Mapping[str, str]) -> list[
     groups: dict[str, list[UnplacedItem]] = {}
     for item in unplaced:
         # A phone number is nobody's problem and must not be learned: the same words with
-        # different numbers are one wording.
-        key = normalise(mask_phones(item.text))
+        # different numbers are one wording (flows/themes.py:wording_key).
+        key = wording_key(item.text)
         if key and learned.get(key) != OTHER:
             groups.setdefault(key, []).append(item)
     ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
@@ -130,15 +130,30 @@ def category_page(
     shown: CityCategories, wording: Wording, page: int, lang: Lang, left: int
 ) -> Reply:
     """Every category of the city, PAGE at a time (a screen stays within Telegram's limits)."""
+    options = _page_options(
+        shown,
+        page,
+        lang,
+        lambda cid: ReviewPlace(wording.tag, cid),
+        lambda next_page: ReviewPage(wording.tag, next_page),
+    )
+    return _ask(wording, left, options, ())
+
+
+def _page_options(
+    shown: CityCategories,
+    page: int,
+    lang: Lang,
+    place: Callable[[str], Button],
+    more: Callable[[int], Button],
+) -> list[Option]:
+    """One page of the city's categories (`place`), then "more" (`more`) if any are left."""
     ids = [cid for cid in shown.ids if cid != OTHER]
     start = max(0, min(page, (len(ids) - 1) // PAGE)) * PAGE
-    options = [
-        _option(ReviewPlace(wording.tag, cid), shown.label(cid, lang))
-        for cid in ids[start : start + PAGE]
-    ]
+    options = [_option(place(cid), shown.label(cid, lang)) for cid in ids[start : start + PAGE]]
     if start + PAGE < len(ids):
-        options.append(_option(ReviewPage(wording.tag, start // PAGE + 1), Msg("btn-more")))
-    return _ask(wording, left, options, ())
+        options.append(_option(more(start // PAGE + 1), Msg("btn-more")))
+    return options
 
 
 # --- similar wordings together (a theme) ------------------------------------------------------
@@ -213,14 +228,13 @@ def theme_screen(
 
 
 def theme_page(shown: CityCategories, theme: Theme, page: int, lang: Lang, left: int) -> Reply:
-    ids = [cid for cid in shown.ids if cid != OTHER]
-    start = max(0, min(page, (len(ids) - 1) // PAGE)) * PAGE
-    options = [
-        _option(ThemePlace(theme.tag, cid), shown.label(cid, lang))
-        for cid in ids[start : start + PAGE]
-    ]
-    if start + PAGE < len(ids):
-        options.append(_option(ThemePage(theme.tag, start // PAGE + 1), Msg("btn-more")))
+    options = _page_options(
+        shown,
+        page,
+        lang,
+        lambda cid: ThemePlace(theme.tag, cid),
+        lambda next_page: ThemePage(theme.tag, next_page),
+    )
     return _theme_reply(theme, left, options, ())
 
 

@@ -5,7 +5,7 @@ saved in."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from flows.buttons import Action, Do
 from flows.choices import Choice
@@ -38,12 +38,12 @@ def view_of(session: Session, city: str | None) -> RoundView | None:
     return session.rounds.get(city or "")
 
 
-def today_in(world: World, city: str | None, session_now: object) -> date | None:
+def today_in(world: World, city: str | None, now: datetime | None) -> date | None:
     """The city's calendar day at the event (None without a time: pure tests and tools)."""
     place = world.cities.get(city or "")
-    if place is None or session_now is None:
+    if place is None or now is None:
         return None
-    return local_day(session_now, place.timezone)  # type: ignore[arg-type]
+    return local_day(now, place.timezone)
 
 
 def phase_at(view: RoundView | None, today: date | None) -> Phase:
@@ -140,7 +140,7 @@ def adopt_previous(t: Scratch) -> list[Msg]:
 # --- the round an answer is saved in --------------------------------------------------------
 
 
-def stamp(turn: Turn, before: Session, world: World, now: object) -> Turn:
+def stamp(turn: Turn, before: Session, world: World, now: datetime | None) -> Turn:
     """Every SaveAnswer in the round of its city today (versions run on across rounds); one
     the city takes no answers for is dropped, and the session keeps the stored answer."""
     if not any(isinstance(effect, SaveAnswer) for effect in turn.effects):

@@ -78,7 +78,7 @@ def answering_round(view: RoundView | None, today: date) -> int | None:
 
 def display_date(iso_day: str) -> str:
     """A stored day as residents and operators read it: DD.MM.YYYY."""
-    return date.fromisoformat(iso_day).strftime("%d.%m.%Y")
+    return date.fromisoformat(iso_day).strftime(DATE_FORMAT)
 
 
 # --- operator and working-group effects (committed by the store's commit_operator) ---------

@@ -130,35 +130,30 @@ def fingerprint(words: str) -> str | None:
     return normal if len(normal.split()) >= MIN_WORDS else None
 
 
-def _bursts(moments: Sequence[tuple[datetime, int]], window: timedelta, least: int) -> set[int]:
-    """Indices of rows in some window of `window` holding at least `least` of them."""
+def _bursts(
+    moments: Sequence[tuple[datetime, int]],
+    window: timedelta,
+    least: int,
+    arrivals: Sequence[datetime] | None = None,
+) -> set[int]:
+    """Indices of rows in some window of `window` holding at least `least` of them; with
+    `arrivals` (sorted), only where they are at least NEW_BURST_DOMINANCE of the arrivals in
+    that window."""
     ordered = sorted(moments)
     flagged: set[int] = set()
     start = 0
     for end in range(len(ordered)):
         while ordered[end][0] - ordered[start][0] > window:
             start += 1
-        if end - start + 1 >= least:
-            flagged.update(i for _, i in ordered[start : end + 1])
-    return flagged
-
-
-def _young_bursts(young: Sequence[tuple[datetime, int]], arrivals: Sequence[datetime]) -> set[int]:
-    """Young accounts in a window of NEW_BURST_WINDOW holding at least NEW_BURST_MIN of them
-    that are at least NEW_BURST_DOMINANCE of the Telegram arrivals (sorted) in it."""
-    ordered = sorted(young)
-    flagged: set[int] = set()
-    start = 0
-    for end in range(len(ordered)):
-        while ordered[end][0] - ordered[start][0] > NEW_BURST_WINDOW:
-            start += 1
         count = end - start + 1
-        if count < NEW_BURST_MIN:
+        if count < least:
             continue
-        first, last = ordered[start][0], ordered[end][0]
-        everyone = bisect_right(arrivals, last) - bisect_left(arrivals, first)
-        if count >= NEW_BURST_DOMINANCE * everyone:
-            flagged.update(i for _, i in ordered[start : end + 1])
+        if arrivals is not None:
+            first, last = ordered[start][0], ordered[end][0]
+            everyone = bisect_right(arrivals, last) - bisect_left(arrivals, first)
+            if count < NEW_BURST_DOMINANCE * everyone:
+                continue
+        flagged.update(i for _, i in ordered[start : end + 1])
     return flagged
 
 
@@ -177,7 +172,7 @@ def flag(rows: Sequence[SignalRow]) -> dict[str, set[int]]:
     flagged = {
         SAME_WORDS: same,
         FOREIGN_WHATSAPP: {i for i, row in enumerate(rows) if row.foreign_number},
-        NEW_TELEGRAM: _young_bursts(young, arrivals),
+        NEW_TELEGRAM: _bursts(young, NEW_BURST_WINDOW, NEW_BURST_MIN, arrivals),
     }
     flagged[ANY] = set().union(*flagged.values())
     return flagged

@@ -9,7 +9,7 @@ from flows.catalogue import OTHER, Lang
 from flows.ranking import Ranking, Row, Tally, population_weighted_shares, rank
 from flows.rounds import RoundView, display_date
 from flows.session import Msg
-from flows.signals import NOTICE_SHARE, SignalReport
+from flows.signals import FOREIGN_WHATSAPP, NEW_TELEGRAM, NOTICE_SHARE, SAME_WORDS, SignalReport
 from flows.world import World
 
 TOP_CITY = 10
@@ -161,9 +161,9 @@ def summary_parts(world: World, ranking: CityRanking, lang: Lang) -> list[Msg]:
 
 # A signal's name -> the words that say what it flags.
 SIGNAL_MESSAGES = {
-    "same_words": "signal-same-words",
-    "foreign_whatsapp": "signal-foreign-whatsapp",
-    "new_telegram": "signal-new-telegram",
+    SAME_WORDS: "signal-same-words",
+    FOREIGN_WHATSAPP: "signal-foreign-whatsapp",
+    NEW_TELEGRAM: "signal-new-telegram",
 }
 
 

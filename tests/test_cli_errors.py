@@ -3,8 +3,6 @@ two, with a non-zero exit code and no traceback."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,14 +11,8 @@ from bot.cli import main
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[pytest.MonkeyPatch]:
-    """A clean environment (no .env, no other settings), the database not created yet."""
-    for name in list(os.environ):
-        if name.startswith(("CITYBOT_", "TELEGRAM_", "TWILIO_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CITYBOT_DATABASE", str(tmp_path / "citybot.sqlite3"))
-    yield monkeypatch
+def env(cli_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    return cli_env
 
 
 def fails(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:

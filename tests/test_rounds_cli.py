@@ -208,3 +208,12 @@ async def test_summary_and_export_of_one_round(tmp_path: Path) -> None:
         ]
         shown = [c for c in cells if isinstance(c, str) and "Бюджет 2099" in c]
         assert bool(shown) == (title is not None), cells[:12]
+
+
+def test_list_and_compare_refuse_an_unknown_city_and_a_missing_database(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nowhere.sqlite3")
+    unknown = run(["round", "list", "--city", "atlantis"], CITYBOT_DATABASE=missing)
+    assert unknown.returncode == 2 and "unknown city 'atlantis'" in unknown.stderr
+    nodb = run(["round", "compare", "--city", "karakol"], CITYBOT_DATABASE=missing)
+    assert nodb.returncode == 2 and nodb.stdout == "" and "no database at" in nodb.stderr
+    assert not Path(missing).exists(), "a read-only command creates no database"

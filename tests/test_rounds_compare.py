@@ -24,3 +24,16 @@ def test_an_empty_round_changes_nothing_significantly() -> None:
     result = compare_rounds(Tally(0, {}, {}), Tally(3, {"roads": 3}, {}))
     (rose,) = result.rose
     assert rose.before_share == 0.0 and rose.after_share == 1.0 and not rose.significant
+
+
+def test_a_large_move_is_beyond_chance_a_small_one_is_not_and_steady_shares_stay_same() -> None:
+    # 100/1000 -> 300/1000: z ≈ 11.5; 200/1000 -> 210/1000: z ≈ 0.6; parks unchanged.
+    before = Tally(1000, {"roads": 100, "waste": 200, "parks": 50}, {})
+    after = Tally(1000, {"roads": 300, "waste": 210, "parks": 50}, {})
+    result = compare_rounds(before, after)
+    assert [(c.category, c.significant) for c in result.rose] == [
+        ("roads", True),
+        ("waste", False),
+    ]
+    assert result.fell == ()
+    assert [c.category for c in result.same] == ["parks"]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,14 +27,8 @@ MIDWAY = ResidentRef("wa", "+996555000006")  # chose Karakol, naming problems no
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[pytest.MonkeyPatch]:
-    """A clean environment (no .env, no other settings) with CITYBOT_DATABASE set."""
-    for name in list(os.environ):
-        if name.startswith(("CITYBOT_", "TELEGRAM_", "TWILIO_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CITYBOT_DATABASE", str(tmp_path / "citybot.sqlite3"))
-    yield monkeypatch
+def env(cli_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    return cli_env
 
 
 async def _populate(path: Path) -> None:

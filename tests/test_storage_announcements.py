@@ -135,3 +135,12 @@ async def test_who_unsubscribed_since_the_start_is_skipped(store: Store, clock: 
     assert (await store.broadcast_counts(aid)).skipped == 1
     with pytest.raises(ValueError):
         await store.finish_deliveries(aid, [(claimed[0].resident_id, "pending", None)])
+
+
+async def test_an_unknown_operator_effect_is_refused_and_nothing_is_written(
+    store: Store, clock: FakeClock
+) -> None:
+    made = CreateAnnouncement("bishkek", {}, clock.now)
+    with pytest.raises(TypeError, match="unknown operator effect"):
+        await store.commit_operator("cli:op", [made, SetSubscribed(True)])  # type: ignore[list-item]
+    assert await store.announcements("bishkek") == []

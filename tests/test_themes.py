@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -83,16 +81,11 @@ def test_a_theme_suggests_the_category_most_of_it_resembles(world: World) -> Non
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+def env(cli_env: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A clean environment with CITYBOT_DATABASE on a file seeded through the store."""
-    for name in list(os.environ):
-        if name.startswith(("CITYBOT_", "TELEGRAM_", "TWILIO_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
     db = tmp_path / "citybot.sqlite3"
-    monkeypatch.setenv("CITYBOT_DATABASE", str(db))
     asyncio.run(_seed(db))
-    yield db
+    return db
 
 
 async def _seed(db: Path) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,15 +27,11 @@ JAM_THEME = theme_id("пробки")
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    for name in list(os.environ):
-        if name.startswith(("CITYBOT_", "TELEGRAM_", "TWILIO_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+def env(cli_env: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A clean environment with CITYBOT_DATABASE on a file seeded through the store."""
     db = tmp_path / "citybot.sqlite3"
-    monkeypatch.setenv("CITYBOT_DATABASE", str(db))
     asyncio.run(_seed(db))
-    yield db
+    return db
 
 
 async def _seed(db: Path) -> None:

@@ -105,3 +105,36 @@ def test_only_reviewers_place_themes() -> None:
     keep = next(o.code for o in g.options if g.label(o) == "Оставить все своими словами")
     turn = g.press(MEMBER, keep)
     assert turn.effects == () and turn.replies == () and turn.notice is not None
+
+
+@pytest.mark.parametrize("screen", ["wording", "theme"])
+def test_all_categories_page_by_page_each_once_then_no_more(screen: str) -> None:
+    from flows import review
+    from flows.buttons import ReviewPage, ReviewPlace, ThemePage, ThemePlace, parse
+    from flows.catalogue import OTHER
+
+    world = roles_world()
+    shown = world.shown["karakol"]
+    wording = review.Wording("тыгын", "тыгын", ((1, 1),))
+    theme = review.Theme(wording.tag, (wording,))
+    place, more = (ReviewPlace, ReviewPage) if screen == "wording" else (ThemePlace, ThemePage)
+
+    def page(n: int) -> tuple[list[str], int | None]:
+        if screen == "wording":
+            reply = review.category_page(shown, wording, n, "ru", 1)
+        else:
+            reply = review.theme_page(shown, theme, n, "ru", 1)
+        buttons = [parse(o.code) for o in reply.options]
+        placed = [b.category for _, b in filter(None, buttons) if isinstance(b, place)]
+        nexts = [b.page for _, b in filter(None, buttons) if isinstance(b, more)]
+        assert len(placed) <= review.PAGE and len(nexts) <= 1
+        return placed, (nexts[0] if nexts else None)
+
+    seen: list[str] = []
+    at: int | None = 0
+    while at is not None:
+        placed, at = page(at)
+        seen += placed
+    assert seen == [cid for cid in shown.ids if cid != OTHER]
+    assert len(seen) > review.PAGE  # more than one page was walked
+    assert page(99) == page((len(seen) - 1) // review.PAGE)  # past the end: the last page

@@ -4,17 +4,21 @@ ranking, review queue, exports, announcements, the optional public page)."""
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
+from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.desk import pages
@@ -47,6 +51,10 @@ SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
 }
 STATIC = "/desk/static/desk.css"
+KINDS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 FORM_LIMIT = 4096  # bytes: the desk's forms carry a token, nothing more
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -309,28 +317,24 @@ class Desk:
         grant, lang = found
         if not grant.export:
             return self.refuse(request, lang, 403, "desk-forbidden-part")
-        if request.path_params["fmt"] not in ("xlsx", "csv"):
+        if request.path_params["fmt"] not in KINDS:
             return secured(Response(status_code=404))
-        from bot import summaries
         from bot.export import Exporter
+        from bot.export_file import export_city
 
+        # Streamed into a temporary file as `citybot export` does, removed once it is sent.
+        fmt = request.path_params["fmt"]
         round_id = pages.round_param(request.query_params.get("round", ""))
-        ranking = await summaries.compute(self.store, self.world, grant.city, round_id=round_id)
-        rows = await self.store.export_rows(grant.city, round_id)
-        exporter = Exporter(self.world, self.texts)
-        day = datetime.now(UTC).strftime("%Y-%m-%d")
-        if request.path_params["fmt"] == "csv":
-            body: bytes = exporter.csv(grant.city, rows, lang).encode("utf-8")
-            kind = "text/csv; charset=utf-8"
-        else:
-            body = exporter.xlsx(ranking, rows, lang)
-            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        name = f"{grant.city}-{day}.{request.path_params['fmt']}"
-        headers = {
-            "content-disposition": f'attachment; filename="{name}"',
-            "cache-control": "no-store",
-        }
-        return secured(Response(body, media_type=kind, headers=headers))
+        name = f"{grant.city}-{datetime.now(UTC).strftime('%Y-%m-%d')}.{fmt}"
+        out = Path(tempfile.mkdtemp(prefix="citybot-desk-")) / name
+        try:
+            exporter = Exporter(self.world, self.texts)
+            await export_city(self.store, exporter, grant.city, fmt, out, lang, round_id=round_id)
+        except BaseException:
+            shutil.rmtree(out.parent, ignore_errors=True)
+            raise
+        done = BackgroundTask(shutil.rmtree, out.parent, ignore_errors=True)
+        return secured(FileResponse(out, media_type=KINDS[fmt], filename=name, background=done))
 
     # --- public -----------------------------------------------------------------------------
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -74,11 +73,6 @@ class CityPage:
     rounds: tuple[RoundRow, ...] = field(default=())
 
 
-def reads_rounds(store: Store) -> bool:
-    """Whether this store reads per survey round (`round_id`) and lists rounds."""
-    return "round_id" in inspect.signature(store.tallies).parameters and hasattr(store, "rounds")
-
-
 @dataclass(frozen=True, slots=True)
 class RoundRow:
     """One survey round in the comparison table (id 0: answers given before rounds)."""
@@ -93,12 +87,10 @@ class RoundRow:
 
 
 async def round_rows(
-    store: Any, world: World, city: str, lang: Lang, asked: int | None, before: str
+    store: Store, world: World, city: str, lang: Lang, asked: int | None, before: str
 ) -> tuple[tuple[RoundRow, ...], int | None]:
     """The city's rounds, newest first, each with its respondents and leading problems, and
     the round the page shows (`asked` if it is one of them, else the current one)."""
-    if not reads_rounds(store):
-        return (), None
     rounds = list(await store.rounds(city))
     if not rounds:
         return (), None
@@ -183,25 +175,21 @@ class Days:
     named: dict[str, Counter[str]]
 
 
-async def day_counts(store: Any, city: str, of: Mapping[str, Any], zone: ZoneInfo) -> Days:
-    """Read from the council's export: streamed in batches where the store can (memory stays
-    flat for a million answers; days in the city's zone), else its list of rows."""
+async def day_counts(store: Store, city: str, of: Mapping[str, Any], zone: ZoneInfo) -> Days:
+    """Read from the council's export, streamed in batches (memory stays flat for a million
+    answers; days in the city's zone)."""
     answers: Counter[str] = Counter()
     named: dict[str, Counter[str]] = {}
-
-    def add(day: str, rank: int, category: str) -> None:
-        if rank == 1:
-            answers[day] += 1
-        named.setdefault(category, Counter())[day] += 1
-
-    if hasattr(store, "export_stream"):
-        stream = store.export_stream(city, **of)
+    stream: Any = store.export_stream(city, **of)  # an async generator: closed if we stop
+    try:
         async for batch in stream:
             for item in batch:
-                add(item.answered_at.astimezone(zone).date().isoformat(), item.rank, item.category)
-    else:
-        for row in await store.export_rows(city, **of):
-            add(row.answered_on, row.rank, row.category)
+                day = item.answered_at.astimezone(zone).date().isoformat()
+                if item.rank == 1:
+                    answers[day] += 1
+                named.setdefault(item.category, Counter())[day] += 1
+    finally:
+        await stream.aclose()
     return Days(answers, named)
 
 
@@ -332,10 +320,6 @@ def public_rows(world: World, city: str, ranking: CityRanking, lang: Lang) -> li
     return list(place(world, city, ranking.overall, "", lang, "").rows)
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def round_param(asked: str) -> int | None:
     """?round=N: ASCII digits only ("²".isdigit() is true, and int() refuses it)."""
     return int(asked) if re.fullmatch(r"[0-9]{1,9}", asked) else None
@@ -344,8 +328,6 @@ def round_param(asked: str) -> int | None:
 async def themes_of(store: Store, world: World, city: str) -> list[tuple[int, list[str]]]:
     """The unplaced answers grouped by similarity (flows/themes.py): each theme's size and
     its wordings as residents wrote them (phone numbers masked), largest first."""
-    from collections import Counter
-
     from flows.review import THEMED_WORDINGS
     from flows.text import mask_phones, normalise
     from flows.themes import group  # scikit-learn: imported when the page is asked for

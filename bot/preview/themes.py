@@ -69,9 +69,5 @@ def add(p: Preview, world: World) -> None:
     text = _as_text(world, CITY, group(items, matcher), lang)
     empty = _as_text(world, CITY, [], lang)
     # The CLI's messages are marked in the appendix (this block is plain text).
-    body = f"<pre>{_escape(text)}</pre><pre>{_escape(empty)}</pre>"
+    body = f"<pre>{html.escape(text)}</pre><pre>{html.escape(empty)}</pre>"
     p.raw("CLI › citybot themes --city karakol (text for a clerk; --json for machines)", body)
-
-
-def _escape(text: str) -> str:
-    return html.escape(text)

@@ -8,13 +8,17 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from flows.effects import AcceptTheme, CancelAnnouncement, OperatorEffect
+from flows.effects import AcceptTheme, OperatorEffect
 from flows.rounds import CloseRound, OpenRound, RoundEffect
 from flows.session import CreateAnnouncement
 from storage.base import Announcement, BroadcastCounts, Recipient, ResidentRef
 from storage.postgres import review, rounds
 from storage.postgres.engine import PostgresEngine, record_key
-from storage.sqlite.announcements import DELIVERY_STATES, WHATSAPP_WINDOW
+from storage.sqlite.announcements import (
+    DELIVERY_STATES,
+    WHATSAPP_WINDOW,
+    validate_operator_effects,
+)
 from storage.sqlite.sql import HAS_ITEMS, iso, moment
 
 _ANNOUNCEMENT = (
@@ -240,12 +244,7 @@ class PostgresAnnouncements(PostgresEngine):
         effects: Sequence[OperatorEffect | RoundEffect],
         dedup_key: str | None = None,
     ) -> list[int | bool]:
-        checked = tuple(effects)
-        for effect in checked:
-            if not isinstance(
-                effect, CreateAnnouncement | CancelAnnouncement | AcceptTheme | RoundEffect
-            ):
-                raise TypeError(f"unknown operator effect {effect!r}")
+        checked = validate_operator_effects(effects)
         now = self._now()
         async with self._transaction() as con:
             return await apply_operator(con, actor, checked, dedup_key, now)

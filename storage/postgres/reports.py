@@ -7,7 +7,7 @@ from datetime import datetime
 from flows.ranking import Tally
 from storage.base import CityStats, ExportRow
 from storage.postgres.engine import PostgresEngine
-from storage.sqlite.reports import stats_from_rows, stats_sql
+from storage.sqlite.reports import stats_from_rows, stats_sql, tallies_from_rows
 from storage.sqlite.sql import HAS_ITEMS, current_round, iso, weight
 
 # The round asked for ($2), or the city's current one ($1: the city, $3: now).
@@ -59,22 +59,7 @@ class PostgresReports(PostgresEngine):
         self, city: str, recount: bool = False, round_id: int | None = None
     ) -> dict[str, Tally]:
         sql = _RECOUNT if recount else _TALLIES
-        rows = await self._fetch(sql, city, round_id, self._now())
-        counts: dict[str, dict[str, int]] = {}
-        scores: dict[str, dict[str, int]] = {}
-        people: list[tuple[str, int]] = []
-        for r in rows:
-            district, category, n = r["district"], r["category"], int(r["n"])
-            if category is None:
-                people.append((district, n))
-            elif n:
-                counts.setdefault(district, {})[category] = n
-                scores.setdefault(district, {})[category] = int(r["score"])
-        return {
-            district: Tally(n, counts.get(district, {}), scores.get(district, {}))
-            for district, n in people
-            if n
-        }
+        return tallies_from_rows(await self._fetch(sql, city, round_id, self._now()))
 
     async def export_rows(self, city: str, round_id: int | None = None) -> list[ExportRow]:
         rows = await self._fetch(

@@ -210,6 +210,19 @@ def _finish(
         )
 
 
+def validate_operator_effects(
+    effects: Sequence[OperatorEffect | RoundEffect],
+) -> tuple[OperatorEffect | RoundEffect, ...]:
+    """The operator's effects as a tuple, refusing one no engine knows (shared by both)."""
+    checked = tuple(effects)
+    for effect in checked:
+        if not isinstance(
+            effect, CreateAnnouncement | CancelAnnouncement | AcceptTheme | RoundEffect
+        ):
+            raise TypeError(f"unknown operator effect {effect!r}")
+    return checked
+
+
 class SqliteAnnouncements(SqliteEngine):
     """Announcements' side of the store (storage.base.Announcements)."""
 
@@ -219,12 +232,7 @@ class SqliteAnnouncements(SqliteEngine):
         effects: Sequence[OperatorEffect | RoundEffect],
         dedup_key: str | None = None,
     ) -> list[int | bool]:
-        checked = tuple(effects)
-        for effect in checked:
-            if not isinstance(
-                effect, CreateAnnouncement | CancelAnnouncement | AcceptTheme | RoundEffect
-            ):
-                raise TypeError(f"unknown operator effect {effect!r}")
+        checked = validate_operator_effects(effects)
         now = iso(self._clock())
         return await self._write(lambda db: apply_operator(db, actor, checked, dedup_key, now))
 

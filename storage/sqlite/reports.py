@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from flows.ranking import Tally
 from flows.session import Step
@@ -92,6 +94,25 @@ def stats_from_rows(rows: list[tuple[str, str, int]]) -> CityStats:
     )
 
 
+def tallies_from_rows(rows: Iterable[Sequence[Any]]) -> dict[str, Tally]:
+    """The rows of `_TALLIES`/`_RECOUNT` (district, category or NULL for the respondents, count,
+    score) as a Tally per district that has respondents; shared by both engines."""
+    people: list[tuple[str, int]] = []
+    counts: dict[str, dict[str, int]] = {}
+    scores: dict[str, dict[str, int]] = {}
+    for district, category, count, score in rows:
+        if category is None:
+            people.append((district, int(count)))
+        elif count:
+            counts.setdefault(district, {})[category] = int(count)
+            scores.setdefault(district, {})[category] = int(score)
+    return {
+        district: Tally(n, counts.get(district, {}), scores.get(district, {}))
+        for district, n in people
+        if n
+    }
+
+
 _STATS = stats_sql(
     ":city", ":day", ":week", ":errors", "json_extract(state, '$.city')", ":round", ":now"
 )
@@ -110,18 +131,7 @@ class SqliteReports(SqliteEngine):
         rows = await self._query(
             _RECOUNT if recount else _TALLIES, {"city": city, "round": round_id, "now": self._now()}
         )
-        people = [(district, n) for district, category, n, _ in rows if category is None]
-        counts: dict[str, dict[str, int]] = {}
-        scores: dict[str, dict[str, int]] = {}
-        for district, category, count, score in rows:
-            if category is not None and count:
-                counts.setdefault(district, {})[category] = count
-                scores.setdefault(district, {})[category] = score
-        return {
-            district: Tally(n, counts.get(district, {}), scores.get(district, {}))
-            for district, n in people
-            if n
-        }
+        return tallies_from_rows(rows)
 
     async def export_rows(self, city: str, round_id: int | None = None) -> list[ExportRow]:
         rows = await self._query(
