@@ -13,6 +13,8 @@ import re
 import time
 from collections.abc import Callable, Collection, Iterable
 
+from flows.text import mask_phones
+
 # Logger -> the lowest level it may log at, whatever CITYBOT_LOG_LEVEL says.
 QUIET = {
     "httpx": logging.WARNING,  # every request URL, and Telegram's URLs carry the token
@@ -26,6 +28,27 @@ QUIET = {
 }
 
 MASK = "[secret]"
+# What an exception's text may carry that identifies a resident: a Telegram id or a phone
+# number as a bare run of digits (a KeyError(123456789), a library's "chat 123456789 not
+# found"). Line numbers and counts are shorter; memory addresses are hex with letters.
+_ID_LIKE = re.compile(r"(?<![\w.])\+?\d{6,}(?![\w.])")
+ID_MASK = "[id]"
+
+
+def scrub(text: str) -> str:
+    """An exception's text without identifiers: bare ids and phone numbers become "[id]",
+    spaced phone numbers are starred and e-mail addresses masked (flows.text.mask_phones)."""
+    return mask_phones(_ID_LIKE.sub(ID_MASK, text))
+
+
+def _scrub_args(record: logging.LogRecord) -> None:
+    """An exception passed as a message argument ("%s failed: %s", name, exc) is scrubbed
+    like a traceback: its text comes from a library or Telegram, not from us."""
+    args = record.args
+    if isinstance(args, tuple) and any(isinstance(a, BaseException) for a in args):
+        record.args = tuple(scrub(str(a)) if isinstance(a, BaseException) else a for a in args)
+
+
 # A Bot API URL carries the token after "/bot": masked whatever the token is.
 _BOT_URL = re.compile(r"(/bot)[0-9]+:[A-Za-z0-9_-]+")
 
@@ -102,7 +125,7 @@ class _Json(logging.Formatter):
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}",
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": self.format_message(record),
         }
         for key in ("actor", "event"):
             value = getattr(record, key, None)
@@ -111,6 +134,13 @@ class _Json(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return mask(json.dumps(entry, ensure_ascii=False), self.secrets)
+
+    def format_message(self, record: logging.LogRecord) -> str:
+        _scrub_args(record)
+        return record.getMessage()
+
+    def formatException(self, ei: object) -> str:
+        return scrub(super().formatException(ei))  # type: ignore[arg-type]
 
 
 class _Masking(logging.Formatter):
@@ -121,7 +151,12 @@ class _Masking(logging.Formatter):
         self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
     def format(self, record: logging.LogRecord) -> str:
+        _scrub_args(record)
+        record.exc_text = None  # another handler's cached, unscrubbed traceback is not used
         return mask(super().format(record), self.secrets)
+
+    def formatException(self, ei: object) -> str:
+        return scrub(super().formatException(ei))  # type: ignore[arg-type]
 
 
 def mask(text: str, secrets: Iterable[str]) -> str:
