@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from flows.buttons import Action, Do
+from flows.buttons import Action, Do, Subscribe
 from flows.choices import Choice
 from flows.rounds import Phase, RoundView, answering_round, display_date, local_day
 from flows.rounds import phase as round_phase
@@ -115,10 +115,26 @@ def paused_screen(t: Scratch) -> Screen:
     else:
         title = view.title(t.lang) if view else ""
         text = Msg("round-none", {"city": name, "title": title})
+    notice, offer = _notice(t, view if current == "before" else None)
     choices = [Choice(Do(Action.RESULTS), Msg("btn-results"), w["results"])]
+    if offer:
+        choices.insert(0, Choice(Subscribe(True), Msg("btn-round-notify"), w["subscribe"]))
     if t.world.fixed_city is None:
         choices.append(Choice(Do(Action.CHANGE_CITY), Msg("btn-change-city"), w["change_city"]))
-    return Screen([text], choices, 1)
+    return Screen([text, notice], choices, 1)
+
+
+def _notice(t: Scratch, scheduled: RoundView | None) -> tuple[Msg, bool]:
+    """How the resident learns that the next round has begun, and whether to offer the
+    button: a subscriber gets the round's invitation on its first day; on WhatsApp only
+    inside the 24-hour window, so there the resident is asked to look in again instead."""
+    if t.event.sender.startswith("wa:"):
+        return Msg("round-notify-whatsapp"), False
+    if t.s.profile.subscribed:
+        return Msg("round-notify-on"), False
+    if scheduled is not None:
+        return Msg("round-notify-offer-date", {"starts": display_date(scheduled.starts_on)}), True
+    return Msg("round-notify-offer"), True
 
 
 SCREENS = {Step.CARRY: carry_screen, Step.PAUSED: paused_screen}

@@ -111,6 +111,7 @@ RoundEffect = OpenRound | CloseRound
 
 
 DATE_FORMAT = "%d.%m.%Y"
+INVITE_TIME = time(10)  # local time of a round's invitation on its first day
 MAX_TITLE = 120
 
 
@@ -146,7 +147,11 @@ def open_round(
         return Msg("round-bad-order", {})
     if days["ends"] < local_day(now, city.timezone):
         return Msg("round-over", {"ends": days["ends"].strftime(DATE_FORMAT)})
-    begins = datetime.combine(days["starts"], time(0), tzinfo=ZoneInfo(city.timezone))
+    zone = ZoneInfo(city.timezone)
+    begins = datetime.combine(days["starts"], time(0), tzinfo=zone)
+    # The invitation goes out at 10:00 on the first day, not at midnight when the round
+    # begins: it wakes nobody (or at once, when the admin opens the round later that day).
+    invite = datetime.combine(days["starts"], INVITE_TIME, tzinfo=zone).astimezone(UTC)
     title = {lang: titles[lang].strip() for lang in LANGS}
     invitation: dict[str, object] = {
         "title": title,
@@ -162,7 +167,7 @@ def open_round(
         days["ends"].isoformat(),
         begins.astimezone(UTC),
         invitation,
-        max(now, begins.astimezone(UTC)),  # on its first day (now, if that has come)
+        max(now, invite),
     )
 
 

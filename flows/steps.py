@@ -339,9 +339,13 @@ def _on_carry(t: Scratch, button: Button | None, text: str) -> None:
 
 
 def _on_paused(t: Scratch, button: Button | None, text: str) -> None:
-    """Outside a round: the results, another city, or the same screen again."""
+    """Outside a round: the results, a message when the next round begins, another city, or
+    the same screen again."""
     if button == Do(Action.RESULTS):
         show(t, *results(t))
+    elif isinstance(button, Subscribe):
+        t.set_subscribed(button.on)  # the screen now says a message will come
+        show(t, *(() if button.on else (Msg("stopped"),)))
     elif button == Do(Action.CHANGE_CITY):
         go(t, Step.CITY)
     else:

@@ -15,6 +15,7 @@ from storage_helpers import (  # noqa: F401  (fixtures)
 
 from bot.i18n import Texts, html_to_plain
 from bot.pipeline import Pipeline
+from flows import rounds
 from flows.rounds import CloseRound, OpenRound
 from flows.session import (
     Answer,
@@ -32,6 +33,7 @@ from storage.base import ResidentRef, Store
 
 TEXTS = Texts(strict=True)
 CITY = "karakol"
+TITLES = {"ru": "Бюджет 2028", "ky": "2028-жылдын бюджети"}
 
 
 class Resident:
@@ -221,3 +223,50 @@ async def test_a_city_without_rounds_is_always_open(
     await resident.send("вода")
     history = await store.answer_history(ana)
     assert [(a.version, a.round) for a in history] == [(1, 0), (2, 0)]
+
+
+async def test_between_rounds_a_newcomer_asks_to_be_told_and_is_invited(
+    store: Store, clock: FakeClock, world: World
+) -> None:
+    """A resident who never answered taps "tell me when it begins" on the paused screen: they
+    are subscribed in the city, the screen says so, and the next round's invitation reaches
+    them (ru and ky). WhatsApp, which may write only inside 24 hours, asks to look in instead."""
+    await open_round(store, clock)
+    await store.commit_operator("cli:op", [CloseRound(CITY)])
+    pipeline = Pipeline(store, world, clock)
+
+    ana = Resident(pipeline, ResidentRef("tg", "4041"))
+    await ana._do(Inbound("command", command="start", lang_hint="ru"))
+    text = await ana.tap("Каракол")
+    assert "Нажмите «Сообщить о начале» — мы напишем, когда откроется следующий этап." in text
+    assert ana.labels[0] == "🔔 Сообщить о начале"
+    text = await ana.tap("Сообщить о начале")
+    assert "Вы подписаны: мы напишем, когда начнётся следующий этап. Отписаться — /stop." in text
+    assert "Сообщить о начале" not in " ".join(ana.labels)
+    assert (await store.load(ana.who)).session.profile.subscribed is True
+
+    bek = Resident(pipeline, ResidentRef("tg", "4042"))
+    await bek._do(Inbound("command", command="start", lang_hint="ky"))
+    await bek.tap("Каракол")
+    text = await bek.tap("Кабар берүү")
+    assert "Сиз жазылгансыз: кийинки этап башталганда сизге жазабыз." in text
+
+    dana = Resident(pipeline, ResidentRef("wa", "+996555000141"))
+    await dana._do(Inbound("command", command="start", lang_hint="ru"))
+    text = await dana.tap("Каракол")
+    assert "В WhatsApp бот может написать вам только в течение суток" in text
+    assert all("Сообщить" not in label for label in dana.labels)
+
+    # A round scheduled: the offer names its first day, and the invitation comes that day.
+    made = rounds.open_round(world.cities[CITY], TITLES, "06.05.2026", "30.06.2026", clock.now)
+    assert isinstance(made, OpenRound)
+    (next_id,) = await store.commit_operator("cli:op", [made])
+    emil = Resident(pipeline, ResidentRef("tg", "4043"))
+    await emil._do(Inbound("command", command="start", lang_hint="ru"))
+    text = await emil.tap("Каракол")
+    assert "мы напишем вам 06.05.2026, в первый день этапа." in text
+    (invitation,) = [a for a in await store.announcements(CITY) if a.state == "scheduled"]
+    assert invitation.content["round_id"] == next_id
+    assert await store.start_broadcast(invitation.id, "scheduler")
+    claimed = await store.claim_recipients(invitation.id, 50, "engine", timedelta(seconds=30))
+    assert {r.ref for r in claimed} == {ana.who, bek.who}, "those who asked; not emil"

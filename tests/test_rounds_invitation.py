@@ -1,5 +1,6 @@
-"""A round's invitation: one announcement, to subscribers who answered in an earlier round
-(WhatsApp only inside the 24-hour window), through the broadcast machinery; both engines."""
+"""A round's invitation: one announcement, to subscribers with no list in the round yet (those
+of earlier rounds, and those who asked between rounds to be told), WhatsApp only inside the
+24-hour window, at 10:00 on the first day, through the broadcast machinery; both engines."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def opening(world: World, clock: FakeClock, starts: str = "01.05.2026") -> OpenR
     return made
 
 
-async def test_the_invitation_goes_to_subscribers_of_earlier_rounds_only(
+async def test_the_invitation_goes_to_subscribers_with_no_list_in_the_round(
     store: Store, clock: FakeClock, world: World
 ) -> None:
     ana, cholpon, dana = (
@@ -68,7 +69,7 @@ async def test_the_invitation_goes_to_subscribers_of_earlier_rounds_only(
     await resident(store, ana, subscribed=True, answered=True)
     await resident(store, emil, subscribed=True, answered=True)  # inside the window
     await resident(store, cholpon, subscribed=False, answered=True)  # said no to messages
-    await resident(store, dana, subscribed=True, answered=False)  # never answered
+    await resident(store, dana, subscribed=True, answered=False)  # asked to be told
     await resident(store, ResidentRef("tg", "5106"), True, True, city="manas")
 
     (round_id,) = await store.commit_operator("cli:op", [opening(world, clock)])
@@ -77,15 +78,16 @@ async def test_the_invitation_goes_to_subscribers_of_earlier_rounds_only(
     assert await store.due_announcements(clock.now) == [invitation.id]
     assert await store.start_broadcast(invitation.id, "scheduler")
     claimed = await store.claim_recipients(invitation.id, 50, "engine", LEASE)
-    assert {r.ref for r in claimed} == {ana, emil}
+    assert {r.ref for r in claimed} == {ana, emil, dana}
     counts = await store.broadcast_counts(invitation.id)
-    assert counts.total == 2, "one invitation each, nobody else"
+    assert counts.total == 3, "one invitation each, nobody else"
 
     text = html_to_plain(announcement_text(Texts(strict=True), invitation.content, "ru"))
     assert text.startswith(
         "Новый этап опроса в городе Каракол: «Бюджет 2027» (01.05.2026 — 30.06.2026)"
     )
-    assert "Напишите боту /start" in text
+    assert "Напишите боту /start и назовите пять главных проблем города" in text
+    assert "прежний список можно оставить одним нажатием" in text
     text = html_to_plain(announcement_text(Texts(strict=True), invitation.content, "ky"))
     assert text.startswith("Каракол шаарында сурамжылоонун жаңы этабы: «2027-жылдын бюджети»")
 
@@ -96,8 +98,8 @@ async def test_a_scheduled_invitation_waits_for_the_first_day_and_dies_with_its_
     await resident(store, ResidentRef("tg", "5201"), subscribed=True, answered=True)
     await store.commit_operator("cli:op", [opening(world, clock, starts="10.05.2026")])
     (invitation,) = await store.announcements(CITY)
-    # 10 May begins in Karakol (UTC+6) at 18:00 UTC on 9 May.
-    assert invitation.send_at.isoformat() == "2026-05-09T18:00:00+00:00"
+    # 10:00 on 10 May in Karakol (UTC+6), not midnight (18:00 UTC on 9 May): it wakes nobody.
+    assert invitation.send_at.isoformat() == "2026-05-10T04:00:00+00:00"
     assert await store.due_announcements(clock.now) == []
     assert await store.commit_operator("cli:op", [CloseRound(CITY)]) == [True]
     (cancelled,) = await store.announcements(CITY)

@@ -16,7 +16,18 @@ btn-round-change = ✏️ Өзгөртүү
 # review
 round-before = { $city } шаарында сурамжылоо азыр жүрбөй жатат. Кийинки этап «{ $title }» { $starts } башталып, { $ends } чейин уланат: ошол күндөн тартып жооп берсеңиз болот.
 # review
-round-none = { $city } шаарында сурамжылоо азыр жүрбөй жатат: «{ $title }» этабы аяктады. Кийинки этап ачылганда жазылгандарга билдиребиз. Жыйынтыктарды азыр деле көрө аласыз.
+round-none = { $city } шаарында сурамжылоо азыр жүрбөй жатат: «{ $title }» этабы аяктады. Жыйынтыктарды азыр деле көрө аласыз.
+# Under round-before / round-none: how the resident learns that the next round began
+# review
+round-notify-offer = «Кабар берүү» баскычын басыңыз — кийинки этап ачылганда сизге жазабыз.
+# review
+round-notify-offer-date = «Кабар берүү» баскычын басыңыз — { $starts }, этаптын биринчи күнү сизге жазабыз.
+# review
+round-notify-on = Сиз жазылгансыз: кийинки этап башталганда сизге жазабыз. Жазылууну токтотуу — /stop.
+# review
+round-notify-whatsapp = WhatsApp'та бот сизге кабарыңыздан кийин бир сутканын ичинде гана жаза алат, ошондуктан этап башталганда бул жерге өзүңүз кайрылыңыз.
+# review
+btn-round-notify = 🔔 Кабар берүү
 
 ## What an admin reads when a round cannot be opened so
 
@@ -31,11 +42,11 @@ round-bad-order = Этап башталгандан мурун бүтүп кал
 # review
 round-over = Этап буга чейин эле бүтүп калмак: { $ends } өтүп кетти.
 
-## The invitation to residents of earlier rounds (an announcement, subscribers only)
+## The invitation when a round begins (an announcement to subscribers with no list in it yet)
 
 # review
 round-invitation = <b>{ $city } шаарында сурамжылоонун жаңы этабы: «{ $title }»</b> ({ $starts } — { $ends }).
-    Сиз шаардын негизги көйгөйлөрүн мурда атагансыз. Ботко /start деп жазыңыз — мурунку тизмеңизди бир басуу менен ырастаңыз же өзгөртүңүз.
+    Ботко /start деп жазып, шаардын беш негизги көйгөйүн атаңыз. Мурунку этапта жооп берген болсоңуз, мурунку тизмеңизди бир басуу менен калтырсаңыз же өзгөртсөңүз болот.
 
 ## /round in a working-group chat
 

@@ -10,7 +10,13 @@ btn-round-change = ✏️ Изменить
 ## Outside a round (the city has rounds, none takes answers now)
 
 round-before = Опрос в городе { $city } сейчас не идёт. Следующий этап «{ $title }» начнётся { $starts } и продлится до { $ends }: с этого дня можно будет ответить.
-round-none = Опрос в городе { $city } сейчас не идёт: этап «{ $title }» завершён. Когда откроется следующий, мы сообщим подписчикам. Результаты можно посмотреть и сейчас.
+round-none = Опрос в городе { $city } сейчас не идёт: этап «{ $title }» завершён. Результаты можно посмотреть и сейчас.
+# Under round-before / round-none: how the resident learns that the next round began
+round-notify-offer = Нажмите «Сообщить о начале» — мы напишем, когда откроется следующий этап.
+round-notify-offer-date = Нажмите «Сообщить о начале» — мы напишем вам { $starts }, в первый день этапа.
+round-notify-on = Вы подписаны: мы напишем, когда начнётся следующий этап. Отписаться — /stop.
+round-notify-whatsapp = В WhatsApp бот может написать вам только в течение суток после вашего сообщения, поэтому загляните сюда сами, когда этап начнётся.
+btn-round-notify = 🔔 Сообщить о начале
 
 ## What an admin reads when a round cannot be opened so
 
@@ -20,10 +26,10 @@ round-bad-date = { $field }: нужна дата ДД.ММ.ГГГГ, получ�
 round-bad-order = Этап заканчивается раньше, чем начинается.
 round-over = Этап уже закончился бы: { $ends } прошло.
 
-## The invitation to residents of earlier rounds (an announcement, subscribers only)
+## The invitation when a round begins (an announcement to subscribers with no list in it yet)
 
 round-invitation = <b>Новый этап опроса в городе { $city }: «{ $title }»</b> ({ $starts } — { $ends }).
-    Вы уже называли главные проблемы города. Напишите боту /start — и подтвердите свой прошлый список одним нажатием или измените его.
+    Напишите боту /start и назовите пять главных проблем города. Если вы отвечали на прошлом этапе, прежний список можно оставить одним нажатием или изменить.
 
 ## /round in a working-group chat
 

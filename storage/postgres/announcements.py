@@ -57,13 +57,10 @@ SELECT count(*) FROM parent
 # Begin once: the guarded UPDATE lets one instance through (a concurrent one waits for its
 # commit, then finds the state moved on); the recipients are frozen in the same statement.
 # Who a survey round's invitation goes to, as SQLite's (storage/sqlite/rounds.py: INVITEES):
-# subscribers with a list in an earlier round and none in this one, on WhatsApp only inside
-# the 24-hour window. `s` is the announcement started (round_id NULL: not an invitation), $4
-# the start of the window.
+# subscribers with no list in this round, on WhatsApp only inside the 24-hour window. `s` is
+# the announcement started (round_id NULL: not an invitation), $4 the start of the window.
 _INVITEES = f"""(s.round_id IS NULL OR (
     (r.channel <> 'wa' OR r.last_inbound_at > $4)
-    AND EXISTS (SELECT 1 FROM answers AS a WHERE a.resident_id = r.id AND a.is_current = 1
-        AND a.city = s.city AND a.round_id <> s.round_id AND {HAS_ITEMS})
     AND NOT EXISTS (SELECT 1 FROM answers AS a WHERE a.resident_id = r.id AND a.is_current = 1
         AND a.round_id = s.round_id AND {HAS_ITEMS})
 ))"""

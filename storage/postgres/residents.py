@@ -193,8 +193,10 @@ async def apply_effect(con: asyncpg.Connection, resident_id: int, effect: Effect
     elif isinstance(effect, SetLanguage):
         await con.execute("UPDATE residents SET lang = $1 WHERE id = $2", effect.lang, resident_id)
     elif isinstance(effect, SetSubscribed):
+        # As SQLite's: a subscriber with no answer yet belongs to their conversation's city.
         await con.execute(
-            "UPDATE residents SET subscribed = $1 WHERE id = $2",
+            "UPDATE residents SET subscribed = $1::smallint, city = CASE WHEN $1::smallint = 1"
+            " THEN coalesce(city, state ->> 'city') ELSE city END WHERE id = $2",
             int(effect.subscribed),
             resident_id,
         )

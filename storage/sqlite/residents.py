@@ -182,9 +182,13 @@ def apply_effect(db: sqlite3.Connection, resident_id: int, effect: Effect, now: 
     elif isinstance(effect, SetLanguage):
         db.execute("UPDATE residents SET lang = ? WHERE id = ?", (effect.lang, resident_id))
     elif isinstance(effect, SetSubscribed):
+        # A subscriber who has not answered yet (one who asked between rounds to be told
+        # when the next begins) belongs to the city of their conversation: announcements and
+        # invitations go to a city's residents. An answer sets the city later anyway.
         db.execute(
-            "UPDATE residents SET subscribed = ? WHERE id = ?",
-            (int(effect.subscribed), resident_id),
+            "UPDATE residents SET subscribed = :on, city = CASE WHEN :on = 1"
+            " THEN coalesce(city, json_extract(state, '$.city')) ELSE city END WHERE id = :id",
+            {"on": int(effect.subscribed), "id": resident_id},
         )
     elif isinstance(effect, SaveAnswer):
         answers.save_answer(db, resident_id, effect.answer, now)

@@ -60,16 +60,15 @@ def close_round(db: sqlite3.Connection, effect: CloseRound, actor: str, now: str
 
 
 # The recipients of a round's invitation (storage.sqlite.announcements.start_broadcast): the
-# city's subscribers with a list in an earlier round and none yet in this one; on WhatsApp
-# only inside the 24-hour window (no approved template fits an invitation). Parameters: the
-# announcement, now, the city, the round, the window's start.
+# city's subscribers with no list yet in this round (those of earlier rounds, and those who
+# asked between rounds to be told when the next begins); on WhatsApp only inside the 24-hour
+# window (no approved template fits an invitation). Parameters: the announcement, now, the
+# city, the round, the window's start.
 INVITEES = f"""
 INSERT INTO broadcast_deliveries (announcement_id, resident_id, state, updated_at)
 SELECT :announcement, r.id, 'pending', :now FROM residents AS r
 WHERE r.city = :city AND r.subscribed = 1
 AND (r.channel != 'wa' OR r.last_inbound_at > :window)
-AND EXISTS (SELECT 1 FROM answers AS a WHERE a.resident_id = r.id AND a.is_current = 1
-    AND a.city = :city AND a.round_id != :round AND {HAS_ITEMS})
 AND NOT EXISTS (SELECT 1 FROM answers AS a WHERE a.resident_id = r.id AND a.is_current = 1
     AND a.round_id = :round AND {HAS_ITEMS})
 """
