@@ -304,6 +304,17 @@ class Reports(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class HourCount:
+    """Items of one category in the current answers given in one UTC hour (`hour`: its
+    start, aware); `first`: how many of them head their answer (one per answer)."""
+
+    hour: datetime
+    category: str
+    items: int
+    first: int
+
+
+@dataclass(frozen=True, slots=True)
 class ExportItem:
     """One item of a current answer for a streamed export: ExportRow's fields with the answer's
     time (aware, UTC), so the export can write the day in the city's time zone. Only the day
@@ -326,6 +337,11 @@ class Exports(Protocol):
         default the city's current one, as Reports read), in batches, ordered by answer time,
         then answer, then rank; no resident identifiers. One snapshot for the whole stream.
         Close it (`aclose`) when stopping early."""
+        ...
+
+    async def answer_hours(self, city: str, round_id: int | None = None) -> list[HourCount]:
+        """The export's items counted per UTC hour of their answer and category (the desk's
+        trend): as many rows as hours × categories, not answers."""
         ...
 
 

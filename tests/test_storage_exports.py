@@ -141,3 +141,38 @@ async def test_one_round_the_current_by_default(store: Store, clock: FakeClock) 
     assert [(r.district, r.category) for r in now] == [("mtu2", "dogs")]
     earlier = [row for batch in await _collect(store, "karakol", 0) for row in batch]
     assert earlier == before, "round 0 (before rounds) is still there to export"
+
+
+async def test_answer_hours_count_what_the_stream_yields(store: Store, clock: FakeClock) -> None:
+    """The desk's trend reads counts per UTC hour and category; they equal a recount of the
+    stream (current versions only, the round asked or the current one, forgotten gone)."""
+    await store.commit(ANA, Conversation(), [SaveAnswer(answer(1, "karakol", "mtu1"))])
+    clock.advance(minutes=30)  # the same hour
+    await store.commit(BEK, Conversation(), [SaveAnswer(answer(1, "karakol", None, ("roads",)))])
+    clock.advance(hours=20)
+    await store.commit(CAN, Conversation(), [SaveAnswer(answer(1, "karakol", "mtu2"))])
+    clock.advance(hours=1)
+    await store.commit(BEK, Conversation(), [SaveAnswer(answer(2, "karakol", None, ("water",)))])
+    await store.commit(CAN, Conversation(), [SaveAnswer(answer(2, "manas", "d1"))])  # moves
+
+    def recount(rows: list[ExportItem]) -> dict[tuple[datetime, str], tuple[int, int]]:
+        counts: dict[tuple[datetime, str], tuple[int, int]] = {}
+        for r in rows:
+            hour = r.answered_at.replace(minute=0, second=0, microsecond=0)
+            items, first = counts.get((hour, r.category), (0, 0))
+            counts[(hour, r.category)] = (items + 1, first + (r.rank == 1))
+        return counts
+
+    rows = [row for batch in await _collect(store, "karakol") for row in batch]
+    hours = await store.answer_hours("karakol")
+    assert {(h.hour, h.category): (h.items, h.first) for h in hours} == recount(rows)
+    assert [(h.hour.hour, h.category, h.items, h.first) for h in hours] == [
+        (10, "air", 1, 0),
+        (10, "roads", 1, 1),
+        (10, "water", 1, 0),
+        (7, "water", 1, 1),
+    ], "Ana's three items and Bek's second version; Can moved to Manas"
+    assert all(h.hour.tzinfo is not None for h in hours)
+    assert await store.answer_hours("karakol", 999) == []
+    await store.commit(ANA, Conversation(), [Forget()])
+    assert [h.category for h in await store.answer_hours("karakol")] == ["water"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from storage.base import ExportItem, StoreUnavailable
+from storage.base import ExportItem, HourCount, StoreUnavailable
 from storage.postgres.engine import UNAVAILABLE, PostgresEngine
-from storage.sqlite.exports import BATCH
+from storage.sqlite.exports import BATCH, hour_count
 from storage.sqlite.sql import current_round
 
 # One round's answers, the city's current one by default (as every report reads them).
@@ -17,6 +17,16 @@ _SELECT = (
     " WHERE a.is_current = 1 AND a.city = $1"
     f" AND a.round_id = coalesce($2::bigint, {current_round('$1', '$3')})"
     " ORDER BY a.created_at, a.id, i.rank"
+)
+
+# As SQLite's: per hour (the first 13 characters of the stored UTC text) and category.
+_HOURS = (
+    "SELECT substr(a.created_at, 1, 13) AS hour, i.category, count(*)::int,"
+    " (count(*) FILTER (WHERE i.rank = 1))::int"
+    " FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id"
+    " WHERE a.is_current = 1 AND a.city = $1"
+    f" AND a.round_id = coalesce($2::bigint, {current_round('$1', '$3')})"
+    " GROUP BY hour, i.category ORDER BY hour, i.category"
 )
 
 
@@ -43,3 +53,7 @@ class PostgresExports(PostgresEngine):
                     ]
         except UNAVAILABLE as exc:
             raise StoreUnavailable(f"PostgreSQL is unavailable: {exc}") from exc
+
+    async def answer_hours(self, city: str, round_id: int | None = None) -> list[HourCount]:
+        rows = await self._fetch(_HOURS, city, round_id, self._now())
+        return [hour_count(r[0], r[1], r[2], r[3]) for r in rows]

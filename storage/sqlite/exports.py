@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from storage.base import ExportItem
+from storage.base import ExportItem, HourCount
 from storage.sqlite.engine import SqliteEngine
 from storage.sqlite.sql import current_round, iso
 
@@ -22,6 +22,21 @@ _SELECT = (
     f" AND a.round_id = coalesce(:round, {current_round(':city', ':now')})"
     " ORDER BY a.created_at, a.id, i.rank"
 )
+
+# The same answers counted per hour (stored times are fixed-width UTC text: the first 13
+# characters are the hour) and category.
+_HOURS = (
+    "SELECT substr(a.created_at, 1, 13) AS hour, i.category, count(*),"
+    " sum(CASE WHEN i.rank = 1 THEN 1 ELSE 0 END)"
+    " FROM answers AS a JOIN answer_items AS i ON i.answer_id = a.id"
+    " WHERE a.is_current = 1 AND a.city = :city"
+    f" AND a.round_id = coalesce(:round, {current_round(':city', ':now')})"
+    " GROUP BY hour, i.category ORDER BY hour, i.category"
+)
+
+
+def hour_count(hour: str, category: str, items: int, first: int) -> HourCount:
+    return HourCount(datetime.fromisoformat(f"{hour}:00:00+00:00"), category, items, first)
 
 
 class SqliteExports(SqliteEngine):
@@ -50,6 +65,10 @@ class SqliteExports(SqliteEngine):
                 ]
         finally:
             await asyncio.to_thread(db.close)
+
+    async def answer_hours(self, city: str, round_id: int | None = None) -> list[HourCount]:
+        params = {"city": city, "round": round_id, "now": iso(self._clock())}
+        return [hour_count(*row) for row in await self._query(_HOURS, params)]
 
     def _open_stream(self) -> sqlite3.Connection:
         # Used by one to_thread call at a time, never concurrently.
