@@ -42,7 +42,6 @@ DeliverGroup = Callable[[GroupTurn], Awaitable[None]]
 _LOADERS = {
     "tallies": "tallies",
     "sources": "source_counts",
-    "export": "export_rows",
     "unplaced": "unplaced",
     "subscribers": "subscriber_counts",
     "announced": "announcements",
@@ -65,9 +64,8 @@ class FactsLoader:
             if (city := getattr(needs, name))
         }
         values = dict(zip(wanted, await asyncio.gather(*wanted.values()), strict=True))
-        for name in ("export", "unplaced"):
-            if name in values:
-                values[name] = tuple(values[name])
+        if "unplaced" in values:
+            values["unplaced"] = tuple(values["unplaced"])
         if "announced" in values:
             # What residents were told about: announcements sent or being sent.
             values["announced"] = tuple(

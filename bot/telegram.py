@@ -12,6 +12,7 @@ from telegram.request import BaseRequest
 from bot.i18n import Texts
 from bot.lifecycle import Lifecycle
 from bot.pipeline import Pipeline
+from bot.telegram_files import Files
 from bot.telegram_http import AiohttpRequest
 from bot.telegram_in import in_group, to_group_event, to_inbound
 from bot.telegram_out import TelegramOutbound
@@ -75,6 +76,9 @@ class TelegramChannel:
         self.out = TelegramOutbound(
             app.bot, self.texts, COMMANDS, self.pipeline.base_world, self.broadcast_rate
         )
+        # Charts and exports with the world as of the latest turn (accepted categories by
+        # name); the export streamed from the store as `citybot export` writes it.
+        self.out.files = Files(self.texts, lambda: self.pipeline.world, self.pipeline.store)
         return app
 
     async def _post_init(self, app: Application) -> None:

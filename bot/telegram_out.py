@@ -36,7 +36,7 @@ from bot.i18n import Texts, html_to_plain, pack_lines
 from bot.keyboards import keyboard
 from bot.metrics import Reachability
 from bot.rate import RateLimiter
-from bot.telegram_files import render_attachment
+from bot.telegram_files import UPLOAD_LIMIT, Files, TooBig
 from bot.telegram_retry import retry_seconds
 from flows.catalogue import LANGS, Lang
 from flows.session import Msg, Reply, SetLanguage, Turn
@@ -106,6 +106,9 @@ class TelegramOutbound:
         broadcast_rate: float = 25.0,
     ) -> None:
         self.bot, self.texts, self.commands, self.world = bot, texts, commands, world
+        # The chart and the export; the bot's wiring gives it the store and the world as of
+        # the latest turn (bot/telegram.py), a bare outbound draws charts only.
+        self.files = Files(texts, lambda: self.world)
         self.pace = RateLimiter(broadcast_rate)  # broadcasts; any 429 pauses it too
         self.rate_limited = 0  # 429s seen (for reports and the benchmark)
         self.health = Reachability()  # the last outcomes, for /healthz (no call of its own)
@@ -269,10 +272,12 @@ class TelegramOutbound:
         markup = keyboard(self.texts, reply.lang or lang, reply)
         if reply.attachment is None:
             return await self._text(chat_id, html, markup, edit)
-        assert self.world is not None, "files need the world (labels, districts)"
-        kind, name, data = await asyncio.to_thread(
-            render_attachment, self.world, self.texts, reply.attachment, reply.lang or lang
-        )
+        try:
+            kind, name, data = await self.files.render(reply.attachment, reply.lang or lang)
+        except TooBig:
+            mb = UPLOAD_LIMIT // (1024 * 1024)
+            told = Reply((Msg("export-too-big", {"limit": mb}),))
+            return await self._text(chat_id, self.texts.reply_html(reply.lang or lang, told))
         caption = html if len(html_to_plain(html)) <= CAPTION_LIMIT else None
         if html and caption is None:
             sent = await self._text(chat_id, html)  # too long for a caption: text first

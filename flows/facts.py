@@ -39,7 +39,6 @@ class Needs:
 
     tallies: str | None = None  # the city's counters (results, summaries, exports)
     sources: str | None = None  # how many residents came by each link tag
-    export: str | None = None  # every item of the current answers, without identifiers
     unplaced: str | None = None  # own words waiting for review
     subscribers: str | None = None  # subscribed residents per channel (announce preview)
     announced: str | None = None  # announcements sent or being sent (/announcements)
@@ -55,7 +54,6 @@ class Facts:
 
     tallies: Mapping[str, Tally] | None = None  # per district ("" = not given)
     sources: Mapping[str, int] | None = None
-    export: tuple[ExportRow, ...] | None = None
     unplaced: tuple[UnplacedItem, ...] | None = None
     subscribers: Mapping[str, int] | None = None  # channel -> count
     # The stored content of each announcement already sent or being sent, newest first.

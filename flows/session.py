@@ -13,7 +13,6 @@ from flows.catalogue import Lang
 from flows.rounds import RoundView
 
 if TYPE_CHECKING:
-    from flows.facts import ExportRow
     from flows.summary import CityRanking
 
 MAX_PROBLEMS = 5
@@ -218,10 +217,11 @@ class Chart:
 
 @dataclass(frozen=True, slots=True)
 class Spreadsheet:
-    """The council's export: the ranking and every answer, as an XLSX file."""
+    """The council's export of a city (its current round): the ranking and every answer, as
+    an XLSX file. Named, not carried: the channel streams it from the store when it sends it,
+    as `citybot export` and the desk do, so a chat's file is the same file."""
 
-    ranking: CityRanking
-    rows: tuple[ExportRow, ...]
+    city: str
     filename: str
 
 

@@ -70,8 +70,6 @@ def needs(binding: Binding | None, event: Inbound, world: World) -> Needs:
         return Needs()
     if event.command == "review":
         return Needs(unplaced=city)
-    if event.command == "export":
-        return Needs(tallies=city, sources=city, export=city)
     if event.command == "summary":
         return Needs(tallies=city, sources=city)
     if event.command == "round":
@@ -118,7 +116,7 @@ def _command(binding: Binding | None, event: Inbound, world: World, facts: Facts
         wordings = review.queue(facts.unplaced or (), world.learned.get(city, {}))
         return GroupTurn((_next(world, city, wordings, lang),), lang=lang)
     if command == "export":
-        return _export(city, event, world, facts, lang)
+        return _export(city, event, world, lang)
     if command == "round":
         parts, made = round_chat.decide(city, event, world, facts, lang)
         return _say(lang, *parts, effects=made)  # type: ignore[arg-type]
@@ -158,11 +156,10 @@ def _summary(city: str, args: str, world: World, facts: Facts, lang: Lang) -> Gr
     return GroupTurn(tuple(replies), lang=lang)
 
 
-def _export(city: str, event: Inbound, world: World, facts: Facts, lang: Lang) -> GroupTurn:
-    ranking = city_ranking(world, city, facts.tallies or {}, sources=facts.sources)
+def _export(city: str, event: Inbound, world: World, lang: Lang) -> GroupTurn:
     day = event.now.date().isoformat() if event.now else "export"
     caption = Msg("export-caption", {"city": world.cities[city].name(lang)})
-    sheet = Spreadsheet(ranking, tuple(facts.export or ()), f"citybot-{city}-{day}.xlsx")
+    sheet = Spreadsheet(city, f"citybot-{city}-{day}.xlsx")
     return GroupTurn((Reply((caption,), attachment=sheet),), lang=lang)
 
 

@@ -42,7 +42,6 @@ def empty_facts(wanted: Needs, tallies: Mapping[str, Mapping[str, Tally]] | None
     return Facts(
         tallies=counters.get(wanted.tallies, {}) if wanted.tallies else None,
         sources={} if wanted.sources else None,
-        export=() if wanted.export else None,
         unplaced=() if wanted.unplaced else None,
         subscribers={} if wanted.subscribers else None,
         announced=() if wanted.announced else None,

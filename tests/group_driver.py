@@ -11,7 +11,7 @@ from bot.keyboards import layout
 from flows import workgroup
 from flows.catalogue import OTHER
 from flows.effects import BindGroup, MoveChat, PlaceWording, SetGroupLanguage, UnbindGroup
-from flows.facts import ExportRow, Facts, Needs, UnplacedItem
+from flows.facts import Facts, Needs, UnplacedItem
 from flows.ranking import Tally
 from flows.session import Chart, Inbound, Option, Spreadsheet
 from flows.workgroup import Binding, GroupTurn
@@ -30,7 +30,6 @@ class FlowGroup:
         chat_id: int = -4001,
         unplaced: Sequence[UnplacedItem] = (),
         tallies: Mapping[str, Mapping[str, Tally]] | None = None,
-        export: Sequence[ExportRow] = (),
         now: datetime | None = None,
     ) -> None:
         self.world = world
@@ -39,7 +38,6 @@ class FlowGroup:
         self.unplaced = list(unplaced)
         self.learned: dict[str, dict[str, str]] = {}
         self.tallies = tallies or {}
-        self.export = tuple(export)
         self.now = now or datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
         self.turn: GroupTurn | None = None
         self.effects: list[object] = []
@@ -48,7 +46,6 @@ class FlowGroup:
         return Facts(
             tallies=self.tallies.get(wanted.tallies, {}) if wanted.tallies else None,
             sources={} if wanted.sources else None,
-            export=self.export if wanted.export else None,
             unplaced=tuple(self.unplaced) if wanted.unplaced else None,
         )
 
@@ -125,7 +122,7 @@ class FlowGroup:
                 how = f"(photo: the chart of {min(rows, 10)} problems)"
             elif isinstance(reply.attachment, Spreadsheet):
                 sheet = reply.attachment
-                how = f"(file {sheet.filename}: {len(sheet.rows)} answer items)"
+                how = f"(file {sheet.filename}: the export of {sheet.city})"
             lines.append(f"< {how}")
             html = TEXTS.reply_html(turn.lang, reply)
             lines += [f"< {line}" for line in html.split("\n") if html]

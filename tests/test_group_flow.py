@@ -12,7 +12,7 @@ import pytest
 from bot.config import load_world
 from flows.catalogue import Admins, Roles
 from flows.effects import BindGroup, PlaceWording, UnbindGroup
-from flows.facts import ExportRow, UnplacedItem
+from flows.facts import UnplacedItem
 from flows.ranking import Tally
 from flows.session import Spreadsheet
 from flows.world import World
@@ -33,10 +33,6 @@ TALLIES = {
         "mtu2": Tally(5, {"roads": 2, "drinking_water": 4}, {"roads": 6, "drinking_water": 16}),
     }
 }
-EXPORT = [
-    ExportRow("mtu1", 1, "roads", None, "2026-11-20"),
-    ExportRow("mtu1", 2, "other", "пробки", "2026-11-21"),
-]
 
 
 def roles_world(members_may: tuple[str, ...] = ("summary",)) -> World:
@@ -54,7 +50,7 @@ def roles_world(members_may: tuple[str, ...] = ("summary",)) -> World:
 
 
 def bound(world: World | None = None, lang: str = "ru") -> FlowGroup:
-    g = FlowGroup(world or roles_world(), unplaced=WORDS, tallies=TALLIES, export=EXPORT)
+    g = FlowGroup(world or roles_world(), unplaced=WORDS, tallies=TALLIES)
     g.command(ADMIN, "/bind karakol")
     if lang != "ru":
         g.command(ADMIN, f"/language {lang}")
@@ -94,7 +90,7 @@ def test_members_get_the_summary_and_reviewers_the_words_and_the_file() -> None:
     assert "Дороги" in g.text
     turn = g.command(REVIEWER, "/export")
     (reply,) = turn.replies
-    assert isinstance(reply.attachment, Spreadsheet) and len(reply.attachment.rows) == 2
+    assert reply.attachment == Spreadsheet("karakol", "citybot-karakol-2026-11-24.xlsx")
     g.command(REVIEWER, "/review")
     assert "Мэр не отвечает на письма" in g.text
 
@@ -183,7 +179,7 @@ GROUP_SCRIPT = [
 
 
 def run_group(lang: str) -> str:
-    g = FlowGroup(roles_world(), unplaced=WORDS, tallies=TALLIES, export=EXPORT)
+    g = FlowGroup(roles_world(), unplaced=WORDS, tallies=TALLIES)
     out: list[str] = []
     last = ""
     for user, line in GROUP_SCRIPT:

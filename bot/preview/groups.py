@@ -41,7 +41,7 @@ def _commands(p: Preview, world: World) -> None:
     def say(caption: str, user: int, bound: str | None, command: str, args: str = "") -> None:
         binding = Binding(bound, lang) if bound else None
         event = Inbound("command", command=command, text=args, sender=f"tg:{user}")
-        turn = step(binding, event, world, Facts(tallies={}, sources={}, export=(), unplaced=()))
+        turn = step(binding, event, world, Facts(tallies={}, sources={}, unplaced=()))
         texts = [r for r in turn.replies if r.attachment is None]
         if texts:
             p.replies(caption, turn.lang, texts)

@@ -340,6 +340,8 @@ export-col-date = Күнү
 export-citywide = Бүт шаар
 export-no-district = Району көрсөтүлгөн эмес
 export-caption = { $city }: көйгөйлөрдүн рейтинги жана тургундардын жооптору
+# review
+export-too-big = Жооптор файлы { $limit } МБдан чоң болуп калды, Telegram боттордон мындай чоңдуктагы файлдарды кабыл албайт. Аны жумушчу топтун баракчасынан жүктөп алыңыз же операторго citybot export буйругу менен чыгарып берүүнү сураныңыз.
 
 ## Review of free text (working groups)
 # review

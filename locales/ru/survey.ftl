@@ -278,6 +278,7 @@ export-col-date = Дата
 export-citywide = Весь город
 export-no-district = Район не указан
 export-caption = { $city }: рейтинг проблем и ответы жителей
+export-too-big = Файл с ответами получился больше { $limit } МБ, а Telegram не принимает от ботов файлы такого размера. Скачайте его на странице рабочей группы или попросите оператора выгрузить его командой citybot export.
 
 ## Review of free text (working groups)
 review-item = <b>Разбор ответов своими словами</b> (осталось формулировок: { $left })
