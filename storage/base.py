@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -18,6 +17,8 @@ from storage.records import (  # what the store hands back (callers import them 
     BroadcastCounts,
     CityStats,
     Delivery,
+    ExportItem,
+    HourCount,
     Loaded,
     LoadedGroup,
     Recipient,
@@ -303,30 +304,6 @@ class Reports(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class HourCount:
-    """Items of one category in the current answers given in one UTC hour (`hour`: its
-    start, aware); `first`: how many of them head their answer (one per answer)."""
-
-    hour: datetime
-    category: str
-    items: int
-    first: int
-
-
-@dataclass(frozen=True, slots=True)
-class ExportItem:
-    """One item of a current answer for a streamed export: ExportRow's fields with the answer's
-    time (aware, UTC), so the export can write the day in the city's time zone. Only the day
-    goes into a file: a time would make rows linkable."""
-
-    district: str | None
-    rank: int
-    category: str
-    text: str | None
-    answered_at: datetime
-
-
 class Exports(Protocol):
     """The council's export read as a stream: a million answers never sit in one list."""
 
@@ -353,6 +330,19 @@ class Signals(Protocol):
     ) -> list[SignalRow]:
         """The city's current answers of one round (by default the one reports show) that name
         something (answered since `since`)."""
+        ...
+
+
+class DeskSessions(Protocol):
+    """The desk's sign-outs: a session issued before its user's last sign-out is over, on
+    every instance sharing the store."""
+
+    async def sign_out(self, user_id: int, at: datetime) -> None:
+        """Record that the Telegram user `user_id` signed out at `at` (the latest wins)."""
+        ...
+
+    async def signed_out_at(self, user_id: int) -> datetime | None:
+        """When the user last signed out of the desk (aware), or None."""
         ...
 
 
@@ -398,6 +388,7 @@ class Store(
     Rounds,
     Exports,
     Signals,
+    DeskSessions,
     Leadership,
     Health,
     Protocol,

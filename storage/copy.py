@@ -41,6 +41,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("learned_wordings", "city, wording"),
     ("learned_sources", "city, wording, answer_id"),
     ("city_categories", "city, id"),
+    ("desk_signouts", "user_id"),
     # A reminder points at its announcement (created before it, so a smaller id).
     ("announcements", "id"),
     ("announcement_log", "id"),

@@ -531,6 +531,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        "desk sign-outs",
+        (
+            # When a working-group member last signed out of the desk: their sessions issued
+            # before it are refused on every instance (a copied cookie dies with the sign-out).
+            # A Telegram user id of a desk user (an admin or member), never a resident's.
+            """
+            CREATE TABLE desk_signouts (
+                user_id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL
+            ) STRICT
+            """,
+        ),
+    ),
 )
 
 

@@ -148,3 +148,27 @@ class CityStats:
     mid_survey: dict[str, int]
     subscribers: dict[str, int]
     delivery_errors: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class HourCount:
+    """Items of one category in the current answers given in one UTC hour (`hour`: its
+    start, aware); `first`: how many of them head their answer (one per answer)."""
+
+    hour: datetime
+    category: str
+    items: int
+    first: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExportItem:
+    """One item of a current answer for a streamed export: ExportRow's fields with the answer's
+    time (aware, UTC), so the export can write the day in the city's time zone. Only the day
+    goes into a file: a time would make rows linkable."""
+
+    district: str | None
+    rank: int
+    category: str
+    text: str | None
+    answered_at: datetime

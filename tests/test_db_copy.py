@@ -96,6 +96,7 @@ async def populate(path: Path) -> None:
         # A theme accepted as a category of Karakol (nothing left to move: placed above).
         theme = AcceptTheme("karakol", "pools", "Бассейны", "Бассейндер", ("нет бассейна",))
         assert await store.commit_operator("cli:op", [theme], "cli:4") == [0]
+        await store.sign_out(4242, clock.now)  # a desk user signed out
         # A survey round of Osh, closed, with Dana's answer in it (the rest is round 0).
         begins = clock.now - timedelta(hours=1)
         opened = OpenRound(

@@ -212,7 +212,7 @@ async def test_sign_in_sets_a_minimal_secure_session_and_opens_the_city(env: Env
     value = cookie.split(";")[0].split("=", 1)[1]
     payload = value.split(".")[0]
     data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    assert set(data) == {"id", "exp"} and data["id"] == REVIEWER, "only the id and the expiry"
+    assert set(data) == {"id", "exp", "iat"} and data["id"] == REVIEWER, "id, expiry, issue time"
     assert "aigul" not in value.lower()
     page = await client.get("/cities/karakol", params={"lang": "ru"})
     assert page.status_code == 200

@@ -81,7 +81,7 @@ class Desk:
         # request reads the latest (bot.fresh_world), as the pipeline's turns do.
         self.worlds = FreshWorld(store, world)
         self.bot_username, self.public_base, self.clock = bot_username, public_base, clock
-        self.sessions = Sessions(secret)
+        self.sessions = Sessions(secret, store=store)
         self.access = Access(world, store, member_check)
         self.attempts = attempts or Attempts()
         self.env = Environment(
@@ -125,8 +125,8 @@ class Desk:
 
     # --- who is asking ----------------------------------------------------------------------
 
-    def user(self, request: Request) -> int | None:
-        return self.sessions.user(request.cookies.get(SESSION_COOKIE), self.clock())
+    async def user(self, request: Request) -> int | None:
+        return await self.sessions.signed_in(request.cookies.get(SESSION_COOKIE), self.clock())
 
     async def lang(self, request: Request, user: int | None) -> Lang:
         """?lang=ru|ky, else the language the user chose in the bot, else Russian."""
@@ -141,7 +141,7 @@ class Desk:
 
     async def city_grant(self, request: Request) -> tuple[Grant, Lang] | Response:
         """The signed-in user's rights in the path's city, or the response refusing them."""
-        user = self.user(request)
+        user = await self.user(request)
         if user is None:
             asked = request.query_params.get("lang")
             target = f"/login?lang={asked}" if asked in LANGS else "/login"
@@ -221,15 +221,16 @@ class Desk:
             form = dict(parse_qsl(body.decode(), keep_blank_values=True))
         except (UnicodeDecodeError, ValueError):
             form = {}
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if self.user(request) is None or not self.sessions.csrf_holds(cookie, form.get("csrf", "")):
+        cookie, user = request.cookies.get(SESSION_COOKIE), await self.user(request)
+        if user is None or not self.sessions.csrf_holds(cookie, form.get("csrf", "")):
             return self.refuse(request, await self.lang(request, None), 403, "desk-csrf")
+        await self.sessions.sign_out(user, self.clock())  # a copy of the cookie dies too
         response = secured(RedirectResponse("/login", status_code=303))
         response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True)
         return response
 
     async def home(self, request: Request) -> Response:
-        user = self.user(request)
+        user = await self.user(request)
         if user is None:
             return secured(RedirectResponse("/login", status_code=303))
         lang = await self.lang(request, user)

@@ -8,8 +8,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from storage.base import DeskSessions
 
 MAX_AGE = 86400  # Telegram: reject an authorisation older than a day
 FUTURE_SLACK = 60  # seconds of clock difference tolerated for an auth_date "from the future"
@@ -68,18 +71,48 @@ def verify_login(fields: Mapping[str, str], token: str, now: float) -> LoginChec
 
 
 class Sessions:
-    """A signed cookie holding only the Telegram id and the expiry; CSRF tokens bound to it."""
+    """A signed cookie holding only the Telegram id, the expiry and when it was issued; CSRF
+    tokens bound to it. With `store`, a session issued before its user's last sign-out is
+    refused (storage.base.DeskSessions: on every instance, a copied cookie included)."""
 
-    def __init__(self, secret: str, lifetime: int = SESSION_LIFETIME) -> None:
-        self.lifetime = lifetime
+    def __init__(
+        self, secret: str, lifetime: int = SESSION_LIFETIME, store: DeskSessions | None = None
+    ) -> None:
+        self.lifetime, self.store = lifetime, store
         self._key = secret.encode()
         self._signer = URLSafeTimedSerializer(secret, salt="citybot-desk-session")
 
     def issue(self, user_id: int, now: float) -> str:
-        return self._signer.dumps({"id": user_id, "exp": int(now) + self.lifetime})
+        # Milliseconds: a sign-in right after a sign-out (the same second) stays valid.
+        return self._signer.dumps(
+            {"id": user_id, "exp": int(now) + self.lifetime, "iat": int(now * 1000)}
+        )
 
     def user(self, cookie: str | None, now: float) -> int | None:
-        """The signed-in Telegram id, or None (no cookie, forged, or expired)."""
+        """The Telegram id the cookie was signed for, or None (no cookie, forged, expired);
+        `signed_in` also checks the sign-outs."""
+        data = self._data(cookie, now)
+        return None if data is None else data[0]
+
+    async def signed_in(self, cookie: str | None, now: float) -> int | None:
+        """The signed-in Telegram id, or None (no cookie, forged, expired, or signed out
+        since it was issued)."""
+        data = self._data(cookie, now)
+        if data is None:
+            return None
+        uid, issued_ms = data
+        if self.store is not None:
+            out = await self.store.signed_out_at(uid)
+            if out is not None and issued_ms <= out.timestamp() * 1000:
+                return None
+        return uid
+
+    async def sign_out(self, user_id: int, now: float) -> None:
+        """Every session of the user issued until now ends, wherever its cookie is."""
+        if self.store is not None:
+            await self.store.sign_out(user_id, datetime.fromtimestamp(now, UTC))
+
+    def _data(self, cookie: str | None, now: float) -> tuple[int, int] | None:
         if not cookie:
             return None
         try:
@@ -88,10 +121,12 @@ class Sessions:
             return None
         if not isinstance(data, dict):
             return None
-        uid, exp = data.get("id"), data.get("exp")
+        uid, exp, issued = data.get("id"), data.get("exp"), data.get("iat")
         if not isinstance(uid, int) or not isinstance(exp, int) or exp <= now:
             return None
-        return uid
+        if not isinstance(issued, int):  # issued before sign-outs existed: from its expiry
+            issued = (exp - self.lifetime) * 1000
+        return uid, issued
 
     def csrf(self, cookie: str) -> str:
         """The form token of this session: a new sign-in, a new token."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from storage.postgres.announcements import PostgresAnnouncements
 from storage.postgres.deliveries import PostgresDeliveries
+from storage.postgres.desk import PostgresDesk
 from storage.postgres.exports import PostgresExports
 from storage.postgres.groups import PostgresGroups
 from storage.postgres.leader import PostgresLeadership
@@ -24,6 +25,7 @@ class PostgresStore(
     PostgresRounds,
     PostgresExports,
     PostgresSignals,
+    PostgresDesk,
     PostgresLeadership,
 ):
     """`storage.base.Store` on one PostgreSQL database (see PostgresEngine for the pool,

@@ -216,6 +216,9 @@ async def _forget(con: asyncpg.Connection, resident_id: int, actor: str) -> None
     await review.drop_unsupported(con, words)
     # An admin's id in the announcements' audit: the action stays, who it was does not.
     await con.execute("UPDATE announcement_log SET actor = 'forgotten' WHERE actor = $1", actor)
+    channel, _, external = actor.partition(":")  # as SQLite's: a desk user's sign-out too
+    if channel == "tg" and external.isdigit() and len(external) < 19:
+        await con.execute("DELETE FROM desk_signouts WHERE user_id = $1", int(external))
 
 
 class PostgresResidents(PostgresEngine):

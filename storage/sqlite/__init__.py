@@ -5,6 +5,7 @@ from __future__ import annotations
 from storage.sqlite.announcements import SqliteAnnouncements
 from storage.sqlite.answers import check_answer
 from storage.sqlite.deliveries import SqliteDeliveries
+from storage.sqlite.desk import SqliteDesk
 from storage.sqlite.engine import WriterStats
 from storage.sqlite.exports import SqliteExports
 from storage.sqlite.groups import SqliteGroups
@@ -28,6 +29,7 @@ class SqliteStore(
     SqliteRounds,
     SqliteExports,
     SqliteSignals,
+    SqliteDesk,
 ):
     """`storage.base.Store` on one SQLite file in WAL mode (see SqliteEngine for the threads,
     batches and health checks)."""

@@ -206,6 +206,10 @@ def _forget(db: sqlite3.Connection, resident_id: int, actor: str) -> None:
     review.drop_unsupported(db, words)
     # An admin's id in the announcements' audit: the action stays, who it was does not.
     db.execute("UPDATE announcement_log SET actor = 'forgotten' WHERE actor = ?", (actor,))
+    # The same Telegram id as a desk user: its sign-out time goes too.
+    channel, _, external = actor.partition(":")
+    if channel == "tg" and external.isdigit() and len(external) < 19:
+        db.execute("DELETE FROM desk_signouts WHERE user_id = ?", (int(external),))
 
 
 class SqliteResidents(SqliteEngine):
