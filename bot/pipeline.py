@@ -17,11 +17,11 @@ from bot.fresh_world import FreshWorld
 from bot.logs import actor_hash
 from flows import operator, survey, workgroup
 from flows.facts import Facts, Needs
-from flows.session import Inbound, Msg, Reply, Session, Turn
+from flows.session import Inbound, Msg, Profile, Reply, Session, Turn
 from flows.text import clean
 from flows.workgroup import Binding, GroupTurn
 from flows.world import World
-from storage.base import ANY, DuplicateUpdate, ResidentRef, StaleState, Store
+from storage.base import ANY, DuplicateUpdate, ResidentRef, StaleState, Store, StoreUnavailable
 from storage.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,15 @@ class Pipeline:
                 if attempt:
                     pause = BACKOFF_MS[min(attempt, len(BACKOFF_MS)) - 1]
                     await asyncio.sleep(random.uniform(0, pause) / 1000)
-                loaded = await self.store.load(who, dedup_key)
+                try:
+                    loaded = await self.store.load(who, dedup_key)
+                except StoreUnavailable:  # the store logged why, once: not per message
+                    # Nothing can be read or kept now: the resident is asked to send it again,
+                    # rather than met with silence (polling has taken the update already).
+                    metrics.METRICS.error("store_unavailable")
+                    hint = event.lang_hint if event.lang_hint in ("ru", "ky") else None
+                    await deliver(_error_turn(Session(profile=Profile(lang=hint))))
+                    return None
                 if loaded.duplicate:
                     log.info("duplicate delivery %s ignored", dedup_key, extra=actor)
                     return None

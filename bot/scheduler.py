@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot import metrics
 from bot.summaries import SummarySender
 from flows.catalogue import City
 from flows.world import World
+from storage.base import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,21 @@ MISFIRE_GRACE = timedelta(hours=6)
 # whose summary a dead process had claimed gets it once the claim has gone stale (10 min),
 # not tomorrow (one claim query per bound chat: nothing when all were sent).
 RETRY_EVERY = timedelta(minutes=1)
+
+
+def _quiet_while_unavailable(job: Callable[[], object]) -> Callable[[], Awaitable[object]]:
+    """The job, except that a store that cannot be used now is not an error of the job's:
+    the store logged it once when it began (APScheduler would log a traceback every tick)."""
+
+    async def run() -> object:
+        try:
+            result = job()
+            return await result if inspect.isawaitable(result) else result
+        except StoreUnavailable:
+            metrics.METRICS.error("store_unavailable")
+            return None
+
+    return run
 
 
 def every(
@@ -40,7 +58,7 @@ def every(
     (once a second through a whole broadcast)."""
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
-        job,
+        _quiet_while_unavailable(job),
         "interval",
         seconds=interval.total_seconds(),
         next_run_time=datetime.now(UTC) + first,

@@ -125,3 +125,48 @@ def test_immutable_files_fail_the_commit_without_killing_the_process(tmp_path: P
     assert out.split("\n")[:4] == ["unavailable", "unavailable", "writable False", "closed"]
     assert err.count("unavailable") == 1, err  # one ERROR line, when the state changed
     assert WHO.external_id not in err
+
+
+async def test_the_store_recovers_even_when_a_caller_clears_its_traceback(tmp_path: Path) -> None:
+    """APScheduler clears the frames of a failed job's traceback. The error a failed batch
+    hands its callers once carried the worker's own (suspended) frame, so clearing it
+    finalized the worker: after a second of an unwritable file the bot answered nobody again
+    while /healthz said ok. Now the store works again as soon as the file does."""
+    import asyncio
+    import traceback
+
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    db = tmp_path / "citybot.db"
+    async with SqliteStore(db) as store:
+        await store.commit(WHO, Conversation(step=Step.CITY))
+        store.guard.problem = lambda: "x.db is missing or not writable"  # type: ignore[method-assign]
+        for attempt in (lambda: store.load(WHO), lambda: store.commit(WHO, Conversation())):
+            with pytest.raises(StoreUnavailable) as caught:
+                await attempt()
+            traceback.clear_frames(caught.value.__traceback__)
+        # And through the real scheduler, as the announcements' dispatcher runs.
+        failed = asyncio.Event()
+        scheduler = AsyncIOScheduler()
+
+        async def job() -> None:
+            try:
+                await store.load(WHO)
+            finally:
+                failed.set()
+
+        scheduler.add_job(job)
+        scheduler.start()
+        try:
+            await asyncio.wait_for(failed.wait(), 10)
+            await asyncio.sleep(0.05)  # the executor handles the failure after the job ends
+        finally:
+            scheduler.shutdown(wait=False)
+        assert await store.writable() is False and await store.ping() is False
+
+        del store.guard.problem  # the file is writable again
+        loaded = await store.load(WHO)
+        assert loaded.session.conv.step == Step.CITY
+        await store.commit(WHO, Conversation(step=Step.DISTRICT), expected=loaded.version)
+        assert (await store.load(WHO)).session.conv.step == Step.DISTRICT
+        assert await store.writable() is True and await store.ping() is True

@@ -275,6 +275,8 @@ class SqliteEngine:
         the batch) and a real write transaction commits."""
         if self._closing or self._writer is None or not self._writer.alive:
             return False
+        if self._reader is None or not self._reader.alive:  # no resident could be loaded
+            return False
         now = iso(self._clock())
 
         def stamp(db: sqlite3.Connection) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import ctypes
 import logging
 import sqlite3
@@ -193,10 +194,10 @@ class Worker:
                 try:
                     outcomes = await self.run(self._call, batch_fn, pending)
                 except StoreUnavailable as exc:  # the guard logged it once, not per batch
-                    outcomes = [exc] * len(pending)
+                    outcomes = _for_callers(exc, len(pending))
                 except Exception as exc:  # the whole batch failed: every caller hears it
                     log.exception("%s: batch of %d failed", self.name, len(pending))
-                    outcomes = [exc] * len(pending)
+                    outcomes = _for_callers(exc, len(pending))
                 for request, outcome in zip(pending, outcomes, strict=True):
                     future = request.future
                     if future is None or future.done():
@@ -223,6 +224,22 @@ class Worker:
             raise RuntimeError(f"{self.name}: connection is closed")
         self.guard()  # before SQLite touches the files (a write to an immutable -shm: SIGBUS)
         return batch_fn(self.db, pending)
+
+
+def _for_callers(exc: Exception, count: int) -> list[Exception]:
+    """One copy of a failed batch's exception per caller, without its traceback. The original
+    carries this loop's frame (it passed through `await self.run`), and a caller that clears
+    the frames of a traceback (APScheduler does after a failed job) would finalize the loop's
+    suspended coroutine: the worker dead for good, every later request refused."""
+    copies: list[Exception] = []
+    for _ in range(count):
+        try:
+            twin = copy.copy(exc)  # type, args and attributes; no traceback, cause or context
+        except Exception:
+            twin = RuntimeError(f"{type(exc).__name__}: {exc}")
+        twin.__traceback__ = twin.__cause__ = twin.__context__ = None
+        copies.append(twin)
+    return copies
 
 
 async def _ended(conn: aiosqlite.Connection) -> None:
