@@ -96,6 +96,14 @@ def signature_holds(
     )
 
 
+def bearer_token(authorization: str) -> str:
+    """The token of an `Authorization: Bearer <token>` header, "" for any other scheme or none.
+    The scheme is case-insensitive (RFC 7235 2.1: "bearer", "BEARER" too), one or more spaces
+    after it; the token itself is compared as given."""
+    scheme, _, token = authorization.strip().partition(" ")
+    return token.lstrip(" ") if scheme.lower() == "bearer" else ""
+
+
 def listen(host: str, port: int) -> socket.socket:
     """The HTTP server's socket, bound before anything else starts: a port that is taken is
     one line and exit code 1 (uvicorn would log it and sys.exit from inside the loop)."""
@@ -271,11 +279,11 @@ def build_web(
         }
         return JSONResponse(body, status_code=200 if database else 503)
 
-    wanted = f"Bearer {metrics_token}".encode() if metrics_token else None
+    wanted = metrics_token.encode() if metrics_token else None
 
     async def metrics_text(request: Request) -> Response:
         if wanted is not None:
-            given = request.headers.get("authorization", "").encode()
+            given = bearer_token(request.headers.get("authorization", "")).encode()
             if not hmac.compare_digest(given, wanted):  # constant time
                 return Response(status_code=401, headers={"www-authenticate": "Bearer"})
         shown = metrics if metrics is not None else process_metrics.METRICS

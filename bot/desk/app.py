@@ -4,6 +4,7 @@ ranking, review queue, exports, announcements, the optional public page)."""
 from __future__ import annotations
 
 import logging
+import math
 import shutil
 import tempfile
 import time
@@ -24,8 +25,9 @@ from starlette.routing import BaseRoute, Route
 from bot.desk import pages
 from bot.desk.access import Access, Grant, MemberCheck
 from bot.desk.auth import SESSION_COOKIE, Attempts, LoginCheck, Sessions, verify_login
+from bot.desk.rounds import NoSuchRound, checked_round, public_round, round_query
 from bot.fresh_world import FreshWorld
-from bot.i18n import Texts, escape_html, html_to_plain
+from bot.i18n import Texts, escape_html
 from bot.web import read_limited
 from flows.catalogue import LANGS, Lang
 from flows.review import queue
@@ -190,7 +192,10 @@ class Desk:
         client = request.client.host if request.client else "?"
         key = f"id:{check.user_id}" if check.user_id is not None else f"client:{client}"
         if not self.attempts.allow(key):
-            return self.refuse(request, lang, 429, "desk-too-many")
+            refused = self.refuse(request, lang, 429, "desk-too-many")
+            # Attempts tells no wait: its window bounds it (the oldest attempt leaves by then).
+            refused.headers["retry-after"] = str(max(1, math.ceil(self.attempts.window)))
+            return refused
         if check.user_id is None:
             log.info("desk sign-in refused (%s)", check.reason)
             return self.refuse(request, lang, 403, "desk-login-invalid")
@@ -250,36 +255,31 @@ class Desk:
         if isinstance(found, Response):
             return found
         grant, lang = found
-        asked = request.query_params.get("round", "")
-        view = await pages.city_page(
-            self.store,
-            self.world,
-            grant.city,
-            lang,
-            self.t(lang),
-            datetime.now(UTC),
-            pages.round_param(asked),
-        )
+        round_id = await self.round_of(request, grant, lang)
+        if isinstance(round_id, Response):
+            return round_id
+        now, t = datetime.now(UTC), self.t(lang)
+        view = await pages.city_page(self.store, self.world, grant.city, lang, t, now, round_id)
         return self.page(
             "city.html",
             lang,
             request,
             view=view,
-            signals=await self.signal_notes(grant.city, pages.round_param(asked), lang),
+            signals=await pages.signal_notes(
+                self.store, self.world, self.texts, grant.city, round_id, lang
+            ),
             small=pages.SMALL_SAMPLE,
             **self.common(request, grant, lang),
         )
 
-    async def signal_notes(self, city: str, round_id: int | None, lang: Lang) -> list[str]:
-        """The vote-farming notes of the daily summary (flows/signals.py), as plain lines: a
-        share and the top without them, never a filter on the ranking above."""
-        from flows import signals as farming
-        from flows.summary import signal_parts
-
-        rows = await self.store.signal_rows(city, round_id=round_id)
-        report = farming.signals(rows, order=self.world.shown[city].ids)
-        parts = signal_parts(self.world, city, report, lang)
-        return [html_to_plain(self.texts.format(lang, part)) for part in parts]
+    async def round_of(self, request: Request, grant: Grant, lang: Lang) -> int | Response | None:
+        """?round= of the city page and its downloads, or a 404 page: no such round."""
+        asked = request.query_params.get("round", "")
+        try:
+            return await checked_round(self.store, grant.city, asked)
+        except NoSuchRound as missing:
+            context = {**self.common(request, grant, lang), "round_query": ""}
+            return self.page("no_round.html", lang, request, 404, asked=str(missing), **context)
 
     async def review(self, request: Request) -> Response:
         found = await self.city_grant(request)
@@ -320,12 +320,14 @@ class Desk:
             return self.refuse(request, lang, 403, "desk-forbidden-part")
         if request.path_params["fmt"] not in KINDS:
             return secured(Response(status_code=404))
+        round_id = await self.round_of(request, grant, lang)
+        if isinstance(round_id, Response):
+            return round_id
         from bot.export import Exporter
         from bot.export_file import export_city
 
         # Streamed into a temporary file as `citybot export` does, removed once it is sent.
         fmt = request.path_params["fmt"]
-        round_id = pages.round_param(request.query_params.get("round", ""))
         name = f"{grant.city}-{datetime.now(UTC).strftime('%Y-%m-%d')}.{fmt}"
         out = Path(tempfile.mkdtemp(prefix="citybot-desk-")) / name
         try:
@@ -344,7 +346,9 @@ class Desk:
         if city is None or not city.public_page:
             return secured(Response(status_code=404))
         lang = await self.lang(request, None)
-        tallies = await self.store.tallies(city.id)
+        before = str(self.t(lang)("desk-round-before"))
+        shown = await public_round(self.store, city.id, lang, before)
+        tallies = await self.store.tallies(city.id, round_id=shown.id)  # None: no rounds
         ranking = city_ranking(self.world, city.id, tallies)
         rows = pages.public_rows(self.world, city.id, ranking, lang)
         return self.page(
@@ -352,6 +356,7 @@ class Desk:
             lang,
             request,
             city_name=city.name(lang),
+            round=shown,
             rows=rows,
             respondents=ranking.overall.respondents,
             minimum=pages.PUBLIC_MIN,
@@ -392,9 +397,3 @@ def secured(response: Response) -> Response:
         response.headers[name] = value
     response.headers.setdefault("cache-control", "no-store")
     return response
-
-
-def round_query(request: Request) -> str:
-    """ "&round=N" when a round is being looked at: the downloads are of the same round."""
-    chosen = pages.round_param(request.query_params.get("round", ""))
-    return "" if chosen is None else f"&round={chosen}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -11,12 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.desk.rounds import round_dates
 from bot.desk.svg import Bar, Series, progress_bar, ranking_bars, trend_lines
+from bot.i18n import Texts, html_to_plain
 from flows.announce import localized
 from flows.catalogue import OTHER, Lang
 from flows.ranking import Ranking
 from flows.results import MIN_DISTRICT
-from flows.rounds import display_date
 from flows.summary import NO_DISTRICT, CityRanking, city_ranking
 from flows.world import World
 from storage.base import Store
@@ -102,10 +102,7 @@ async def round_rows(
         chosen = current.id if current is not None else rounds[0].id
     shown = world.shown[city]
     rows = []
-    listed = [
-        (r.id, r.title(lang), f"{display_date(r.starts_on)} – {display_date(r.ends_on)}", r.state)
-        for r in rounds
-    ]
+    listed = [(r.id, r.title(lang), round_dates(r), r.state) for r in rounds]
     for rid, title, dates, state in [*listed[:8], (0, before, "", "before")]:
         ranking = city_ranking(world, city, await store.tallies(city, round_id=rid))
         if rid == 0 and not ranking.overall.respondents:
@@ -268,6 +265,20 @@ async def city_page(
     )
 
 
+async def signal_notes(
+    store: Store, world: World, texts: Texts, city: str, round_id: int | None, lang: Lang
+) -> list[str]:
+    """The vote-farming notes of the daily summary (flows/signals.py), as plain lines: a
+    share and the top without them, never a filter on the ranking above."""
+    from flows import signals as farming
+    from flows.summary import signal_parts
+
+    rows = await store.signal_rows(city, round_id=round_id)
+    report = farming.signals(rows, order=world.shown[city].ids)
+    parts = signal_parts(world, city, report, lang)
+    return [html_to_plain(texts.format(lang, part)) for part in parts]
+
+
 @dataclass(frozen=True, slots=True)
 class AnnouncementView:
     title: str
@@ -313,11 +324,6 @@ def public_rows(world: World, city: str, ranking: CityRanking, lang: Lang) -> li
     if ranking.overall.respondents < PUBLIC_MIN:
         return []
     return list(place(world, city, ranking.overall, "", lang, "").rows)
-
-
-def round_param(asked: str) -> int | None:
-    """?round=N: ASCII digits only ("²".isdigit() is true, and int() refuses it)."""
-    return int(asked) if re.fullmatch(r"[0-9]{1,9}", asked) else None
 
 
 async def themes_of(store: Store, world: World, city: str) -> list[tuple[int, list[str]]]:

@@ -140,6 +140,12 @@ desk-round-state = { $state ->
         [closed] аяктады
        *[before] —
     }
+# review
+desk-no-round = Бул шаарда «{ $round }» деген сурамжылоо этабы жок.
+# review
+desk-no-round-back = Шаардын баракчасына (учурдагы этап)
+# review
+desk-public-round = Сурамжылоонун этабы: { $round }
 # /results in the bot: the link to the city's public page (flows/results.py)
 # review
 results-public = Бардык жыйынтыктар — шаардын баракчасында: { $url }

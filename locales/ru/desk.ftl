@@ -99,5 +99,8 @@ desk-round-state = { $state ->
         [closed] завершён
        *[before] —
     }
+desk-no-round = В этом городе нет этапа опроса «{ $round }».
+desk-no-round-back = К странице города (текущий этап)
+desk-public-round = Этап опроса: { $round }
 # /results in the bot: the link to the city's public page (flows/results.py)
 results-public = Все результаты — на странице города: { $url }
