@@ -236,3 +236,16 @@ async def test_before_the_first_round_begins_the_public_page_says_so(
         ):
             shown = text_of((await client.get("/public/karakol", params={"lang": lang})).text)
             assert named in shown and count in shown and "Бюджет" not in shown, shown
+
+
+async def test_a_round_scheduled_for_later_leaves_the_desk_on_the_answers_so_far(
+    store: SqliteStore, world: World
+) -> None:
+    """As the daily summary and the public page: until a round begins, the city page shows
+    the answers given before rounds, not an empty round."""
+    await open_round(store, days_from_now=10)
+    client = await Env(store, world).signed_in(REVIEWER)
+    page = await client.get("/cities/karakol", params={"lang": "ru"})
+    shown = text_of(page.text)
+    respondents = re.search(r'<p id="respondents">([^<]*)</p>', page.text)
+    assert respondents and "7" in respondents.group(1), shown

@@ -98,8 +98,10 @@ async def round_rows(
     if asked in ids:
         chosen: int = asked  # type: ignore[assignment]
     else:
+        # As every report reads: the latest round begun, else the answers from before rounds
+        # (a round scheduled for later has nothing yet; the daily summary shows round 0 too).
         current = await store.current_round(city)
-        chosen = current.id if current is not None else rounds[0].id
+        chosen = current.id if current is not None else 0
     shown = world.shown[city]
     rows = []
     listed = [(r.id, r.title(lang), round_dates(r), r.state) for r in rounds]
