@@ -410,6 +410,8 @@ class BotAPIServer:
         app.router.add_route("*", "/{path:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
+        # Port 0 would let the kernel pick a port already handed to a process not started yet.
+        self.port = self.port or free_port()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
@@ -477,9 +479,25 @@ class _Params:
         self.multipart_data = uploads
 
 
+# Ports free_port() handed out lately, newest last: not handed out again. The probe's socket is
+# closed before the port's user binds it, so the kernel may give the same port to the next
+# probe (measured: 1 call in ~14,000 here) or to a server bound on port 0 meanwhile; two parts
+# of one test would then share a port ("nothing listens there" would be the bot itself).
+_HANDED_OUT: collections.OrderedDict[int, None] = collections.OrderedDict()
+_REMEMBERED = 1000  # far more than a test holds at once, far fewer than the kernel's range
+
+
 def free_port() -> int:
+    """A loopback port nothing listens on now, and none this process was handed lately."""
     import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _HANDED_OUT:
+            break
+    _HANDED_OUT[port] = None
+    if len(_HANDED_OUT) > _REMEMBERED:
+        _HANDED_OUT.popitem(last=False)
+    return port

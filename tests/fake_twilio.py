@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fake_telegram import free_port
+
 _sids = itertools.count(1)
 
 
@@ -62,7 +64,8 @@ class FakeTwilioAPI:
         app.router.add_get("/v1/Content/{sid}", self._fetch_content)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        # Not port 0: the kernel could pick a port already handed to a process not started yet.
+        site = web.TCPSite(self._runner, "127.0.0.1", free_port())
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{port}"

@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from telegram import Bot
@@ -111,13 +113,21 @@ class Chat:
 
 
 def config_with_an_admin(tmp_path: Path) -> Path:
-    """Karakol's bundled configuration with ADMIN as its admin (to /bind a group)."""
+    """Karakol's bundled configuration with ADMIN as its admin (to /bind a group), its daily
+    summary not due for two hours at least: from 20:00 in Karakol (its default) the running
+    bot's scheduler would send the bound group a summary of its own, a second chart beside
+    /summary's, whenever a slow run outlasts the scheduler's one-minute retry."""
+    bishkek = datetime.now(UTC).astimezone(ZoneInfo("Asia/Bishkek"))
+    zone = "Asia/Bishkek" if bishkek.hour <= 21 else "Europe/London"  # there 15:00-17:59
     folder = tmp_path / "cities"
     folder.mkdir()
     for source in (ROOT / "cities").glob("karakol.*"):
         text = source.read_text()
         if source.suffix == ".toml":
             text = text.replace("telegram_user_ids = []", f"telegram_user_ids = [{ADMIN}]", 1)
+            late = f'timezone = "{zone}"\nsummary_time = "23:59"'
+            assert 'timezone = "Asia/Bishkek"' in text
+            text = text.replace('timezone = "Asia/Bishkek"', late, 1)
         (folder / source.name).write_text(text)
     return folder
 

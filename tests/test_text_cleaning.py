@@ -28,6 +28,9 @@ JUNK = [
     *"\u00a0\u2028\u2029\u3000 ",
 ]
 ANY_TEXT = st.text(st.one_of(st.characters(exclude_categories=()), st.sampled_from(JUNK)))
+# Every property runs without Hypothesis's 200 ms deadline per example: what they check is the
+# result, and on 2 cores shared with the rest of the suite one example now and then waits
+# longer than that for the CPU (the test then failed as "Unreliable test timings").
 
 
 def _xml_char(char: str) -> bool:
@@ -46,7 +49,7 @@ def _noncharacter(char: str) -> bool:
     return 0xFDD0 <= cp <= 0xFDEF or cp & 0xFFFE == 0xFFFE
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(ANY_TEXT)
 def test_clean_leaves_nothing_a_spreadsheet_rejects_and_one_tidy_line(text: str) -> None:
     out = clean(text)
@@ -63,7 +66,7 @@ def test_clean_leaves_nothing_a_spreadsheet_rejects_and_one_tidy_line(text: str)
     assert clean(out) == out, "idempotent"
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(
     st.lists(
         st.text(
@@ -272,7 +275,7 @@ SHAPES = [
 WORDS = st.text(st.sampled_from("абвгдеёжзңөүАБВ ,.:;!?()-"), max_size=12)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(OPERATORS),
     st.text("0123456789", min_size=3, max_size=3),
@@ -289,25 +292,28 @@ def test_no_digit_of_a_kyrgyz_number_survives(
     assert not any(char.isdigit() for char in out), out
 
 
+@settings(deadline=None)
 @given(st.integers(0, 999_999), WORDS, WORDS)
 def test_numbers_of_up_to_six_digits_stay(n: int, before: str, after: str) -> None:
     text = f"{before} {n} {after}"
     assert mask_phones(text) == text
 
 
+@settings(deadline=None)
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)))
 def test_dates_stay(day: date) -> None:
     for text in (f"{day:%d.%m.%Y}", f"{day:%Y-%m-%d}", f"с {day:%d.%m.%Y} по {day:%d.%m.%Y}"):
         assert mask_phones(text) == text
 
 
+@settings(deadline=None)
 @given(st.integers(0, 10**13), st.sampled_from(["сом", "сомдон", "млн", "тыс", "$"]))
 def test_sums_of_money_stay(n: int, unit: str) -> None:
     text = f"потратили {n:,} {unit}".replace(",", " ")
     assert mask_phones(text) == text
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(ANY_TEXT)
 def test_masking_only_turns_digits_into_stars(text: str) -> None:
     out = mask_phones(text)
