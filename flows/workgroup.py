@@ -20,6 +20,7 @@ from flows.effects import (
 )
 from flows.facts import Facts, Needs
 from flows.roles import Right, may
+from flows.rounds import local_day
 from flows.session import Chart, Inbound, Msg, Reply, Spreadsheet
 from flows.summary import city_ranking, summary_parts
 from flows.world import World
@@ -157,7 +158,9 @@ def _summary(city: str, args: str, world: World, facts: Facts, lang: Lang) -> Gr
 
 
 def _export(city: str, event: Inbound, world: World, lang: Lang) -> GroupTurn:
-    day = event.now.date().isoformat() if event.now else "export"
+    # The city's day (Karakol is 6 hours ahead of UTC: at 03:00 there it is still yesterday).
+    zone = world.cities[city].timezone
+    day = local_day(event.now, zone).isoformat() if event.now else "export"
     caption = Msg("export-caption", {"city": world.cities[city].name(lang)})
     sheet = Spreadsheet(city, f"citybot-{city}-{day}.xlsx")
     return GroupTurn((Reply((caption,), attachment=sheet),), lang=lang)

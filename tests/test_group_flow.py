@@ -5,6 +5,7 @@ Transcripts live in tests/transcripts/group-*.txt; regenerate with --update-tran
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,14 @@ def test_members_get_the_summary_and_reviewers_the_words_and_the_file() -> None:
     assert reply.attachment == Spreadsheet("karakol", "citybot-karakol-2026-11-24.xlsx")
     g.command(REVIEWER, "/review")
     assert "Мэр не отвечает на письма" in g.text
+
+
+def test_the_export_is_named_by_the_citys_day() -> None:
+    """21:30 UTC on 23 November is 03:30 on the 24th in Karakol: the file says the 24th."""
+    g = bound()
+    g.now = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)
+    (reply,) = g.command(REVIEWER, "/export").replies
+    assert reply.attachment == Spreadsheet("karakol", "citybot-karakol-2026-11-24.xlsx")
 
 
 def test_a_city_may_open_review_and_export_to_every_member() -> None:

@@ -328,7 +328,7 @@ class Desk:
 
         # Streamed into a temporary file as `citybot export` does, removed once it is sent.
         fmt = request.path_params["fmt"]
-        name = f"{grant.city}-{datetime.now(UTC).strftime('%Y-%m-%d')}.{fmt}"
+        name = f"{grant.city}-{pages.city_now(self.world, grant.city):%Y-%m-%d}.{fmt}"
         out = Path(tempfile.mkdtemp(prefix="citybot-desk-")) / name
         try:
             exporter = Exporter(self.world, self.texts)
@@ -360,7 +360,7 @@ class Desk:
             rows=rows,
             respondents=ranking.overall.respondents,
             minimum=pages.PUBLIC_MIN,
-            generated=datetime.now(UTC).strftime("%d.%m.%Y"),
+            generated=pages.city_now(self.world, city.id).strftime("%d.%m.%Y"),
         )
 
     async def stylesheet(self, request: Request) -> Response:

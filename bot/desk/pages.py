@@ -6,7 +6,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -116,6 +116,11 @@ async def round_rows(
             RoundRow(rid, title, dates, state, ranking.overall.respondents, leading, rid == chosen)
         )
     return tuple(rows), chosen
+
+
+def city_now(world: World, city: str) -> datetime:
+    """Now on the city's clock: file names and "generated" dates are the city's day."""
+    return datetime.now(UTC).astimezone(ZoneInfo(world.cities[city].timezone))
 
 
 def district_names(world: World, city: str, lang: Lang, none: str) -> dict[str, str]:
