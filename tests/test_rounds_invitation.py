@@ -126,6 +126,35 @@ async def test_answering_in_the_new_round_means_no_invitation(
     assert [r.ref for r in claimed] == [bek]
 
 
+async def test_a_round_reopened_within_a_week_invites_nobody_twice(
+    store: Store, clock: FakeClock, world: World
+) -> None:
+    """An admin who closes a round and opens it again (wrong dates) must not message every
+    subscriber twice: whoever got a round's invitation in the last 7 days is skipped."""
+    ana, bek = ResidentRef("tg", "5401"), ResidentRef("tg", "5402")
+    await resident(store, ana, subscribed=True, answered=True)
+
+    async def invite(starts: str) -> list[ResidentRef]:
+        (round_id,) = await store.commit_operator("cli:op", [opening(world, clock, starts)])
+        (invitation,) = [
+            a for a in await store.announcements(CITY) if a.content["round_id"] == round_id
+        ]
+        assert await store.start_broadcast(invitation.id, "scheduler")
+        claimed = await store.claim_recipients(invitation.id, 50, "engine", LEASE)
+        await store.finish_deliveries(
+            invitation.id, [(r.resident_id, "sent", None) for r in claimed]
+        )
+        assert await store.commit_operator("cli:op", [CloseRound(CITY)]) == [True]
+        return [r.ref for r in claimed]
+
+    assert await invite("01.05.2026") == [ana]
+    await resident(store, bek, subscribed=True, answered=False)  # subscribed meanwhile
+    clock.advance(hours=2)
+    assert await invite("01.05.2026") == [bek], "Ana was invited two hours ago"
+    clock.advance(days=8)
+    assert sorted(await invite("09.05.2026"), key=str) == [ana, bek], "a week on: both again"
+
+
 def test_opening_refuses_what_cannot_be_a_round(world: World, clock: FakeClock) -> None:
     city = world.cities[CITY]
     titles = {"ru": "Бюджет", "ky": "Бюджет"}

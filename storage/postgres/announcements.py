@@ -19,6 +19,7 @@ from storage.sqlite.announcements import (
     WHATSAPP_WINDOW,
     validate_operator_effects,
 )
+from storage.sqlite.rounds import INVITED_AGAIN_AFTER
 from storage.sqlite.sql import HAS_ITEMS, iso, moment
 
 _ANNOUNCEMENT = (
@@ -58,9 +59,13 @@ SELECT count(*) FROM parent
 # commit, then finds the state moved on); the recipients are frozen in the same statement.
 # Who a survey round's invitation goes to, as SQLite's (storage/sqlite/rounds.py: INVITEES):
 # subscribers with no list in this round, on WhatsApp only inside the 24-hour window. `s` is
-# the announcement started (round_id NULL: not an invitation), $4 the start of the window.
+# the announcement started (round_id NULL: not an invitation), $4 the start of the window, $5
+# the start of INVITED_AGAIN_AFTER.
 _INVITEES = f"""(s.round_id IS NULL OR (
     (r.channel <> 'wa' OR r.last_inbound_at > $4)
+    AND NOT EXISTS (SELECT 1 FROM broadcast_deliveries AS d JOIN announcements AS x
+        ON x.id = d.announcement_id WHERE d.resident_id = r.id AND d.state = 'sent'
+        AND d.updated_at > $5 AND x.content->>'round_id' IS NOT NULL)
     AND NOT EXISTS (SELECT 1 FROM answers AS a WHERE a.resident_id = r.id AND a.is_current = 1
         AND a.round_id = s.round_id AND {HAS_ITEMS})
 ))"""
@@ -276,7 +281,8 @@ class PostgresAnnouncements(PostgresEngine):
         # Two autocommit statements: the second runs after the first (and after any instance
         # it waited for) committed, so it reads the state as it is now.
         window = iso(self._clock() - WHATSAPP_WINDOW)
-        started = await self._fetch(_START, announcement_id, self._now(), actor, window)
+        recent = iso(self._clock() - INVITED_AGAIN_AFTER)
+        started = await self._fetch(_START, announcement_id, self._now(), actor, window, recent)
         if started[0][0]:
             return True
         rows = await self._fetch("SELECT state FROM announcements WHERE id = $1", announcement_id)

@@ -282,7 +282,11 @@ class SqliteAnnouncements(SqliteEngine):
             )
             # The recipients, frozen now: whoever subscribes later gets the next one.
             if round_id is not None:  # a survey round's invitation: see rounds.INVITEES
-                window = {"window": iso(now - WHATSAPP_WINDOW), "round": round_id}
+                window = {
+                    "window": iso(now - WHATSAPP_WINDOW),
+                    "round": round_id,
+                    "recent": iso(now - rounds.INVITED_AGAIN_AFTER),
+                }
                 params = {"announcement": announcement_id, "now": iso(now), "city": city}
                 db.execute(rounds.INVITEES, {**params, **window})
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 from flows.rounds import CloseRound, OpenRound, RoundAlreadyOpen, RoundView
 from storage.rounds import ROUND_COLUMNS, invitation_of, round_view
@@ -62,13 +63,18 @@ def close_round(db: sqlite3.Connection, effect: CloseRound, actor: str, now: str
 # The recipients of a round's invitation (storage.sqlite.announcements.start_broadcast): the
 # city's subscribers with no list yet in this round (those of earlier rounds, and those who
 # asked between rounds to be told when the next begins); on WhatsApp only inside the 24-hour
-# window (no approved template fits an invitation). Parameters: the announcement, now, the
-# city, the round, the window's start.
+# window (no approved template fits an invitation); nobody invited to a round in the last
+# INVITED_AGAIN_AFTER (a round closed and opened again to fix its dates invites once).
+# Parameters: the announcement, now, the city, the round, the window's start, `recent`.
+INVITED_AGAIN_AFTER = timedelta(days=7)
 INVITEES = f"""
 INSERT INTO broadcast_deliveries (announcement_id, resident_id, state, updated_at)
 SELECT :announcement, r.id, 'pending', :now FROM residents AS r
 WHERE r.city = :city AND r.subscribed = 1
 AND (r.channel != 'wa' OR r.last_inbound_at > :window)
+AND NOT EXISTS (SELECT 1 FROM broadcast_deliveries AS d JOIN announcements AS x
+    ON x.id = d.announcement_id WHERE d.resident_id = r.id AND d.state = 'sent'
+    AND d.updated_at > :recent AND json_extract(x.content, '$.round_id') IS NOT NULL)
 AND NOT EXISTS (SELECT 1 FROM answers AS a WHERE a.resident_id = r.id AND a.is_current = 1
     AND a.round_id = :round AND {HAS_ITEMS})
 """
