@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
 import re
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.cli_messages import UNEXPECTED
+from bot.cli_messages import UNEXPECTED, config_error, database_error
 from bot.config import ConfigError, load_world
 from bot.logs import configure as configure_logs
 from bot.settings import Settings
@@ -165,6 +168,8 @@ def _command_modules() -> list[Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # `citybot check` exits 1 on every error it reports (issue 12, README); others use 2.
+    config_code = 1 if args.command == "check" else 2
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -174,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             message = error["msg"].removeprefix("Value error, ")
             # One line each, with where every setting is explained.
             print(f"citybot: {name}: {message} (see .env.example)", file=sys.stderr)
-        return 2
+        return config_code
     # The secrets are masked in every log line, whatever library writes it.
     configure_logs(
         settings.log_level,
@@ -187,42 +192,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         settings.log_format,
     )
-    from bot import cli_city, cli_db, cli_reach  # the command modules import lazily
-
     try:
-        if args.command == "run":
-            return _run(settings)
-        if args.command == "chat":
-            return _chat(settings, args.city, args.lang, args.resident)
-        if args.command == "classify":
-            return _classify(settings, args.city)
-        if args.command == "announce":
-            return cli_city.announce(settings, args)
-        if args.command == "broadcasts":
-            return cli_city.broadcasts(settings, args.city, args.cancel)
-        if args.command == "export":
-            return cli_city.export(settings, args)
-        if args.command == "summary":
-            return cli_city.summary(settings, args)
-        if args.command == "links":
-            return cli_reach.links(settings, args)
-        if args.command == "poster":
-            return cli_reach.poster(settings, args)
-        if args.command == "preview":
-            return cli_reach.preview(args)
-        if args.command == "db":
-            return cli_db.run(settings, args)
-        for module in _command_modules():
-            if (code := module.run(settings, args)) is not None:
-                return code
-        return _check(settings)
+        code = _command(settings, args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
     except ConfigError as exc:
-        print(f"citybot: configuration error\n{exc}", file=sys.stderr)
-        print(
-            "citybot: fix the city file named above (CITYBOT_CONFIG), then `citybot check`",
-            file=sys.stderr,
-        )
-        return 2
+        print(config_error(exc), file=sys.stderr)
+        return config_code
     except (StoreUnavailable, SchemaTooNew) as exc:
         # The database cannot be opened (not there, not writable, newer than this code):
         # one line saying what, never a traceback or a password.
@@ -230,7 +206,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): quietly, as the Python docs (signal, SIGPIPE) do.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:
+        # A file SQLite cannot use (not SQLite, read-only, missing folder): one line naming
+        # it; exit 1 for `run` (like its other fatal start errors), 2 for the other commands.
+        line = database_error(settings.database, exc) if isinstance(exc, sqlite3.Error) else None
+        if line is not None:
+            log.debug("database error", exc_info=True)
+            print(line, file=sys.stderr)
+            return 1 if args.command == "run" else 2
         # One line for the operator; the traceback goes to the log at DEBUG (never personal
         # data: the log filters mask secrets and residents are pseudonyms).
         # `run` crashing after hours: the traceback belongs in its journal at once.
@@ -240,16 +228,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _command(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import cli_city, cli_db, cli_reach  # the command modules import lazily
+
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "chat":
+        return _chat(settings, args.city, args.lang, args.resident)
+    if args.command == "classify":
+        return _classify(settings, args.city)
+    if args.command == "announce":
+        return cli_city.announce(settings, args)
+    if args.command == "broadcasts":
+        return cli_city.broadcasts(settings, args.city, args.cancel)
+    if args.command == "export":
+        return cli_city.export(settings, args)
+    if args.command == "summary":
+        return cli_city.summary(settings, args)
+    if args.command == "links":
+        return cli_reach.links(settings, args)
+    if args.command == "poster":
+        return cli_reach.poster(settings, args)
+    if args.command == "preview":
+        return cli_reach.preview(args)
+    if args.command == "db":
+        return cli_db.run(settings, args)
+    for module in _command_modules():
+        if (code := module.run(settings, args)) is not None:
+            return code
+    from bot.cli_ops import check
+
+    return check(settings)
+
+
 def _run(settings: Settings) -> int:
     """0 when stopped by SIGTERM/SIGINT; 2 for configuration errors, a refused bot token
     included; 1 for another fatal reason (one `citybot: ...` line, no traceback)."""
     import faulthandler
 
-    from bot.lifecycle import Fatal
+    from bot.lifecycle import EXIT_FATAL, Fatal
 
     faulthandler.enable()  # a fatal signal (SIGSEGV, SIGBUS, ...) leaves a traceback on stderr
-    from storage.base import StoreUnavailable
+    from bot.cli_db import sqlite_problem
 
+    path = settings.database.path
+    if path is not None and (problem := sqlite_problem(path)) is not None:
+        print(problem, file=sys.stderr)  # before Telegram or the port: one line, exit 1
+        return EXIT_FATAL
     try:
         return _run_until_stopped(settings)
     except Fatal as exc:
@@ -353,25 +378,6 @@ def _classify(settings: Settings, city: str | None) -> int:
         category, score = (match.category, match.score) if match else (OTHER, 0.0)
         out.write(f"{category}\t{score:.2f}\n")
     out.flush()
-    return 0
-
-
-def _check(settings: Settings) -> int:
-    world = load_world(settings.config, settings.city)
-    for city in world.cities.values():
-        shown = world.shown[city.id]
-        print(
-            f"{city.id}: {city.ru} / {city.ky}, {len(city.districts)} districts, "
-            f"{len(shown.ids)} categories, time zone {city.timezone}"
-        )
-    print(f"serving: {world.fixed_city or 'all cities (residents choose)'}")
-    from bot.config import config_warnings
-
-    warnings = config_warnings(world)
-    for line in warnings:
-        print(f"warning: {line}")
-    if warnings:
-        print(f"{len(warnings)} warning(s): the bot runs, but see above", file=sys.stderr)
     return 0
 
 

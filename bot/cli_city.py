@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cli_messages import no_database, unknown_city
+from bot.cli_messages import cannot_write, no_database, unknown_city
 from bot.config import load_world
 from bot.fresh_world import FreshWorld
 from bot.settings import Settings
@@ -104,7 +104,7 @@ def announce(settings: Settings, args: argparse.Namespace) -> int:
                 + "; the running bot sends it (citybot run)"
             )
             if getattr(args, "wait", False):
-                return await wait_for_delivery(store, int(made[0]))
+                return await wait_for_delivery(store, int(made[0]), database=settings.database)
             return 0
 
     return asyncio.run(go())
@@ -135,12 +135,25 @@ async def round_exists(store: Any, city: str, round_id: int | None) -> bool:
     return False
 
 
-async def wait_for_delivery(store: Any, announcement_id: int, every: float = 0.5) -> int:
+# Seconds an announcement may stay unstarted after its send time before --wait asks whether
+# a bot serves this database (tests set it lower).
+STILL_WAITING_AFTER = 10.0
+STILL_WAITING = (
+    "citybot: still waiting: is `citybot run` running for this database ({database})?"
+    " (Ctrl-C stops waiting; the announcement stays scheduled)"
+)
+
+
+async def wait_for_delivery(
+    store: Any, announcement_id: int, every: float = 0.5, database: object = "CITYBOT_DATABASE"
+) -> int:
     """A progress bar until the announcement is delivered (0) or cancelled (1). Ctrl+C only
-    stops the waiting: the running bot goes on sending."""
+    stops the waiting: the running bot goes on sending. Due for STILL_WAITING_AFTER seconds
+    and not started: one line asks whether a bot is running (once), and the waiting goes on."""
     from tqdm import tqdm
 
     bar = None
+    told = False
     try:
         while True:
             found = await store.announcement(announcement_id)
@@ -154,8 +167,11 @@ async def wait_for_delivery(store: Any, announcement_id: int, every: float = 0.5
             counts = await store.broadcast_counts(announcement_id)
             done = counts.sent + counts.failed + counts.skipped
             total = done + counts.pending
-            if found.state == "scheduled":
-                pass  # its time has not come, or the bot is not running: keep waiting
+            if found.state == "scheduled":  # not due yet, or no bot serves the database
+                late = (datetime.now(UTC) - found.send_at).total_seconds()
+                if late >= STILL_WAITING_AFTER and not told:
+                    told = True
+                    print(STILL_WAITING.format(database=database), file=sys.stderr, flush=True)
             elif bar is None:
                 bar = tqdm(total=total, unit="msg", desc=f"announcement {announcement_id}")
             if bar is not None:
@@ -230,6 +246,9 @@ def export(settings: Settings, args: argparse.Namespace) -> int:
     world = open_city(settings, args.city)
     if world is None:
         return 2
+    if args.out.is_dir():  # "." too, which has no name to put a ".part" beside
+        print(cannot_write(args.out, IsADirectoryError(args.out)), file=sys.stderr)
+        return 1
 
     async def go() -> int:
         async with make_store(settings.database) as store:
@@ -237,10 +256,14 @@ def export(settings: Settings, args: argparse.Namespace) -> int:
                 return 2
             fresh = await FreshWorld(store, world).get()  # accepted categories by name
             # Streamed from the store into the file: one round's (by default the current one).
-            count = await export_city(
-                store, Exporter(fresh, Texts()), args.city, args.format, args.out, args.lang,
-                round_id=args.round,
-            )  # fmt: skip
+            try:
+                count = await export_city(
+                    store, Exporter(fresh, Texts()), args.city, args.format, args.out,
+                    args.lang, round_id=args.round,
+                )  # fmt: skip
+            except OSError as exc:  # a missing folder, a folder, no permission: nothing left
+                print(cannot_write(args.out, exc), file=sys.stderr)
+                return 1
         print(f"{count} answer items of {args.city} written to {args.out}", file=sys.stderr)
         return 0
 
@@ -308,7 +331,11 @@ def summary(settings: Settings, args: argparse.Namespace) -> int:
             for wording in wordings:
                 print(f"  {wording['count']:>4}  {wording['text']}")
         if args.chart:
-            args.chart.write_bytes(summary_chart(shown, texts, ranking, lang))
+            try:
+                args.chart.write_bytes(summary_chart(shown, texts, ranking, lang))
+            except OSError as exc:
+                print(cannot_write(args.chart, exc), file=sys.stderr)
+                return 1
             print(f"chart written to {args.chart}", file=sys.stderr)
         return 0
 

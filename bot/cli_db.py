@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
@@ -104,3 +106,37 @@ def _table(title: str, rows: dict[str, tuple[int, int]]) -> str:
         mark = "" if source == target else "  !="
         lines.append(f"{name:<{width}}  {source:>10}  {target:>10}{mark}")
     return "\n".join(lines)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def sqlite_problem(path: Path) -> str | None:
+    """Before `citybot run` starts anything: one line when the SQLite file at `path` cannot be
+    the bot's database (a missing folder, a folder, not SQLite, not writable), else None.
+    os.access also sees immutable files and folders, even as root."""
+    folder = path.absolute().parent
+    fix = "or set CITYBOT_DATABASE to another file"
+    if path.is_dir():
+        example = path / "citybot.sqlite3"
+        return f"citybot: CITYBOT_DATABASE {path} is a folder: name a file in it, e.g. {example}"
+    if not folder.is_dir():
+        return f"citybot: the folder of the database {path} does not exist: create {folder}, {fix}"
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            return (
+                f"citybot: the database {path} is read-only for this user: make it writable, {fix}"
+            )
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+        if head and head != SQLITE_HEADER:
+            return (
+                f"citybot: {path} is not a SQLite database: set CITYBOT_DATABASE to the bot's"
+                " database file, or restore it from a backup"
+            )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"citybot: the folder {folder} of the database is read-only for this user (SQLite"
+            f" writes the -wal and -shm files beside {path.name}): make it writable, {fix}"
+        )
+    return None

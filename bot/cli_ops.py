@@ -49,8 +49,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int | None:
 
 
 def backup(settings: Settings, out: Path, force: bool) -> int:
-    """0: copied and verified; 1: failed or refused (nothing at FILE); 2: PostgreSQL."""
-    from storage.backup import BackupError, backup_file
+    """0: copied and verified; 1: failed or refused (nothing at FILE); 2: PostgreSQL, or FILE
+    is the database itself."""
+    from storage.backup import BackupError, backup_file, is_database_file
     from storage.locate import safe_dsn
 
     database = settings.database
@@ -64,6 +65,13 @@ def backup(settings: Settings, out: Path, force: bool) -> int:
             file=sys.stderr,
         )
         print(command)
+        return 2
+    if is_database_file(database.path, out):
+        print(
+            f"citybot: backup: --out {out} is the live database {database.path} (or its -wal/-shm"
+            " file); not replacing it, even with --force: choose another FILE, e.g. in /backups",
+            file=sys.stderr,
+        )
         return 2
     try:
         report = backup_file(database.path, out, force=force)
@@ -177,3 +185,23 @@ def _print_table(now: datetime, report: dict[str, Any]) -> None:
         errors = figures["delivery_errors_24h"]
         listed = ", ".join(f"{code}: {n}" for code, n in sorted(errors.items())) or "none"
         print(f"  delivery errors in the last 24 h (outbound messages, by error code): {listed}")
+
+
+def check(settings: Settings) -> int:
+    """`citybot check`: the configured cities, then the warnings (exit 0; errors raise)."""
+    from bot.config import config_warnings, load_world
+
+    world = load_world(settings.config, settings.city)
+    for city in world.cities.values():
+        shown = world.shown[city.id]
+        print(
+            f"{city.id}: {city.ru} / {city.ky}, {len(city.districts)} districts, "
+            f"{len(shown.ids)} categories, time zone {city.timezone}"
+        )
+    print(f"serving: {world.fixed_city or 'all cities (residents choose)'}")
+    warnings = config_warnings(world)
+    for line in warnings:
+        print(f"warning: {line}")
+    if warnings:
+        print(f"{len(warnings)} warning(s): the bot runs, but see above", file=sys.stderr)
+    return 0

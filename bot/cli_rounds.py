@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # What an operator reads when the round rules (flows/rounds.py:open_round) refuse.
 _PROBLEMS = {
     "operator-unknown-city": "unknown city {city!r}",
-    "round-missing-title": "missing the title in {langs} (--title-ru and --title-ky)",
+    "round-missing-title": "missing the title in {langs} ({names}): give {flags}",
     "round-title-too-long": "--title-{lang} is longer than {limit} characters",
     "round-bad-date": "--{field}: expected DD.MM.YYYY, got {text!r}",
     "round-bad-order": "--ends is before --starts",
@@ -97,8 +97,17 @@ def _actor() -> str:
     return f"cli:{os.environ.get('USER', 'operator')}"
 
 
+_LANGUAGES = {"ru": "Russian", "ky": "Kyrgyz"}
+
+
 def _problem(problem: Msg) -> str:
-    return _PROBLEMS.get(problem.id, problem.id).format(**problem.args)
+    args = dict(problem.args)
+    if problem.id == "round-missing-title":  # "ky ru" -> ru and ky (Russian and Kyrgyz)
+        langs = [lang for lang in _LANGUAGES if lang in str(args.get("langs", "")).split()]
+        args["langs"] = " and ".join(langs)
+        args["names"] = " and ".join(_LANGUAGES[lang] for lang in langs)
+        args["flags"] = " and ".join(f"--title-{lang}" for lang in langs)
+    return _PROBLEMS.get(problem.id, problem.id).format(**args)
 
 
 def local_time(stored: str | None, zone: str) -> str:

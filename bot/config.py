@@ -17,7 +17,12 @@ from flows.world import World
 
 
 class ConfigError(Exception):
-    """A configuration problem, worded for the operator who has to fix the file."""
+    """A configuration problem, worded for the operator who has to fix the file (or, when
+    `setting` names one, the setting)."""
+
+    def __init__(self, message: str, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 def _describe(path: Path, exc: ValidationError) -> str:
@@ -36,6 +41,10 @@ def load_city(path: Path) -> City:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 only
+        raise ConfigError(
+            f"{path}: not valid UTF-8 (byte {exc.start}): save the file as UTF-8 text"
+        ) from exc
     try:
         city = City.model_validate(data)
         CityCategories(bundled.catalogue(), city)  # unknown category ids, bad groups
@@ -93,6 +102,14 @@ def load_boundaries(path: Path, city: City) -> Boundaries | None:
 
 def load_world(source: Path | None = None, fixed_city: str | None = None) -> World:
     cities = load_cities(source)
+    known = [city.id for city in cities]
+    if fixed_city is not None and cities and fixed_city not in known:
+        raise ConfigError(
+            f"CITYBOT_CITY={fixed_city!r} is not a configured city: set it to one of"
+            f" {', '.join(sorted(known))}, or unset it to serve every city (`citybot check`"
+            " lists them)",
+            setting="CITYBOT_CITY",
+        )
     boundaries = {}
     for city, path in zip(cities, city_files(source), strict=True):
         found = load_boundaries(path, city)

@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.locate import Database, parse_database
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -74,6 +76,22 @@ class Settings(BaseSettings):
     @classmethod
     def _database(cls, value: object) -> object:
         return value if isinstance(value, Database) else parse_database(str(value))
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"use one of {', '.join(LOG_LEVELS)} (any case)")
+        return level
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        # 0 would bind a random port: nobody (the proxy, /healthz checks) could find it.
+        if not 1 <= value <= 65535:
+            raise ValueError("use a port number from 1 to 65535")
+        return value
 
     @field_validator("telegram_bot_username")
     @classmethod

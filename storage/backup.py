@@ -69,11 +69,30 @@ def snapshot(db: sqlite3.Connection, target: Path, *, force: bool = False) -> Ba
     return BackupReport(target, target.stat().st_size, report.schema_version, report.rows)
 
 
+# The files SQLite keeps beside a database: overwriting one loses or corrupts answers.
+COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def is_database_file(source: Path, target: Path) -> bool:
+    """Whether `target` is the database `source` or one of its -wal/-shm/-journal files,
+    however spelled (relative, through a symlink, a hard link)."""
+    for suffix in COMPANIONS:
+        own = Path(f"{os.fspath(source)}{suffix}")
+        if own.resolve() == Path(target).resolve():
+            return True
+        with suppress(OSError):
+            if os.path.samefile(own, target):
+                return True
+    return False
+
+
 def backup_file(source: Path, target: Path, *, force: bool = False) -> BackupReport:
     """`citybot backup`: a verified copy of the SQLite file `source`, the bot running or not."""
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"no database at {source}")
+    if is_database_file(source, target):  # even with force: never the live files
+        raise BackupError(f"{target} is the database itself (or its -wal/-shm file)")
     # A plain connection: it only reads (VACUUM INTO writes the other file). Closing it while
     # the bot runs changes nothing; when it is the last one, SQLite checkpoints as usual.
     with closing(sqlite3.connect(source, isolation_level=None)) as db:

@@ -74,7 +74,7 @@ def test_a_bad_city_file_names_file_field_and_problem(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     result = run(["check"], CITYBOT_CONFIG=str(bad))
-    assert result.returncode == 2
+    assert result.returncode == 1  # `citybot check`: errors exit 1 (README, issue 12)
     assert str(bad) in result.stderr
     assert "field id" in result.stderr and "field timezone" in result.stderr
     assert "Mars/Olympus" in result.stderr

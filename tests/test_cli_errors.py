@@ -49,7 +49,7 @@ def test_a_bad_setting_points_to_env_example(
 ) -> None:
     env.setenv("CITYBOT_PORT", "eighty")
     code, err = fails(capsys, "check")
-    assert code == 2
+    assert code == 1  # `citybot check`: every error exits 1 (README, issue 12)
     assert "CITYBOT_PORT" in err and ".env.example" in err
     assert "eighty" not in err  # values are never echoed (a URL may hold a password)
 
@@ -62,7 +62,7 @@ def test_a_broken_city_file_names_the_file_and_the_check(
     (folder / "broken.toml").write_text('id = "broken"\nru = [\n')
     env.setenv("CITYBOT_CONFIG", str(folder))
     code, err = fails(capsys, "check")
-    assert code == 2
+    assert code == 1  # `citybot check`: every error exits 1 (README, issue 12)
     assert "broken.toml" in err and "`citybot check`" in err
 
 

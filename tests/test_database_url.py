@@ -69,7 +69,7 @@ def test_bad_values_are_one_clear_line(
     with pytest.raises(ValueError, match=says):
         parse_database(value)
     monkeypatch.setenv("CITYBOT_DATABASE", value)
-    assert main(["check"]) == 2
+    assert main(["check"]) == 1  # `check` exits 1 on every error it reports (issue 12)
     err = capsys.readouterr().err
     assert err.startswith("citybot: CITYBOT_DATABASE: ") and says in err
     assert len(err.strip().splitlines()) == 1
