@@ -161,10 +161,12 @@ class Pipeline:
                     loaded = await self.store.load(who, dedup_key)
                 except StoreUnavailable:  # the store logged why, once: not per message
                     # Nothing can be read or kept now: the resident is asked to send it again,
-                    # rather than met with silence (polling has taken the update already).
+                    # rather than met with silence (polling has taken the update already);
+                    # not for our own events (a reminder, a block) nor past the flood limit.
                     metrics.METRICS.error("store_unavailable")
-                    hint = event.lang_hint if event.lang_hint in ("ru", "ky") else None
-                    await deliver(_error_turn(Session(profile=Profile(lang=hint))))
+                    if limited and self.flood.check(("resident", who)) is Verdict.PASS:
+                        hint = event.lang_hint if event.lang_hint in ("ru", "ky") else None
+                        await deliver(_error_turn(Session(profile=Profile(lang=hint))))
                     return None
                 if loaded.duplicate:
                     log.info("duplicate delivery %s ignored", dedup_key, extra=actor)

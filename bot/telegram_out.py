@@ -278,6 +278,11 @@ class TelegramOutbound:
             mb = UPLOAD_LIMIT // (1024 * 1024)
             told = Reply((Msg("export-too-big", {"limit": mb}),))
             return await self._text(chat_id, self.texts.reply_html(reply.lang or lang, told))
+        except Exception:  # the store failed mid-export: the chat is told, not left waiting
+            log.exception("a file for a chat could not be made")
+            metrics.METRICS.error("file")
+            told = Reply((Msg("error-internal"),))
+            return await self._text(chat_id, self.texts.reply_html(reply.lang or lang, told))
         caption = html if len(html_to_plain(html)) <= CAPTION_LIMIT else None
         if html and caption is None:
             sent = await self._text(chat_id, html)  # too long for a caption: text first

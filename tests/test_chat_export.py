@@ -80,3 +80,23 @@ async def test_a_file_over_the_upload_limit_is_not_tried(tmp_path: Path, world: 
         assert any("Жооптор файлы 50 МБдан чоң болуп калды" in s for s in said), said
     finally:
         await _close(g)
+
+
+async def test_an_export_that_fails_midway_tells_the_chat(
+    tmp_path: Path, world: World, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from storage.base import StoreUnavailable
+
+    g = await _group(tmp_path, world)
+    try:
+
+        async def broken(city: str, round_id: int | None = None):  # type: ignore[no-untyped-def]
+            raise StoreUnavailable("citybot.sqlite3 is missing or not writable")
+            yield []  # an async generator, as the store's
+
+        monkeypatch.setattr(g.store, "export_stream", broken)
+        said = await g.say(REVIEWER, "/export")
+        assert g.api.uploads == []
+        assert any("Извините, что-то пошло не так" in s for s in said), said
+    finally:
+        await _close(g)

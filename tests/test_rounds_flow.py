@@ -270,3 +270,30 @@ async def test_between_rounds_a_newcomer_asks_to_be_told_and_is_invited(
     assert await store.start_broadcast(invitation.id, "scheduler")
     claimed = await store.claim_recipients(invitation.id, 50, "engine", timedelta(seconds=30))
     assert {r.ref for r in claimed} == {ana.who, bek.who}, "those who asked; not emil"
+
+
+async def test_the_subscription_of_someone_who_never_answered_follows_their_city(
+    store: Store, clock: FakeClock, world: World
+) -> None:
+    """Ana asks to be told in Karakol, then moves to Manas before answering: the screen there
+    says she is subscribed, so Manas's next round must reach her (and Karakol's no more)."""
+    await open_round(store, clock)
+    await store.commit_operator("cli:op", [CloseRound(CITY)])
+    pipeline = Pipeline(store, world, clock)
+    ana = Resident(pipeline, ResidentRef("tg", "4051"))
+    await ana._do(Inbound("command", command="start", lang_hint="ru"))
+    await ana.tap("Каракол")
+    await ana.tap("Сообщить о начале")
+    await ana.tap("Другой город")
+    await ana.tap("Манас")
+    for city in ("manas", CITY):
+        made = rounds.open_round(world.cities[city], TITLES, "06.05.2026", "30.06.2026", clock.now)
+        assert isinstance(made, OpenRound)
+        (round_id,) = await store.commit_operator("cli:op", [made])
+        (invitation,) = [
+            a for a in await store.announcements(city) if a.content.get("round_id") == round_id
+        ]
+        assert await store.start_broadcast(invitation.id, "scheduler")
+        claimed = await store.claim_recipients(invitation.id, 50, "engine", timedelta(seconds=30))
+        expected = {ana.who} if city == "manas" else set()
+        assert {r.ref for r in claimed} == expected, city

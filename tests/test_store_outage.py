@@ -75,3 +75,21 @@ async def test_scheduled_jobs_stay_quiet_while_the_store_is_unavailable(
             scheduler.shutdown(wait=False)
     assert runs >= 3
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "no traceback a tick"
+
+
+async def test_our_own_events_and_a_flood_get_no_apology(tmp_path: Path, world: World) -> None:
+    async with SqliteStore(tmp_path / "citybot.db") as store:
+        pipeline = Pipeline(store, world)
+        who = ResidentRef("tg", "8201")
+        store.guard.problem = lambda: "citybot.db is missing or not writable"  # type: ignore[method-assign]
+        turns: list[Turn] = []
+
+        async def deliver(turn: Turn) -> None:
+            turns.append(turn)
+
+        for command in ("nudge", "blocked"):  # a reminder, a block: nobody to apologise to
+            await pipeline.resident(who, Inbound("system", command=command), deliver)
+        assert turns == []
+        for n in range(45):
+            await pipeline.resident(who, Inbound("text", text=f"ямы {n}"), deliver)
+        assert 30 <= len(turns) < 45, "the flood limit holds during an outage too"

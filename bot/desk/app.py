@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -28,7 +28,6 @@ from bot.desk.auth import SESSION_COOKIE, Attempts, LoginCheck, Sessions, verify
 from bot.desk.rounds import NoSuchRound, checked_round, public_round, round_query
 from bot.fresh_world import FreshWorld
 from bot.i18n import Texts, escape_html
-from bot.web import read_limited
 from flows.catalogue import LANGS, Lang
 from flows.review import queue
 from flows.session import Msg
@@ -57,7 +56,6 @@ KINDS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-FORM_LIMIT = 4096  # bytes: the desk's forms carry a token, nothing more
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -217,19 +215,17 @@ class Desk:
         return response
 
     async def logout(self, request: Request) -> Response:
-        # A small url-encoded form: read with a hard limit (bot.web.read_limited), never a
-        # stranger's megabytes.
-        body = await read_limited(request, limit=FORM_LIMIT)
-        if isinstance(body, Response):
-            return secured(body)
-        try:
-            form = dict(parse_qsl(body.decode(), keep_blank_values=True))
-        except (UnicodeDecodeError, ValueError):
-            form = {}
-        cookie, user = request.cookies.get(SESSION_COOKIE), await self.user(request)
-        if user is None or not self.sessions.csrf_holds(cookie, form.get("csrf", "")):
+        form = await pages.small_form(request)
+        if isinstance(form, Response):
+            return secured(form)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        signed = self.sessions.user(cookie, self.clock())  # for someone, not expired
+        if signed is None or not self.sessions.csrf_holds(cookie, form.get("csrf", "")):
             return self.refuse(request, await self.lang(request, None), 403, "desk-csrf")
-        await self.sessions.sign_out(user, self.clock())  # a copy of the cookie dies too
+        # Still signed in: every copy of the cookie ends too. Signed out elsewhere already:
+        # only this browser forgets it (a revoked copy must not sign its owner out again).
+        if await self.user(request) is not None:
+            await self.sessions.sign_out(cookie or "", self.clock())
         response = secured(RedirectResponse("/login", status_code=303))
         response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True)
         return response

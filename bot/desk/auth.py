@@ -107,10 +107,15 @@ class Sessions:
                 return None
         return uid
 
-    async def sign_out(self, user_id: int, now: float) -> None:
-        """Every session of the user issued until now ends, wherever its cookie is."""
-        if self.store is not None:
-            await self.store.sign_out(user_id, datetime.fromtimestamp(now, UTC))
+    async def sign_out(self, cookie: str, now: float) -> None:
+        """Every session of the cookie's user issued until now ends, wherever its cookie is.
+        Not before the cookie's own issue time: an instance whose clock is behind the one
+        that issued it must still end it."""
+        data = self._data(cookie, now)
+        if self.store is not None and data is not None:
+            uid, issued_ms = data
+            at = max(now, (issued_ms + 1) / 1000)
+            await self.store.sign_out(uid, datetime.fromtimestamp(at, UTC))
 
     def _data(self, cookie: str | None, now: float) -> tuple[int, int] | None:
         if not cookie:

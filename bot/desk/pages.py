@@ -8,11 +8,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import Response
 
 from bot.desk.rounds import round_dates
 from bot.desk.svg import Bar, Series, progress_bar, ranking_bars, trend_lines
 from bot.i18n import Texts, html_to_plain
+from bot.web import read_limited
 from flows.announce import localized
 from flows.catalogue import OTHER, Lang
 from flows.ranking import Ranking
@@ -116,6 +121,21 @@ async def round_rows(
             RoundRow(rid, title, dates, state, ranking.overall.respondents, leading, rid == chosen)
         )
     return tuple(rows), chosen
+
+
+FORM_LIMIT = 4096  # bytes: the desk's forms carry a token, nothing more
+
+
+async def small_form(request: Request) -> dict[str, str] | Response:
+    """A small url-encoded form, read with a hard limit (bot.web.read_limited), never a
+    stranger's megabytes; the refusal when it is too big; {} when it cannot be parsed."""
+    body = await read_limited(request, limit=FORM_LIMIT)
+    if isinstance(body, Response):
+        return body
+    try:
+        return dict(parse_qsl(body.decode(), keep_blank_values=True))
+    except (UnicodeDecodeError, ValueError):
+        return {}
 
 
 def city_now(world: World, city: str) -> datetime:

@@ -79,7 +79,8 @@ WITH started AS (
 ), frozen AS (
     INSERT INTO broadcast_deliveries (announcement_id, resident_id, state, updated_at)
     SELECT s.id, r.id, 'pending', $2 FROM started AS s
-    JOIN residents AS r ON r.city = s.city AND r.subscribed = 1 AND {_INVITEES}
+    JOIN residents AS r ON coalesce(r.city, r.state ->> 'city') = s.city AND r.subscribed = 1
+        AND {_INVITEES}
     -- A resident being forgotten right now: wait for it, then they drop out (no FK error).
     FOR KEY SHARE OF r
     ON CONFLICT (announcement_id, resident_id) DO NOTHING
@@ -341,7 +342,8 @@ class PostgresAnnouncements(PostgresEngine):
 
     async def subscriber_counts(self, city: str) -> dict[str, int]:
         rows = await self._fetch(
-            "SELECT channel, count(*) FROM residents WHERE city = $1 AND subscribed = 1"
+            "SELECT channel, count(*) FROM residents"
+            " WHERE coalesce(city, state ->> 'city') = $1 AND subscribed = 1"
             " GROUP BY channel",
             city,
         )

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 DEDUP_RETENTION = timedelta(days=14)  # as SQLite: Telegram/Twilio retry for hours, not weeks
 PRUNE_EVERY = timedelta(hours=1)
+SIGNOUTS_KEPT = timedelta(days=1)  # as SQLite's (storage/sqlite/engine.py)
 CONNECT_TIMEOUT_S = 10.0
 # A pool per process: a few connections serve hundreds of residents (a turn holds one for
 # about a millisecond); three instances stay far below the server's max_connections (100).
@@ -160,6 +161,9 @@ class PostgresEngine:
             await self._require().execute(
                 "DELETE FROM processed_updates WHERE processed_at < $1",
                 iso(now - DEDUP_RETENTION),
+            )
+            await self._require().execute(
+                "DELETE FROM desk_signouts WHERE at < $1", iso(now - SIGNOUTS_KEPT)
             )
         except (*UNAVAILABLE, asyncpg.PostgresError, RuntimeError):
             log.warning("pruning old dedup keys failed; tried again in an hour")

@@ -168,7 +168,7 @@ async def _run_turn(
     actor = f"{who.channel}:{who.external_id}"
     for effect in effects:
         if isinstance(effect, Forget):
-            await _forget(con, resident_id, actor)
+            await _forget(con, resident_id, actor, now)
             return  # validated to be the last effect; the conversation dies with the row
         if isinstance(effect, CreateAnnouncement):
             await announcements.create(con, effect, actor, now)
@@ -193,10 +193,8 @@ async def apply_effect(con: asyncpg.Connection, resident_id: int, effect: Effect
     elif isinstance(effect, SetLanguage):
         await con.execute("UPDATE residents SET lang = $1 WHERE id = $2", effect.lang, resident_id)
     elif isinstance(effect, SetSubscribed):
-        # As SQLite's: a subscriber with no answer yet belongs to their conversation's city.
         await con.execute(
-            "UPDATE residents SET subscribed = $1::smallint, city = CASE WHEN $1::smallint = 1"
-            " THEN coalesce(city, state ->> 'city') ELSE city END WHERE id = $2",
+            "UPDATE residents SET subscribed = $1 WHERE id = $2",
             int(effect.subscribed),
             resident_id,
         )
@@ -206,7 +204,7 @@ async def apply_effect(con: asyncpg.Connection, resident_id: int, effect: Effect
         raise TypeError(f"not an effect on a resident: {type(effect).__name__}")
 
 
-async def _forget(con: asyncpg.Connection, resident_id: int, actor: str) -> None:
+async def _forget(con: asyncpg.Connection, resident_id: int, actor: str, now: str) -> None:
     """Every row about the resident, and what review learned from their words alone."""
     await answers.count_current(con, resident_id, -1)
     words = await review.sources_of(con, resident_id)
@@ -216,9 +214,9 @@ async def _forget(con: asyncpg.Connection, resident_id: int, actor: str) -> None
     await review.drop_unsupported(con, words)
     # An admin's id in the announcements' audit: the action stays, who it was does not.
     await con.execute("UPDATE announcement_log SET actor = 'forgotten' WHERE actor = $1", actor)
-    channel, _, external = actor.partition(":")  # as SQLite's: a desk user's sign-out too
+    channel, _, external = actor.partition(":")  # as SQLite's: a desk user's sessions end
     if channel == "tg" and external.isdigit() and len(external) < 19:
-        await con.execute("DELETE FROM desk_signouts WHERE user_id = $1", int(external))
+        await con.execute("UPDATE desk_signouts SET at = $1 WHERE user_id = $2", now, int(external))
 
 
 class PostgresResidents(PostgresEngine):

@@ -20,6 +20,10 @@ DELIVERY_STATES = frozenset({"sent", "failed", "skipped"})
 SWEEP_EVERY = timedelta(seconds=1)  # how often a claim also looks for expired leases
 # WhatsApp takes free-form messages only this long after the resident's last one.
 WHATSAPP_WINDOW = timedelta(hours=24)
+# A subscriber's city: that of their answers, else of their conversation (someone who asked
+# between rounds to be told when the next begins has answered nothing yet; moving to another
+# city before answering moves the subscription with them). PostgreSQL: the same with ->>.
+SUBSCRIBER_CITY = "coalesce(city, json_extract(state, '$.city'))"
 
 _ANNOUNCEMENT = (
     "SELECT id, city, kind, parent_id, content, state, send_at, created_at FROM announcements"
@@ -293,7 +297,7 @@ class SqliteAnnouncements(SqliteEngine):
                 db.execute(
                     "INSERT INTO broadcast_deliveries (announcement_id, resident_id, state,"
                     " updated_at) SELECT ?, id, 'pending', ? FROM residents"
-                    " WHERE city = ? AND subscribed = 1",
+                    f" WHERE {SUBSCRIBER_CITY} = ? AND subscribed = 1",
                     (announcement_id, iso(now), city),
                 )
             _log(db, announcement_id, "sending", actor, iso(now))
@@ -377,7 +381,8 @@ class SqliteAnnouncements(SqliteEngine):
 
     async def subscriber_counts(self, city: str) -> dict[str, int]:
         rows = await self._query(
-            "SELECT channel, count(*) FROM residents WHERE city = ? AND subscribed = 1"
+            f"SELECT channel, count(*) FROM residents WHERE {SUBSCRIBER_CITY} = ?"
+            " AND subscribed = 1"
             " GROUP BY channel",
             (city,),
         )

@@ -23,6 +23,9 @@ T = TypeVar("T")
 
 MAX_BATCH = 256  # requests per thread call; bounds the wait of a batch's first caller
 DEDUP_RETENTION = timedelta(days=14)  # Telegram/Twilio retry for hours, not weeks
+# A desk sign-out matters while a session issued before it could live (8 hours): a day on,
+# the row (a desk user's Telegram id) is deleted.
+SIGNOUTS_KEPT = timedelta(days=1)
 PRUNE_EVERY = timedelta(hours=1)  # a bot runs for months between restarts
 MIN_SQLITE = (3, 37, 0)  # STRICT tables (3.37), RETURNING (3.35), built-in JSON (3.38 or JSON1)
 # How long a checkpoint after a Forget waits for readers (ours finish in microseconds); a
@@ -188,9 +191,13 @@ class SqliteEngine:
         if self._next_prune is None or now < self._next_prune or self._writer is None:
             return
         self._next_prune = now + PRUNE_EVERY
-        before = (iso(now - DEDUP_RETENTION),)
-        prune = "DELETE FROM processed_updates WHERE processed_at < ?"
-        self._writer.enqueue(Write(lambda db: db.execute(prune, before)))
+        before, signouts = iso(now - DEDUP_RETENTION), iso(now - SIGNOUTS_KEPT)
+
+        def prune(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM processed_updates WHERE processed_at < ?", (before,))
+            db.execute("DELETE FROM desk_signouts WHERE at < ?", (signouts,))
+
+        self._writer.enqueue(Write(prune))
 
     def _write_batch(self, db: sqlite3.Connection, batch: list[Write]) -> list[Outcome]:
         """On the writer thread: one transaction, one savepoint per request, in queue order."""

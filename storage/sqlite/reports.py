@@ -69,7 +69,7 @@ def stats_sql(
             f" AND step IS NOT NULL AND step NOT IN ({_ENDED})"
             " GROUP BY channel",
             "SELECT 'subscribers', channel, count(*) FROM residents"
-            f" WHERE city = {city} AND subscribed = 1 GROUP BY channel",
+            f" WHERE coalesce(city, {state_city}) = {city} AND subscribed = 1 GROUP BY channel",
             "SELECT 'error', CAST(d.error_code AS TEXT), count(*) FROM deliveries AS d"
             " JOIN residents AS r ON r.id = d.resident_id"
             f" WHERE coalesce({state_city}, r.city) = {city}"

@@ -148,7 +148,7 @@ class Turn:
         ).fetchall()
         for effect in self.effects:
             if isinstance(effect, Forget):
-                _forget(db, resident_id, f"{self.channel}:{self.external_id}")
+                _forget(db, resident_id, f"{self.channel}:{self.external_id}", self.now)
                 return  # validated to be the last effect; the conversation dies with the row
             if isinstance(effect, CreateAnnouncement):
                 announcements.create(db, effect, f"{self.channel}:{self.external_id}", self.now)
@@ -182,13 +182,9 @@ def apply_effect(db: sqlite3.Connection, resident_id: int, effect: Effect, now: 
     elif isinstance(effect, SetLanguage):
         db.execute("UPDATE residents SET lang = ? WHERE id = ?", (effect.lang, resident_id))
     elif isinstance(effect, SetSubscribed):
-        # A subscriber who has not answered yet (one who asked between rounds to be told
-        # when the next begins) belongs to the city of their conversation: announcements and
-        # invitations go to a city's residents. An answer sets the city later anyway.
         db.execute(
-            "UPDATE residents SET subscribed = :on, city = CASE WHEN :on = 1"
-            " THEN coalesce(city, json_extract(state, '$.city')) ELSE city END WHERE id = :id",
-            {"on": int(effect.subscribed), "id": resident_id},
+            "UPDATE residents SET subscribed = ? WHERE id = ?",
+            (int(effect.subscribed), resident_id),
         )
     elif isinstance(effect, SaveAnswer):
         answers.save_answer(db, resident_id, effect.answer, now)
@@ -196,7 +192,7 @@ def apply_effect(db: sqlite3.Connection, resident_id: int, effect: Effect, now: 
         raise TypeError(f"not an effect on a resident: {type(effect).__name__}")
 
 
-def _forget(db: sqlite3.Connection, resident_id: int, actor: str) -> None:
+def _forget(db: sqlite3.Connection, resident_id: int, actor: str, now: str) -> None:
     """Every row about the resident, and what review learned from their words alone."""
     answers.count_current(db, resident_id, -1)
     words = review.sources_of(db, resident_id)
@@ -206,10 +202,11 @@ def _forget(db: sqlite3.Connection, resident_id: int, actor: str) -> None:
     review.drop_unsupported(db, words)
     # An admin's id in the announcements' audit: the action stays, who it was does not.
     db.execute("UPDATE announcement_log SET actor = 'forgotten' WHERE actor = ?", (actor,))
-    # The same Telegram id as a desk user: its sign-out time goes too.
+    # The same Telegram id as a desk user who signed out lately: every desk session ends now
+    # (deleting the row would bring a signed-out copy back); the row goes a day later.
     channel, _, external = actor.partition(":")
     if channel == "tg" and external.isdigit() and len(external) < 19:
-        db.execute("DELETE FROM desk_signouts WHERE user_id = ?", (int(external),))
+        db.execute("UPDATE desk_signouts SET at = ? WHERE user_id = ?", (now, int(external)))
 
 
 class SqliteResidents(SqliteEngine):

@@ -70,7 +70,7 @@ INVITED_AGAIN_AFTER = timedelta(days=7)
 INVITEES = f"""
 INSERT INTO broadcast_deliveries (announcement_id, resident_id, state, updated_at)
 SELECT :announcement, r.id, 'pending', :now FROM residents AS r
-WHERE r.city = :city AND r.subscribed = 1
+WHERE coalesce(r.city, json_extract(r.state, '$.city')) = :city AND r.subscribed = 1
 AND (r.channel != 'wa' OR r.last_inbound_at > :window)
 AND NOT EXISTS (SELECT 1 FROM broadcast_deliveries AS d JOIN announcements AS x
     ON x.id = d.announcement_id WHERE d.resident_id = r.id AND d.state = 'sent'
