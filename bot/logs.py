@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from flows.text import mask_phones
 
@@ -35,10 +35,22 @@ _ID_LIKE = re.compile(r"(?<![\w.])\+?\d{6,}(?![\w.])")
 ID_MASK = "[id]"
 
 
+# An address and port ("connect to 10.20.30.40:5432 failed") is no phone: kept as it is.
+_IPV4 = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\w.])")
+
+
 def scrub(text: str) -> str:
     """An exception's text without identifiers: bare ids and phone numbers become "[id]",
-    spaced phone numbers are starred and e-mail addresses masked (flows.text.mask_phones)."""
-    return mask_phones(_ID_LIKE.sub(ID_MASK, text))
+    spaced phone numbers are starred and e-mail addresses masked (flows.text.mask_phones);
+    IPv4 addresses (with a port) are left alone."""
+    text = _ID_LIKE.sub(ID_MASK, text)
+    addresses = _IPV4.findall(text)
+    if addresses:
+        text = _IPV4.sub("\x00", text)
+    text = mask_phones(text)
+    for address in addresses:
+        text = text.replace("\x00", address, 1)
+    return text
 
 
 def _scrub_args(record: logging.LogRecord) -> None:
@@ -47,6 +59,11 @@ def _scrub_args(record: logging.LogRecord) -> None:
     args = record.args
     if isinstance(args, tuple) and any(isinstance(a, BaseException) for a in args):
         record.args = tuple(scrub(str(a)) if isinstance(a, BaseException) else a for a in args)
+    elif isinstance(args, Mapping) and any(isinstance(a, BaseException) for a in args.values()):
+        # log.warning("%(error)s", {"error": exc}): logging keeps the one dict as the args
+        record.args = {
+            k: scrub(str(a)) if isinstance(a, BaseException) else a for k, a in args.items()
+        }
 
 
 # A Bot API URL carries the token after "/bot": masked whatever the token is.

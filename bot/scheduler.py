@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -105,16 +106,15 @@ class DailySummaries:
         for city in self.world.cities.values():
             # Every city: a group bound with /bind later is served without a restart.
             self.scheduler.add_job(
-                self.run_city,
+                _quiet_while_unavailable(functools.partial(self.run_city, city.id)),
                 trigger(city),
-                args=[city.id],
                 id=f"summary:{city.id}",
                 misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
                 coalesce=True,
                 max_instances=1,
             )
         self.scheduler.add_job(
-            self.catch_up,
+            _quiet_while_unavailable(self.catch_up),
             "interval",
             seconds=RETRY_EVERY.total_seconds(),
             id="summary:retry",

@@ -231,8 +231,12 @@ async def test_before_the_first_round_begins_the_public_page_says_so(
     await open_round(store, days_from_now=10)  # scheduled: reports still show round 0
     async with Env(store, world).client() as client:
         for lang, named, count in (
-            ("ru", "Этап опроса: До этапов", "Ответили: 7 жителей"),
-            ("ky", "Сурамжылоонун этабы: Этаптарга чейин", "Жооп бергендер: 7 тургун"),
+            ("ru", "Ответы, данные до начала этапов опроса", "Ответили: 7 жителей"),
+            (
+                "ky",
+                "Сурамжылоонун этаптары башталганга чейин берилген жооптор",
+                "Жооп бергендер: 7 тургун",
+            ),
         ):
             shown = text_of((await client.get("/public/karakol", params={"lang": lang})).text)
             assert named in shown and count in shown and "Бюджет" not in shown, shown

@@ -29,9 +29,14 @@ except RuntimeError as exc:
     log.error("a send failed", exc_info=True)
     log.warning("%s refused: %s", "sendMessage", exc)
     log.info("batch of %d answers in round %d", 12, 3)
+    log.warning("lookup failed: %(error)s", {"error": KeyError(996555123457)})
+try:
+    raise ConnectionError("connect to 10.20.30.40:5432 failed")
+except ConnectionError:
+    log.error("the database is unreachable", exc_info=True)
 """
 
-IDENTIFIERS = ("123456789", "996555123456", "700 12 34 56", "x.y@mail.kg")
+IDENTIFIERS = ("123456789", "996555123456", "996555123457", "700 12 34 56", "x.y@mail.kg")
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
@@ -47,10 +52,13 @@ def test_no_identifier_from_an_exception_reaches_the_log(fmt: str) -> None:
     assert "KeyError: [id]" in log and "RuntimeError: chat whatsapp:[id] said" in log
     assert "sendMessage refused: chat whatsapp:[id]" in log
     assert "batch of 12 answers in round 3" in log
+    assert "lookup failed: [id]" in log, "a dict of arguments too"
+    assert "connect to 10.20.30.40:5432 failed" in log, "an address and port is no phone"
     assert "<string>" in log and ", line " in log, "the traceback keeps its frames"
     if fmt == "json":
         lines = [json.loads(line) for line in log.splitlines()]
-        assert [line["level"] for line in lines] == ["ERROR", "ERROR", "WARNING", "INFO"]
+        levels = [line["level"] for line in lines]
+        assert levels == ["ERROR", "ERROR", "WARNING", "INFO", "WARNING", "ERROR"]
 
 
 def test_scrub_keeps_what_is_not_an_identifier() -> None:

@@ -146,6 +146,8 @@ desk-no-round = Бул шаарда «{ $round }» деген сурамжыло
 desk-no-round-back = Шаардын баракчасына (учурдагы этап)
 # review
 desk-public-round = Сурамжылоонун этабы: { $round }
+# review
+desk-public-before = Сурамжылоонун этаптары башталганга чейин берилген жооптор
 # /results in the bot: the link to the city's public page (flows/results.py)
 # review
 results-public = Бардык жыйынтыктар — шаардын баракчасында: { $url }

@@ -102,5 +102,6 @@ desk-round-state = { $state ->
 desk-no-round = В этом городе нет этапа опроса «{ $round }».
 desk-no-round-back = К странице города (текущий этап)
 desk-public-round = Этап опроса: { $round }
+desk-public-before = Ответы, данные до начала этапов опроса
 # /results in the bot: the link to the city's public page (flows/results.py)
 results-public = Все результаты — на странице города: { $url }

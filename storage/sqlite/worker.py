@@ -235,8 +235,8 @@ def _for_callers(exc: Exception, count: int) -> list[Exception]:
     for _ in range(count):
         try:
             twin = copy.copy(exc)  # type, args and attributes; no traceback, cause or context
-        except Exception:
-            twin = RuntimeError(f"{type(exc).__name__}: {exc}")
+        except Exception:  # an __init__ that cannot be rebuilt from args: the original, bare
+            twin = exc
         twin.__traceback__ = twin.__cause__ = twin.__context__ = None
         copies.append(twin)
     return copies
