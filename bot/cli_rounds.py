@@ -239,6 +239,8 @@ def _pick(ids: list[int], before: int | None, after: int | None) -> tuple[int, i
         return ids[position - 1], later
     if before not in ids:
         return f"--from {before}: not a round of this city that has begun ({ids})"
+    if ids.index(before) >= ids.index(later):
+        return f"--from {before} must be a round that began before --to {later}"
     return before, later
 
 
@@ -282,12 +284,18 @@ def compare(
             "significant": change.significant,
         }
 
+    # A round nobody answered yet: nothing rose or fell (every share would "fall" to 0).
+    empty = [
+        r
+        for r, n in ((first, result.before_respondents), (second, result.after_respondents))
+        if not n
+    ]
     report = {
         "city": city_id,
         "from": {"round": first, "respondents": result.before_respondents},
         "to": {"round": second, "respondents": result.after_respondents},
-        "rose": [row(c) for c in result.rose],
-        "fell": [row(c) for c in result.fell],
+        "rose": [] if empty else [row(c) for c in result.rose],
+        "fell": [] if empty else [row(c) for c in result.fell],
     }
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -296,6 +304,9 @@ def compare(
         f"{city_id}: round {first} ({result.before_respondents} respondents) -> round {second}"
         f" ({result.after_respondents} respondents); shares of respondents, * = beyond chance"
     )
+    if empty:
+        print(f"round {empty[0]} has no answers yet: nothing to compare")
+        return 0
     for title, rows in (("rose", report["rose"]), ("fell", report["fell"])):
         print(f"{title}:" if rows else f"{title}: nothing")
         for r in rows:

@@ -163,6 +163,28 @@ async def test_compare_says_what_rose_and_what_fell(tmp_path: Path) -> None:
     assert "rose:\n *  +70.0  Питьевая вода: 30% -> 100%" in text
     bad = run(["round", "compare", "--city", "karakol", "--to", "7"], CITYBOT_DATABASE=str(db))
     assert bad.returncode == 2 and "--to 7: not a round of this city" in bad.stderr
+    for wrong in (["--from", str(round_id), "--to", "0"], ["--from", "0", "--to", "0"]):
+        same = run(["round", "compare", "--city", "karakol", *wrong], CITYBOT_DATABASE=str(db))
+        assert same.returncode == 2 and "must be a round that began before" in same.stderr
+
+
+async def test_a_round_nobody_answered_yet_compares_to_nothing(tmp_path: Path) -> None:
+    """A new round's first minutes: not "every problem fell by its whole share"."""
+    db = tmp_path / "db.sqlite3"
+    begun = datetime.now(UTC) - timedelta(minutes=5)
+    opened = OpenRound("karakol", "Бюджет", "Бюджет", "2026-01-01", "2099-12-31", begun)
+    async with SqliteStore(db) as store:
+        await store.commit(
+            ResidentRef("tg", "5100"),
+            Conversation(step=Step.DONE, city="karakol"),
+            [SaveAnswer(answer(1, "karakol", "mtu1", ("roads",)))],
+        )
+        await store.commit_operator("cli:op", [opened])
+    compare = ["round", "compare", "--city", "karakol"]
+    report = json.loads(run([*compare, "--json"], CITYBOT_DATABASE=str(db)).stdout)
+    assert report["to"]["respondents"] == 0 and report["rose"] == report["fell"] == []
+    text = run(compare, CITYBOT_DATABASE=str(db))
+    assert text.returncode == 0 and "has no answers yet: nothing to compare" in text.stdout
 
 
 async def test_the_summary_names_the_round_its_figures_belong_to(tmp_path: Path) -> None:
