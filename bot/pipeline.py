@@ -12,11 +12,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot import metrics
+from bot.facts_loader import FactsLoader
 from bot.flood import GROUP_BURST, GROUP_RATE, FloodLimiter, Verdict
 from bot.fresh_world import FreshWorld
 from bot.logs import actor_hash
 from flows import operator, survey, workgroup
-from flows.facts import Facts, Needs
 from flows.session import Inbound, Msg, Profile, Reply, Session, Turn
 from flows.text import clean
 from flows.workgroup import Binding, GroupTurn
@@ -36,44 +36,6 @@ BACKOFF_MS = (2, 4, 8, 16, 32, 64)
 
 Deliver = Callable[[Turn], Awaitable[None]]
 DeliverGroup = Callable[[GroupTurn], Awaitable[None]]
-
-
-# Needs field -> the store method that loads it for a city.
-_LOADERS = {
-    "tallies": "tallies",
-    "sources": "source_counts",
-    "unplaced": "unplaced",
-    "subscribers": "subscriber_counts",
-    "announced": "announcements",
-    "rounds": "rounds",
-}
-
-
-class FactsLoader:
-    """Loads what a decision said it needs, all at once, before it runs."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def load(self, needs: Needs) -> Facts:
-        if not needs:
-            return Facts()
-        wanted = {
-            name: getattr(self.store, method)(city)
-            for name, method in _LOADERS.items()
-            if (city := getattr(needs, name))
-        }
-        values = dict(zip(wanted, await asyncio.gather(*wanted.values()), strict=True))
-        if "unplaced" in values:
-            values["unplaced"] = tuple(values["unplaced"])
-        if "announced" in values:
-            # What residents were told about: announcements sent or being sent.
-            values["announced"] = tuple(
-                a.content
-                for a in values["announced"]
-                if a.kind == "announcement" and a.state in ("sending", "done")
-            )
-        return Facts(**values)
 
 
 def _cleaned(event: Inbound) -> Inbound:
@@ -130,19 +92,27 @@ class Pipeline:
         event: Inbound,
         deliver: Deliver,
         dedup_key: str | None = None,
+        redelivered: bool = False,
     ) -> Turn | None:
         """One resident event; the turn, or None for a duplicate or a failure (the resident
         was told). Replies go out only after the commit, while the resident's lock is held,
-        so two quick taps never interleave or reorder replies."""
+        so two quick taps never interleave or reorder replies. `redelivered`: the platform
+        sends the event again unless it is acknowledged (a webhook): a store that cannot be
+        used then raises StoreUnavailable, for the webhook to answer 500, nothing lost."""
         started = time.perf_counter()
         metrics.METRICS.update(who.channel, event.kind)
         try:
-            return await self._resident(who, event, deliver, dedup_key)
+            return await self._resident(who, event, deliver, dedup_key, redelivered)
         finally:
             metrics.METRICS.turn(who.channel, started)
 
     async def _resident(
-        self, who: ResidentRef, event: Inbound, deliver: Deliver, dedup_key: str | None
+        self,
+        who: ResidentRef,
+        event: Inbound,
+        deliver: Deliver,
+        dedup_key: str | None,
+        redelivered: bool,
     ) -> Turn | None:
         # Who sent it and when: the announcement flow checks the admin role and that dates
         # are in the future (flows stay pure: they are told, they do not look).
@@ -160,10 +130,13 @@ class Pipeline:
                 try:
                     loaded = await self.store.load(who, dedup_key)
                 except StoreUnavailable:  # the store logged why, once: not per message
-                    # Nothing can be read or kept now: the resident is asked to send it again,
-                    # rather than met with silence (polling has taken the update already);
-                    # not for our own events (a reminder, a block) nor past the flood limit.
+                    # Nothing can be read or kept now. A webhook answers 500 and the platform
+                    # sends it again later; polling has taken the update already, so the
+                    # resident is asked to send it again rather than met with silence (not
+                    # for our own events, a reminder or a block, nor past the flood limit).
                     metrics.METRICS.error("store_unavailable")
+                    if redelivered:
+                        raise
                     if limited and self.flood.check(("resident", who)) is Verdict.PASS:
                         hint = event.lang_hint if event.lang_hint in ("ru", "ky") else None
                         await deliver(_error_turn(Session(profile=Profile(lang=hint))))

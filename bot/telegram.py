@@ -104,11 +104,12 @@ class TelegramChannel:
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.process(update, context.bot)
 
-    async def process(self, update: Update, bot: Bot) -> None:
+    async def process(self, update: Update, bot: Bot, webhook: bool = False) -> None:
         """One update, from polling (via PTB) or straight from the webhook route.
 
         Raises only when nothing was committed (the store is unreachable), so a webhook can
-        answer 500 and Telegram's redelivery is safe: it is deduplicated on update_id.
+        answer 500 and Telegram's redelivery is safe: it is deduplicated on update_id. From
+        polling (taken already) the resident is asked to send it again instead.
         """
         query = update.callback_query
         answered = False
@@ -137,7 +138,7 @@ class TelegramChannel:
                 answered = True  # the outbound stops the spinner first, with the notice
                 await self.out.deliver(int(who.external_id), turn, query)
 
-            await self.pipeline.resident(who, event, deliver, dedup)
+            await self.pipeline.resident(who, event, deliver, dedup, redelivered=webhook)
         finally:
             if query is not None and not answered:
                 # Always stop the button's spinner: duplicates, failures, forged taps too.

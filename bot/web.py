@@ -204,7 +204,7 @@ def build_web(
         slot: list[dict[str, object]] = []
         token = webhook_reply.set(slot)
         try:
-            await telegram.channel.process(update, telegram.bot)
+            await telegram.channel.process(update, telegram.bot, webhook=True)
         except Exception:
             log.exception("Telegram update not processed; Telegram will deliver it again")
             return Response(status_code=500)

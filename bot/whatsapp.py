@@ -100,7 +100,9 @@ class WhatsAppChannel:
         who, event = translated
         sid = form.get("MessageSid", "").strip()
         dedup = f"wa:{sid}" if sid else None
-        await self.pipeline.resident(who, event, lambda turn: self.deliver_to(who, turn), dedup)
+        reply = lambda turn: self.deliver_to(who, turn)  # noqa: E731
+        # A webhook: unanswered (500), Twilio sends it again; never an apology instead.
+        await self.pipeline.resident(who, event, reply, dedup, redelivered=True)
 
     async def deliver_to(self, who: ResidentRef, turn: Turn) -> None:
         await self.out.deliver(who, turn)
