@@ -44,7 +44,8 @@ class Channel:
         self.processed: list[int] = []
         self.out = SimpleNamespace(health=Reachability())  # what /healthz reads of Telegram
 
-    async def process(self, update: Any, bot: Any) -> None:
+    async def process(self, update: Any, bot: Any, webhook: bool = False) -> None:
+        assert webhook, "the route says the update came by webhook (unacknowledged: again)"
         self.processed.append(update.update_id)
 
 

@@ -313,12 +313,12 @@ async def test_a_tapped_button_comes_back_as_a_choice(tmp_path: Path, world: Wor
         seen: list[tuple[Inbound, Turn]] = []
         handle = h.whatsapp.pipeline.resident
 
-        async def spy(who, event, deliver, dedup_key=None):  # type: ignore[no-untyped-def]
+        async def spy(who, event, deliver, dedup_key=None, **options):  # type: ignore[no-untyped-def]
             async def keep(turn: Turn) -> None:
                 seen.append((event, turn))
                 await deliver(turn)
 
-            return await handle(who, event, keep, dedup_key)
+            return await handle(who, event, keep, dedup_key, **options)
 
         h.whatsapp.pipeline.resident = spy  # type: ignore[method-assign]
         r = h.resident("996700000077")
