@@ -150,13 +150,24 @@ asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "che
 
 def _two_processes(db: Path, turns: int, mode: str) -> list[int]:
     """Both processes commit `turns` turns for each of the same 50 residents, started
-    together; returns each one's StaleState retries."""
+    together; returns each one's StaleState retries. The file is made (migrated) first: the
+    subject is the turns, not two first starts racing to create the schema."""
+    import sqlite3
+
+    from storage import migrations
+
+    with sqlite3.connect(db) as made:
+        made.execute("PRAGMA journal_mode = WAL")
+        migrations.migrate(made)
     procs = [spawn(CHILD, db, name, turns, mode) for name in "ab"]
     watchdog = threading.Timer(120, lambda: [p.kill() for p in procs])  # never hang the suite
     watchdog.start()
     try:
         for p in procs:
-            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+            assert p.stdout is not None and p.stderr is not None
+            if p.stdout.readline().strip() != "ready":
+                p.kill()
+                raise AssertionError(f"a child did not start: {p.stderr.read()[-2000:]}")
         for p in procs:  # go at once: the two overlap on every resident
             assert p.stdin is not None
             p.stdin.write("go\n")
